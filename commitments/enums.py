@@ -1,0 +1,26 @@
+from django.db import models
+
+
+class Status(models.TextChoices):
+    NOT_REPORTED = "non_renseigne", "Non renseigné"
+    PLANNED = "prevu", "Prévu"
+    IN_PROGRESS = "en_cours", "En cours"
+    DONE = "realise", "Réalisé"
+    ABANDONED = "abandonne", "Abandonné"
+
+
+class Level(models.TextChoices):
+    STRATEGIC = "strategique", "Objectif stratégique"
+    OPERATIONAL = "operationnel", "Objectif opérationnel"
+    ACTION = "action", "Action"
+
+
+class PartnerKind(models.TextChoices):
+    STATE = "etat", "État et services de l'État"
+    LOCAL_AUTHORITY = "collectivite", "Collectivité territoriale"
+    EDUCATION = "education", "Éducation et enseignement supérieur"
+    EMPLOYMENT = "emploi", "Emploi, insertion et formation"
+    HOUSING = "logement", "Logement et bailleurs"
+    SOCIAL = "social", "Action sociale et famille"
+    ASSOCIATION = "association", "Association"
+    OTHER = "autre", "Autre"

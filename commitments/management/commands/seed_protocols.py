@@ -1,0 +1,43 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from commitments.seed import SeedError, seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les sept protocoles depuis fixtures/. Une seconde exécution ne change rien et "
+        "n'écrase jamais une modification faite dans l'administration."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Supprime tous les protocoles (et leur suivi) puis les reconstruit depuis fixtures/.",
+        )
+        parser.add_argument(
+            "--yes", action="store_true", help="Ne pas demander de confirmation pour --reset."
+        )
+
+    def handle(self, *args, reset=False, yes=False, **options):
+        if reset and not yes:
+            try:
+                answer = input(
+                    "Tous les protocoles, leurs modifications et leur suivi seront remplacés par "
+                    "le contenu de fixtures/. Tapez « oui » pour continuer : "
+                )
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in {"oui", "o", "yes", "y"}:
+                raise CommandError("Abandon : rien n'a été modifié.")
+        try:
+            report = seed(reset=reset)
+        except SeedError as exc:
+            raise CommandError(f"{exc} — rien n'a été modifié.") from exc
+        if report.changed:
+            for label, count in report.created.items():
+                self.stdout.write(f"{label} créés : {count}")
+        else:
+            self.stdout.write("Rien à faire : la base contient déjà tous les protocoles.")
+        for slug in report.skipped_protocols:
+            self.stdout.write(f"{slug} : protocole déjà présent, laissé tel quel.", self.style.NOTICE)

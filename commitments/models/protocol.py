@@ -1,0 +1,154 @@
+from django.db import models
+from django.db.models import Deferrable, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class ProtocolQuerySet(models.QuerySet):
+    def for_territory(self, territory):
+        return self.filter(territory=territory)
+
+    def latest_first(self):
+        return self.order_by("-start_year", "-pk")
+
+    def current_for(self, territory):
+        """The territory's protocol in force: the one that started last."""
+        return self.for_territory(territory).latest_first().first()
+
+    def touch(self):
+        """Mark these protocols as changed (invalidates their PDFs and page caches)."""
+        return self.update(last_changed_at=timezone.now())
+
+
+class Protocol(models.Model):
+    territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="territoire",
+        on_delete=models.PROTECT,
+        related_name="protocols",
+    )
+    title = models.CharField("titre", max_length=300)
+    deliberation_reference = models.CharField("référence de la délibération", max_length=80)
+    deliberation_date = models.DateField("date de la délibération", null=True, blank=True)
+    start_year = models.PositiveSmallIntegerField("année de début", null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField("année de fin", null=True, blank=True)
+    preamble = models.TextField(
+        "préambule", blank=True, help_text="Un paragraphe par bloc séparé d'une ligne vide."
+    )
+    preconditions_heading = models.CharField(
+        "titre des conditions de réussite préalables", max_length=300, blank=True
+    )
+    preconditions = models.TextField(
+        "conditions de réussite préalables", blank=True, help_text="Une condition par ligne."
+    )
+    last_changed_at = models.DateTimeField("dernière modification", default=timezone.now)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ProtocolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "protocole"
+        verbose_name_plural = "protocoles"
+        ordering = ["territory__position", "-start_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "deliberation_reference"],
+                name="%(app_label)s_%(class)s_unique_territory_deliberation",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(start_year__lte=F("end_year")),
+                name="%(app_label)s_%(class)s_start_before_end",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("territory_detail", kwargs={"slug": self.territory.slug})
+
+    @property
+    def precondition_list(self):
+        return [line.strip() for line in self.preconditions.splitlines() if line.strip()]
+
+    @property
+    def period(self):
+        if self.start_year and self.end_year:
+            return f"{self.start_year}–{self.end_year}"
+        return str(self.start_year or self.end_year or "")
+
+
+class ThematicSectionQuerySet(models.QuerySet):
+    def for_territory(self, territory):
+        return self.filter(protocol__territory=territory)
+
+    def for_thematic(self, thematic):
+        return self.filter(thematic=thematic)
+
+    def in_document_order(self):
+        return self.order_by("protocol__territory__position", "protocol_id", "position")
+
+
+class ThematicSection(models.Model):
+    """One thematic as one protocol words and frames it."""
+
+    protocol = models.ForeignKey(
+        Protocol, verbose_name="protocole", on_delete=models.CASCADE, related_name="sections"
+    )
+    thematic = models.ForeignKey(
+        "commitments.Thematic",
+        verbose_name="thématique",
+        on_delete=models.PROTECT,
+        related_name="sections",
+    )
+    position = models.PositiveIntegerField("ordre", default=0)
+    heading = models.CharField("intitulé dans le protocole", max_length=300)
+    subtitle = models.TextField("sous-titre", blank=True)
+    objective = models.TextField(
+        "objectif stratégique de la thématique",
+        blank=True,
+        help_text="« Objectif stratégique : … » énoncé au niveau de la thématique.",
+    )
+    priorities_heading = models.CharField(
+        "intitulé des priorités", max_length=300, blank=True
+    )
+    priorities = models.TextField(
+        "priorités pour le territoire", blank=True, help_text="Une priorité par ligne."
+    )
+    intro = models.TextField(
+        "texte d'introduction", blank=True, help_text="Texte libre avant les objectifs."
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ThematicSectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "section thématique"
+        verbose_name_plural = "sections thématiques"
+        ordering = ["protocol", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["protocol", "position"],
+                name="%(app_label)s_%(class)s_unique_position",
+                deferrable=Deferrable.DEFERRED,
+            ),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def get_absolute_url(self):
+        return f"{self.protocol.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self):
+        return f"section-{self.pk}"
+
+    @property
+    def priority_list(self):
+        return [line.strip() for line in self.priorities.splitlines() if line.strip()]

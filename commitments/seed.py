@@ -1,0 +1,285 @@
+"""Load the protocols of `fixtures/` into the database.
+
+Idempotent and respectful of edits: reference rows (thematics, partners, glossary, axes) and
+territories are created when missing and otherwise left as staff edited them; a protocol that
+already exists (same territory and deliberation reference) is left untouched. `reset()` wipes
+the protocols and rebuilds everything from the files.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+
+from commitments.models import (
+    Action,
+    GlossaryTerm,
+    OperationalObjective,
+    Partner,
+    Protocol,
+    StrategicObjective,
+    Thematic,
+    ThematicSection,
+    TransversalAxis,
+)
+from territories.models import Territory
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+REFERENCE_FILES = {"thematics.yaml", "glossary.yaml", "partners.yaml", "axes.yaml"}
+
+
+class SeedError(Exception):
+    pass
+
+
+@dataclass
+class SeedReport:
+    created: dict = field(default_factory=dict)
+    skipped_protocols: list = field(default_factory=list)
+
+    def add(self, label, count=1):
+        self.created[label] = self.created.get(label, 0) + count
+
+    @property
+    def changed(self):
+        return any(self.created.values())
+
+
+def _load(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or []
+    except yaml.YAMLError as exc:
+        raise SeedError(f"{path.name} : YAML invalide ({exc})") from exc
+
+
+def _paragraphs(value):
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return "\n\n".join(str(item).strip() for item in value)
+
+
+def _lines(value):
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return "\n".join(str(item).strip() for item in value)
+
+
+def fold(text):
+    """Lower-case without accents, for matching keywords."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Matcher:
+    """Finds the partners and axes that a text names."""
+
+    def __init__(self):
+        self.partners = []
+        for partner in Partner.objects.all():
+            for wording in [partner.name, partner.acronym, *partner.alias_list]:
+                if wording:
+                    pattern = re.compile(r"(?<![\w-])" + re.escape(wording) + r"(?![\w-])")
+                    self.partners.append((pattern, partner))
+        self.axes = []
+        for axis_data in _load(FIXTURES_DIR / "axes.yaml") if (FIXTURES_DIR / "axes.yaml").exists() else []:
+            axis = TransversalAxis.objects.filter(slug=axis_data["slug"]).first()
+            if axis:
+                for keyword in axis_data.get("keywords", []):
+                    self.axes.append((re.compile(r"\b" + re.escape(fold(keyword))), axis))
+
+    def partners_in(self, text):
+        return {partner for pattern, partner in self.partners if pattern.search(text)}
+
+    def axes_in(self, text):
+        folded = fold(text)
+        return {axis for pattern, axis in self.axes if pattern.search(folded)}
+
+    def link(self, node):
+        text = f"{node.text}\n{node.details}"
+        partners = self.partners_in(text)
+        if partners:
+            node.partners.add(*partners)
+        axes = self.axes_in(text)
+        if axes:
+            node.axes.add(*axes)
+
+
+def seed_reference(report, update=False):
+    def upsert(model, lookup, defaults, label):
+        if update:
+            _, created = model.objects.update_or_create(**lookup, defaults=defaults)
+        else:
+            _, created = model.objects.get_or_create(**lookup, defaults=defaults)
+        if created:
+            report.add(label)
+
+    for position, item in enumerate(_load(FIXTURES_DIR / "thematics.yaml"), start=1):
+        upsert(
+            Thematic,
+            {"slug": item["slug"]},
+            {
+                "name": item["name"],
+                "short_name": item.get("short_name", ""),
+                "description": item.get("description", ""),
+                "position": position,
+            },
+            "thématiques",
+        )
+    for position, item in enumerate(_load_optional("axes.yaml"), start=1):
+        upsert(
+            TransversalAxis,
+            {"slug": item["slug"]},
+            {"name": item["name"], "description": item.get("description", ""), "position": position},
+            "axes transversaux",
+        )
+    for item in _load_optional("partners.yaml"):
+        upsert(
+            Partner,
+            {"slug": item.get("slug") or slugify(item["name"])},
+            {
+                "name": item["name"],
+                "acronym": item.get("acronym", ""),
+                "kind": item.get("kind", "autre"),
+                "aliases": _lines(item.get("aliases")),
+                "website": item.get("website", ""),
+            },
+            "partenaires",
+        )
+    for item in _load_optional("glossary.yaml"):
+        term = str(item["term"])
+        upsert(
+            GlossaryTerm,
+            {"term": term},
+            {
+                "slug": item.get("slug") or slugify(term.replace("+", "-plus")),
+                "expansion": item.get("expansion") or "",
+                "definition": item.get("definition") or "",
+            },
+            "termes du glossaire",
+        )
+
+
+def _load_optional(name):
+    path = FIXTURES_DIR / name
+    return _load(path) if path.exists() else []
+
+
+def territory_files():
+    return sorted(
+        path for path in FIXTURES_DIR.glob("*.yaml") if path.name not in REFERENCE_FILES
+    )
+
+
+def seed_territory(data, report, update=False):
+    fields = dict(data)
+    slug = fields.pop("slug")
+    parent_slug = fields.pop("parent", None)
+    fields["parent"] = Territory.objects.get(slug=parent_slug) if parent_slug else None
+    for key in ("insee_code", "siren", "subtitle"):
+        fields[key] = str(fields.get(key) or "")
+    if update:
+        territory, created = Territory.objects.update_or_create(slug=slug, defaults=fields)
+    else:
+        territory, created = Territory.objects.get_or_create(slug=slug, defaults=fields)
+    if created:
+        report.add("territoires")
+    return territory
+
+
+def seed_protocol(territory, data, matcher, report):
+    reference = data["deliberation_reference"]
+    if Protocol.objects.filter(territory=territory, deliberation_reference=reference).exists():
+        report.skipped_protocols.append(territory.slug)
+        return None
+    protocol = Protocol.objects.create(
+        territory=territory,
+        title=data["title"],
+        deliberation_reference=reference,
+        start_year=data.get("start_year"),
+        end_year=data.get("end_year"),
+        preamble=_paragraphs(data.get("preamble")),
+        preconditions_heading=data.get("preconditions_heading", ""),
+        preconditions=_lines(data.get("preconditions")),
+    )
+    report.add("protocoles")
+    thematics = {t.slug: t for t in Thematic.objects.all()}
+    for s_pos, section_data in enumerate(data.get("sections") or [], start=1):
+        try:
+            thematic = thematics[section_data["thematic"]]
+        except KeyError as exc:
+            raise SeedError(
+                f"{territory.slug} : thématique inconnue {section_data.get('thematic')!r}"
+            ) from exc
+        section = ThematicSection.objects.create(
+            protocol=protocol,
+            thematic=thematic,
+            position=s_pos,
+            heading=section_data["heading"],
+            subtitle=_paragraphs(section_data.get("subtitle")),
+            objective=_paragraphs(section_data.get("objective")),
+            priorities_heading=section_data.get("priorities_heading", ""),
+            priorities=_lines(section_data.get("priorities")),
+            intro=_paragraphs(section_data.get("intro")),
+        )
+        report.add("sections")
+        for so_pos, so_data in enumerate(section_data.get("strategic_objectives") or [], start=1):
+            so = StrategicObjective.objects.create(
+                section=section,
+                position=so_pos,
+                text=so_data["text"].strip(),
+                subheading=so_data.get("subheading", ""),
+                details=_paragraphs(so_data.get("details")),
+                operational_heading=_paragraphs(so_data.get("operational_heading")),
+            )
+            matcher.link(so)
+            report.add("objectifs stratégiques")
+            for oo_pos, oo_data in enumerate(so_data.get("operational_objectives") or [], start=1):
+                oo = OperationalObjective.objects.create(
+                    strategic_objective=so,
+                    position=oo_pos,
+                    text=oo_data["text"].strip(),
+                    details=_paragraphs(oo_data.get("details")),
+                )
+                matcher.link(oo)
+                report.add("objectifs opérationnels")
+                for a_pos, action_data in enumerate(oo_data.get("actions") or [], start=1):
+                    action = Action.objects.create(
+                        operational_objective=oo,
+                        position=a_pos,
+                        text=action_data["text"].strip(),
+                        details=_paragraphs(action_data.get("details")),
+                    )
+                    matcher.link(action)
+                    report.add("actions")
+    return protocol
+
+
+def seed(reset=False):
+    """Load every fixture file. Returns a SeedReport. All or nothing (one transaction)."""
+    report = SeedReport()
+    files = territory_files()
+    documents = [(path, _load(path)) for path in files]
+    # Agglomeration first: communes name it as their parent.
+    documents.sort(key=lambda item: (item[1]["territory"].get("kind") != "agglomeration", item[0].name))
+    with transaction.atomic():
+        if reset:
+            Protocol.objects.all().delete()
+        seed_reference(report, update=reset)
+        matcher = Matcher()
+        for path, document in documents:
+            try:
+                territory = seed_territory(document["territory"], report, update=reset)
+                seed_protocol(territory, document["protocol"], matcher, report)
+            except (KeyError, TypeError) as exc:
+                raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc})") from exc
+    return report

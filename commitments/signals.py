@@ -1,0 +1,74 @@
+"""Keep `Protocol.last_changed_at` current: it drives PDF and page cache invalidation.
+
+Any save or delete anywhere in a protocol's tree marks that protocol as changed. Code that
+writes with `QuerySet.update()` (no signals) must call `Protocol.objects.filter(...).touch()`.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from commitments.models import (
+    Action,
+    GlossaryTerm,
+    OperationalObjective,
+    ProgressUpdate,
+    Protocol,
+    StrategicObjective,
+    Thematic,
+    ThematicSection,
+)
+from territories.models import Territory
+
+
+def protocols_of(instance):
+    """A queryset of the protocols that contain `instance`."""
+    if isinstance(instance, Protocol):
+        return Protocol.objects.filter(pk=instance.pk)
+    if isinstance(instance, ThematicSection):
+        return Protocol.objects.filter(pk=instance.protocol_id)
+    if isinstance(instance, StrategicObjective):
+        return Protocol.objects.filter(sections__pk=instance.section_id)
+    if isinstance(instance, OperationalObjective):
+        return Protocol.objects.filter(sections__strategic_objectives__pk=instance.strategic_objective_id)
+    if isinstance(instance, Action):
+        return Protocol.objects.filter(
+            sections__strategic_objectives__operational_objectives__pk=instance.operational_objective_id
+        )
+    if isinstance(instance, ProgressUpdate):
+        return protocols_of(instance.action or instance.operational_objective)
+    if isinstance(instance, Territory):
+        return Protocol.objects.filter(territory_id=instance.pk)
+    # Glossary terms, thematics, partners and axes appear in every protocol.
+    return Protocol.objects.all()
+
+
+TOUCHING_MODELS = (
+    ThematicSection,
+    StrategicObjective,
+    OperationalObjective,
+    Action,
+    ProgressUpdate,
+    Territory,
+    GlossaryTerm,
+    Thematic,
+)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def touch_protocol(sender, instance, raw=False, **kwargs):
+    if raw or sender not in TOUCHING_MODELS:
+        return
+    try:
+        protocols_of(instance).touch()
+    except (Action.DoesNotExist, OperationalObjective.DoesNotExist):
+        # The parent went first in a cascade delete: the parent's own signal touched it.
+        pass
+
+
+@receiver(m2m_changed)
+def touch_on_m2m(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(
+        instance, StrategicObjective | OperationalObjective | Action
+    ):
+        protocols_of(instance).touch()

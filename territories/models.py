@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Value, When
+from django.urls import reverse
+
+from territories.enums import Department, TerritoryKind
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def communes(self):
+        return self.filter(kind=TerritoryKind.COMMUNE)
+
+    def agglomerations(self):
+        return self.filter(kind=TerritoryKind.AGGLOMERATION)
+
+    def in_display_order(self):
+        """Agglomeration first, then communes by position and name."""
+        return self.annotate(
+            _kind_rank=Case(
+                When(kind=TerritoryKind.AGGLOMERATION, then=Value(0)), default=Value(1)
+            )
+        ).order_by("_kind_rank", "position", "name")
+
+    def led_by(self, user):
+        """Territories a city project lead is attached to."""
+        return self.filter(memberships__user=user)
+
+
+class Territory(models.Model):
+    name = models.CharField("nom", max_length=120)
+    slug = models.SlugField("identifiant d'URL", max_length=120)
+    subtitle = models.CharField("sous-titre", max_length=200, blank=True)
+    kind = models.CharField("type", max_length=20, choices=TerritoryKind.choices)
+    department = models.CharField("département", max_length=5, choices=Department.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="territoire parent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    insee_code = models.CharField("code INSEE", max_length=5, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    position = models.PositiveIntegerField("ordre d'affichage", default=0)
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "territoire"
+        verbose_name_plural = "territoires"
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
+            models.CheckConstraint(
+                condition=models.Q(kind=TerritoryKind.AGGLOMERATION) | models.Q(parent__isnull=False),
+                name="%(app_label)s_%(class)s_commune_has_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("territory_detail", kwargs={"slug": self.slug})
+
+
+class TerritoryMembership(models.Model):
+    """Ties a city project lead (chef de projet politique de la ville) to a territory."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="territory_memberships",
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name="territoire", on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rattachement à un territoire"
+        verbose_name_plural = "rattachements aux territoires"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "territory"], name="%(app_label)s_%(class)s_unique_user_territory"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.territory}"
