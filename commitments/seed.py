@@ -91,7 +91,9 @@ class Matcher:
                     pattern = re.compile(r"(?<![\w-])" + re.escape(wording) + r"(?![\w-])")
                     self.partners.append((pattern, partner))
         self.axes = []
-        for axis_data in _load(FIXTURES_DIR / "axes.yaml") if (FIXTURES_DIR / "axes.yaml").exists() else []:
+        for axis_data in (
+            _load(FIXTURES_DIR / "axes.yaml") if (FIXTURES_DIR / "axes.yaml").exists() else []
+        ):
             axis = TransversalAxis.objects.filter(slug=axis_data["slug"]).first()
             if axis:
                 for keyword in axis_data.get("keywords", []):
@@ -139,7 +141,11 @@ def seed_reference(report, update=False):
         upsert(
             TransversalAxis,
             {"slug": item["slug"]},
-            {"name": item["name"], "description": item.get("description", ""), "position": position},
+            {
+                "name": item["name"],
+                "description": item.get("description", ""),
+                "position": position,
+            },
             "axes transversaux",
         )
     for item in _load_optional("partners.yaml"):
@@ -175,9 +181,7 @@ def _load_optional(name):
 
 
 def territory_files():
-    return sorted(
-        path for path in FIXTURES_DIR.glob("*.yaml") if path.name not in REFERENCE_FILES
-    )
+    return sorted(path for path in FIXTURES_DIR.glob("*.yaml") if path.name not in REFERENCE_FILES)
 
 
 def seed_territory(data, report, update=False):
@@ -270,7 +274,9 @@ def seed(reset=False):
     files = territory_files()
     documents = [(path, _load(path)) for path in files]
     # Agglomeration first: communes name it as their parent.
-    documents.sort(key=lambda item: (item[1]["territory"].get("kind") != "agglomeration", item[0].name))
+    documents.sort(
+        key=lambda item: (item[1]["territory"].get("kind") != "agglomeration", item[0].name)
+    )
     with transaction.atomic():
         if reset:
             Protocol.objects.all().delete()

@@ -29,7 +29,9 @@ def protocols_of(instance):
     if isinstance(instance, StrategicObjective):
         return Protocol.objects.filter(sections__pk=instance.section_id)
     if isinstance(instance, OperationalObjective):
-        return Protocol.objects.filter(sections__strategic_objectives__pk=instance.strategic_objective_id)
+        return Protocol.objects.filter(
+            sections__strategic_objectives__pk=instance.strategic_objective_id
+        )
     if isinstance(instance, Action):
         return Protocol.objects.filter(
             sections__strategic_objectives__operational_objectives__pk=instance.operational_objective_id

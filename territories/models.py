@@ -16,9 +16,7 @@ class TerritoryQuerySet(models.QuerySet):
     def in_display_order(self):
         """Agglomeration first, then communes by position and name."""
         return self.annotate(
-            _kind_rank=Case(
-                When(kind=TerritoryKind.AGGLOMERATION, then=Value(0)), default=Value(1)
-            )
+            _kind_rank=Case(When(kind=TerritoryKind.AGGLOMERATION, then=Value(0)), default=Value(1))
         ).order_by("_kind_rank", "position", "name")
 
     def led_by(self, user):
@@ -53,7 +51,8 @@ class Territory(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug"),
             models.CheckConstraint(
-                condition=models.Q(kind=TerritoryKind.AGGLOMERATION) | models.Q(parent__isnull=False),
+                condition=models.Q(kind=TerritoryKind.AGGLOMERATION)
+                | models.Q(parent__isnull=False),
                 name="%(app_label)s_%(class)s_commune_has_parent",
             ),
         ]

@@ -25,12 +25,14 @@ class TerritoryFactory(factory.django.DjangoModelFactory):
     kind = TerritoryKind.COMMUNE
     department = Department.ESSONNE
     parent = factory.LazyFunction(
-        lambda: Territory.objects.agglomerations().first()
-        or Territory.objects.create(
-            name="Agglomération test",
-            slug="agglomeration-test",
-            kind=TerritoryKind.AGGLOMERATION,
-            department=Department.ESSONNE_SEINE_ET_MARNE,
+        lambda: (
+            Territory.objects.agglomerations().first()
+            or Territory.objects.create(
+                name="Agglomération test",
+                slug="agglomeration-test",
+                kind=TerritoryKind.AGGLOMERATION,
+                department=Department.ESSONNE_SEINE_ET_MARNE,
+            )
         )
     )
     position = 100

@@ -113,9 +113,7 @@ class ThematicSection(models.Model):
         blank=True,
         help_text="« Objectif stratégique : … » énoncé au niveau de la thématique.",
     )
-    priorities_heading = models.CharField(
-        "intitulé des priorités", max_length=300, blank=True
-    )
+    priorities_heading = models.CharField("intitulé des priorités", max_length=300, blank=True)
     priorities = models.TextField(
         "priorités pour le territoire", blank=True, help_text="Une priorité par ligne."
     )

@@ -57,7 +57,9 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
     def for_territory(self, territory):
         return self.filter(
-            Q(action__operational_objective__strategic_objective__section__protocol__territory=territory)
+            Q(
+                action__operational_objective__strategic_objective__section__protocol__territory=territory
+            )
             | Q(operational_objective__strategic_objective__section__protocol__territory=territory)
         )
 

@@ -4,7 +4,8 @@ A branch may stop at any level: a strategic objective without operational object
 operational objective without actions. Positions keep the documents' order.
 """
 
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection, models
 from django.db.models import (
     Count,
     Deferrable,
@@ -81,9 +82,37 @@ class Node(models.Model):
         return f"{self.anchor_prefix}-{self.pk}"
 
 
-class StrategicObjectiveQuerySet(models.QuerySet):
+# PostgreSQL text search configuration: French stemming without accents (migration 0002).
+SEARCH_CONFIG = "perer_french"
+
+
+def search_vector():
+    """Must stay identical to the expression of the GIN index created in migration 0002."""
+    return SearchVector("text", "details", config=SEARCH_CONFIG)
+
+
+class SearchableQuerySet(models.QuerySet):
+    def search(self, terms):
+        """Full-text search: French-stemmed and accent-insensitive on PostgreSQL, a plain
+        case-insensitive match on SQLite."""
+        terms = (terms or "").strip()
+        if not terms:
+            return self
+        if connection.vendor == "postgresql":
+            query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
+            return self.annotate(_search=search_vector()).filter(_search=query)
+        condition = models.Q()
+        for word in terms.split():
+            condition &= models.Q(text__icontains=word) | models.Q(details__icontains=word)
+        return self.filter(condition)
+
+
+class StrategicObjectiveQuerySet(SearchableQuerySet):
     def for_territory(self, territory):
         return self.filter(**{SO_TO_TERRITORY: territory})
+
+    def for_territories(self, territories):
+        return self.filter(**{SO_TO_TERRITORY + "__in": territories})
 
     def for_thematic(self, thematic):
         return self.filter(section__thematic=thematic)
@@ -105,9 +134,7 @@ class StrategicObjectiveQuerySet(models.QuerySet):
         Leaves are the actions, and the operational objectives that have no action.
         Annotates `leaf_count`, `progress_sum` and `progress_avg` (None when no leaf).
         """
-        actions = Action.objects.filter(
-            operational_objective__strategic_objective=OuterRef("pk")
-        )
+        actions = Action.objects.filter(operational_objective__strategic_objective=OuterRef("pk"))
         leaf_oos = OperationalObjective.objects.filter(strategic_objective=OuterRef("pk")).exclude(
             Exists(Action.objects.filter(operational_objective=OuterRef("pk")))
         )
@@ -170,7 +197,7 @@ class StrategicObjective(Node):
         return self.section.protocol.territory
 
 
-class OperationalObjectiveQuerySet(models.QuerySet):
+class OperationalObjectiveQuerySet(SearchableQuerySet):
     def for_territory(self, territory):
         return self.filter(**{OO_TO_TERRITORY: territory})
 
@@ -255,7 +282,7 @@ class OperationalObjective(Node, TrackedCommitment):
         return reverse("commitment_detail", kwargs={"level": "objectif", "pk": self.pk})
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(SearchableQuerySet):
     def for_territory(self, territory):
         return self.filter(**{ACTION_TO_TERRITORY: territory})
 

@@ -40,4 +40,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Rien à faire : la base contient déjà tous les protocoles.")
         for slug in report.skipped_protocols:
-            self.stdout.write(f"{slug} : protocole déjà présent, laissé tel quel.", self.style.NOTICE)
+            self.stdout.write(
+                f"{slug} : protocole déjà présent, laissé tel quel.", self.style.NOTICE
+            )
