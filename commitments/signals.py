@@ -4,6 +4,8 @@ Any save or delete anywhere in a protocol's tree marks that protocol as changed.
 writes with `QuerySet.update()` (no signals) must call `Protocol.objects.filter(...).touch()`.
 """
 
+from contextlib import suppress
+
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -61,11 +63,9 @@ TOUCHING_MODELS = (
 def touch_protocol(sender, instance, raw=False, **kwargs):
     if raw or sender not in TOUCHING_MODELS:
         return
-    try:
+    # In a cascade delete the parent may be gone already: its own signal touched the protocol.
+    with suppress(Action.DoesNotExist, OperationalObjective.DoesNotExist):
         protocols_of(instance).touch()
-    except (Action.DoesNotExist, OperationalObjective.DoesNotExist):
-        # The parent went first in a cascade delete: the parent's own signal touched it.
-        pass
 
 
 @receiver(m2m_changed)
@@ -74,3 +74,7 @@ def touch_on_m2m(sender, instance, action, **kwargs):
         instance, StrategicObjective | OperationalObjective | Action
     ):
         protocols_of(instance).touch()
+
+
+# The latest-update rule (status and progress from the latest ProgressUpdate).
+from commitments import tracking  # noqa: E402, F401

@@ -64,15 +64,15 @@ class Node(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.text if len(self.text) <= 90 else self.text[:89] + "…"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             self.version += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return self.text if len(self.text) <= 90 else self.text[:89] + "…"
 
     def get_absolute_url(self):
         return f"{self.section_for_url().protocol.get_absolute_url()}#{self.anchor}"
@@ -171,7 +171,8 @@ class StrategicObjective(Node):
     operational_heading = models.TextField(
         "intitulé des objectifs opérationnels",
         blank=True,
-        help_text="Texte qui introduit les objectifs opérationnels (ex. « Objectif opérationnel : »).",
+        help_text="Texte qui introduit les objectifs opérationnels "
+        "(ex. « Objectif opérationnel : »).",
     )
 
     history = HistoricalRecords(m2m_fields=["partners", "axes"])

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Supprime tous les protocoles (et leur suivi) puis les reconstruit depuis fixtures/.",
+            help="Supprime les protocoles (et leur suivi) puis les reconstruit depuis fixtures/.",
         )
         parser.add_argument(
             "--yes", action="store_true", help="Ne pas demander de confirmation pour --reset."
