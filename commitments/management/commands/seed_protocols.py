@@ -36,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} — rien n'a été modifié.") from exc
         if report.changed:
             for label, count in report.created.items():
-                self.stdout.write(f"{label} créés : {count}")
+                self.stdout.write(f"Créés — {label} : {count}")
         else:
             self.stdout.write("Rien à faire : la base contient déjà tous les protocoles.")
         for slug in report.skipped_protocols:

@@ -1,0 +1,214 @@
+"""Measure the portal under Gunicorn on PostgreSQL, at seed size and at scale size.
+
+    .venv/bin/python benchmarks/run.py                 # full run: ~4 minutes
+    .venv/bin/python benchmarks/run.py --duration 10   # quicker
+
+What it does: (re)creates the PostgreSQL database `perer_bench`, migrates, seeds the seven
+protocols, counts SQL queries per page, adds the synthetic scale data (`generate_demo_data
+--territories 100 --actions 20000`), counts again (the counts must be equal), starts Gunicorn in
+production mode (DEBUG=0, Redis cache) and drives each scenario with a second process
+(benchmarks/loadgen.py: 32 keep-alive clients on loopback). Prints a Markdown table and writes
+benchmarks/results/latest.json. This is a measurement script, not a test: it asserts nothing
+about wall-clock time; docs/benchmarks.md records its results.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PORT = 8765
+DB = "perer_bench"
+
+QUERY_COUNT_SNIPPET = r"""
+import json, django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from commitments.models import Action
+from django.db.models import Count
+from commitments.models.tree import ACTION_TO_TERRITORY
+key = ACTION_TO_TERRITORY + "__slug"
+slug = Action.objects.values(key).annotate(n=Count("pk")).order_by("-n").first()[key]
+paths = {
+    "home": "/",
+    "protocol page (largest)": f"/territoires/{slug}/",
+    "protocol page (grigny)": "/territoires/grigny/",
+    "search": "/engagements/?q=emploi",
+    "api list": "/api/v1/actions/?territoire=grigny",
+    "dashboard": "/tableau-de-bord/",
+    "thematic": "/thematiques/emploi/",
+}
+client = Client()
+counts = {}
+for name, path in paths.items():
+    client.get(path)  # warm caches that are legitimately cached
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(path).status_code
+    counts[name] = {"path": path, "status": status, "queries": len(ctx.captured_queries)}
+print(json.dumps({"largest": slug, "actions": Action.objects.count(), "counts": counts}))
+"""
+
+
+def sh(*args, env=None, capture=False):
+    result = subprocess.run(args, cwd=ROOT, env=env, check=True, text=True, capture_output=capture)
+    return result.stdout
+
+
+def manage(env, *args):
+    sh(PYTHON, "manage.py", *args, env=env)
+
+
+def query_counts(env):
+    return json.loads(sh(PYTHON, "-c", QUERY_COUNT_SNIPPET, env=env, capture=True).splitlines()[-1])
+
+
+def wait_for(url, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--no-redis", action="store_true")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
+        SECURE_SSL_REDIRECT="0",
+        CONN_MAX_AGE="60",
+        AXES_ENABLED="0",
+        API_ANON_RATE="1000000/minute",
+        LOG_LEVEL="ERROR",
+    )
+    if not args.no_redis:
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/9"
+        env["CACHE_KEY_PREFIX"] = f"bench-{secrets.token_hex(4)}"
+    sh(
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        "test",
+        "-qc",
+        f"DROP DATABASE IF EXISTS {DB}",
+    )
+    sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc", f"CREATE DATABASE {DB}")
+    manage(env, "migrate", "-v0")
+    manage(env, "seed_protocols", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    at_seed = query_counts(env)
+    manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")
+    at_scale = query_counts(env)
+
+    slug = at_scale["largest"]
+    scenarios = {
+        "home": "/",
+        "protocol page (largest)": f"/territoires/{slug}/",
+        "full-text search": "/engagements/?q=emploi%20insertion",
+        "API list": "/api/v1/actions/?thematique=emploi",
+        "cached PDF (grigny)": "/territoires/grigny/protocole.pdf",
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "perer.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    results = []
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        wait_for(base + "/")
+        for path in scenarios.values():  # warm-up: first PDF render, connection pools
+            urllib.request.urlopen(base + path, timeout=120).read()
+        for name, path in scenarios.items():
+            out = sh(
+                PYTHON,
+                str(ROOT / "benchmarks/loadgen.py"),
+                base + path,
+                "--concurrency",
+                str(args.concurrency),
+                "--duration",
+                str(args.duration),
+                capture=True,
+            )
+            result = json.loads(out)
+            result["scenario"] = name
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    report = {
+        "query_counts": {"seed": at_seed, "scale": at_scale},
+        "load": results,
+        "workers": args.workers,
+        "redis": not args.no_redis,
+    }
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+    print(
+        f"\nSQL queries per page (seed: {at_seed['actions']} actions, "
+        f"scale: {at_scale['actions']} actions)\n"
+    )
+    print("| page | seed | scale | equal |\n|---|---|---|---|")
+    for name, seed in at_seed["counts"].items():
+        scale = at_scale["counts"][name]
+        print(
+            f"| {name} | {seed['queries']} | {scale['queries']} | "
+            f"{'yes' if seed['queries'] == scale['queries'] else 'NO'} |"
+        )
+    print(
+        f"\nLoad: {args.concurrency} concurrent clients, {args.duration:.0f} s each, "
+        f"gunicorn {args.workers} workers, {'Redis' if not args.no_redis else 'local'} cache\n"
+    )
+    print(
+        "| scenario | requests/s | p50 ms | p95 ms | requests | errors |\n|---|---|---|---|---|---|"
+    )
+    for r in results:
+        print(
+            f"| {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | "
+            f"{r['requests']} | {r['errors']} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
