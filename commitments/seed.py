@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from commitments.models import (
@@ -27,6 +28,7 @@ from commitments.models import (
     ThematicSection,
     TransversalAxis,
 )
+from commitments.signals import touches_suspended
 from territories.models import Territory
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -35,6 +37,18 @@ REFERENCE_FILES = {"thematics.yaml", "glossary.yaml", "partners.yaml", "axes.yam
 
 class SeedError(Exception):
     pass
+
+
+# What a malformed fixture raises while loading; always reported as a SeedError.
+MALFORMED = (
+    KeyError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    IntegrityError,
+    ValidationError,
+    Territory.DoesNotExist,
+)
 
 
 @dataclass
@@ -240,7 +254,7 @@ def seed_protocol(territory, data, matcher, report):
             so = StrategicObjective.objects.create(
                 section=section,
                 position=so_pos,
-                text=so_data["text"].strip(),
+                text=str(so_data["text"]).strip(),
                 subheading=so_data.get("subheading", ""),
                 details=_paragraphs(so_data.get("details")),
                 operational_heading=_paragraphs(so_data.get("operational_heading")),
@@ -251,7 +265,7 @@ def seed_protocol(territory, data, matcher, report):
                 oo = OperationalObjective.objects.create(
                     strategic_objective=so,
                     position=oo_pos,
-                    text=oo_data["text"].strip(),
+                    text=str(oo_data["text"]).strip(),
                     details=_paragraphs(oo_data.get("details")),
                 )
                 matcher.link(oo)
@@ -260,7 +274,7 @@ def seed_protocol(territory, data, matcher, report):
                     action = Action.objects.create(
                         operational_objective=oo,
                         position=a_pos,
-                        text=action_data["text"].strip(),
+                        text=str(action_data["text"]).strip(),
                         details=_paragraphs(action_data.get("details")),
                     )
                     matcher.link(action)
@@ -277,15 +291,20 @@ def seed(reset=False):
     documents.sort(
         key=lambda item: (item[1]["territory"].get("kind") != "agglomeration", item[0].name)
     )
-    with transaction.atomic():
+    with transaction.atomic(), touches_suspended():
         if reset:
             Protocol.objects.all().delete()
-        seed_reference(report, update=reset)
+        try:
+            seed_reference(report, update=reset)
+        except MALFORMED as exc:
+            raise SeedError(f"listes de référence : champ manquant ou mal formé ({exc!r})") from exc
         matcher = Matcher()
         for path, document in documents:
             try:
                 territory = seed_territory(document["territory"], report, update=reset)
                 seed_protocol(territory, document["protocol"], matcher, report)
-            except (KeyError, TypeError) as exc:
-                raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc})") from exc
+            except MALFORMED as exc:
+                raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc!r})") from exc
+        if report.changed:
+            Protocol.objects.touch()
     return report

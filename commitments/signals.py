@@ -4,7 +4,8 @@ Any save or delete anywhere in a protocol's tree marks that protocol as changed.
 writes with `QuerySet.update()` (no signals) must call `Protocol.objects.filter(...).touch()`.
 """
 
-from contextlib import suppress
+import threading
+from contextlib import contextmanager, suppress
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -46,7 +47,23 @@ def protocols_of(instance):
     return Protocol.objects.all()
 
 
+_state = threading.local()
+
+
+@contextmanager
+def touches_suspended():
+    """For bulk loads (seeding, imports) that set `last_changed_at` themselves once at the end:
+    skips one UPDATE per saved row."""
+    previous = getattr(_state, "suspended", False)
+    _state.suspended = True
+    try:
+        yield
+    finally:
+        _state.suspended = previous
+
+
 TOUCHING_MODELS = (
+    Protocol,  # its own fields (title, preamble…) are in the PDF too
     ThematicSection,
     StrategicObjective,
     OperationalObjective,
@@ -61,7 +78,7 @@ TOUCHING_MODELS = (
 @receiver(post_save)
 @receiver(post_delete)
 def touch_protocol(sender, instance, raw=False, **kwargs):
-    if raw or sender not in TOUCHING_MODELS:
+    if raw or sender not in TOUCHING_MODELS or getattr(_state, "suspended", False):
         return
     # In a cascade delete the parent may be gone already: its own signal touched the protocol.
     with suppress(Action.DoesNotExist, OperationalObjective.DoesNotExist):
@@ -70,6 +87,8 @@ def touch_protocol(sender, instance, raw=False, **kwargs):
 
 @receiver(m2m_changed)
 def touch_on_m2m(sender, instance, action, **kwargs):
+    if getattr(_state, "suspended", False):
+        return
     if action.startswith("post_") and isinstance(
         instance, StrategicObjective | OperationalObjective | Action
     ):

@@ -26,7 +26,7 @@ class Command(BaseCommand):
                     "Tous les protocoles, leurs modifications et leur suivi seront remplacés par "
                     "le contenu de fixtures/. Tapez « oui » pour continuer : "
                 )
-            except EOFError:
+            except (EOFError, OSError):
                 answer = ""
             if answer.strip().lower() not in {"oui", "o", "yes", "y"}:
                 raise CommandError("Abandon : rien n'a été modifié.")
