@@ -168,6 +168,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema's URL to validator.swagger.io (a third party).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Security: strict by default outside development.
@@ -184,6 +186,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The client's address, for login throttling (django-axes) and the API's throttle. Behind the
+# proxy: the last X-Forwarded-For entry, the one nginx appends; otherwise the socket's. Never
+# an entry the client wrote itself (else each forged header would get a fresh quota).
+PROXY_COUNT = 1 if env_bool("BEHIND_PROXY", False) else 0
+REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
+
+
+def _client_ip(request):
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if PROXY_COUNT and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+AXES_CLIENT_IP_CALLABLE = _client_ip
 
 # No inline script anywhere: every script is a static file served by the app.
 CONTENT_SECURITY_POLICY = {

@@ -1,0 +1,27 @@
+"""Filters that turn stored text into safe HTML: paragraphs, and acronyms as <abbr>."""
+
+import re
+
+from django import template
+from django.utils.html import conditional_escape
+
+register = template.Library()
+
+BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+@register.filter
+def paragraphs(text):
+    """The paragraphs of a text field: blocks separated by a blank line."""
+    return [block.strip() for block in BLANK_LINE.split(text or "") if block.strip()]
+
+
+@register.filter
+def abbr(text, glossary=None):
+    """The text escaped, with the glossary's acronyms marked up as <abbr title="…">.
+
+    Pass the page's Glossary (loaded once per page): `{{ node.text|abbr:glossary }}`.
+    """
+    if glossary is None:
+        return conditional_escape(text or "")
+    return glossary.abbreviate(text)

@@ -1,0 +1,71 @@
+"""/engagements/: every commitment of every territory, filtered, searched and paginated."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from commitments.enums import Level, Status
+from commitments.glossary import Glossary
+from commitments.search import CommitmentSearch, load_rows
+from commitments.views.protocol_page import detail_pages_exist
+
+PER_PAGE = 25
+
+
+class LevelForm(forms.Form):
+    niveau = forms.ChoiceField(
+        label="Niveau", required=False, choices=[("", "Tous les niveaux"), *Level.choices]
+    )
+
+
+def _without(query, name, value):
+    """The query string without one value of one parameter (and without the page)."""
+    query = query.copy()
+    query.pop("page", None)
+    query.setlist(name, [v for v in query.getlist(name) if v != value])
+    return "?" + query.urlencode() if query else "?"
+
+
+def active_filters(query, cleaned):
+    """(label, URL that removes this filter) for each filter in use, one per value."""
+    labels = []
+    for territory in cleaned.get("territoire") or []:
+        labels.append(("territoire", territory.slug, f"Territoire : {territory.name}"))
+    for name, title in (("thematique", "Thématique"), ("partenaire", "Partenaire"), ("axe", "Axe")):
+        if cleaned.get(name):
+            labels.append((name, query.get(name), f"{title} : {cleaned[name]}"))
+    if cleaned.get("statut"):
+        labels.append(("statut", cleaned["statut"], f"Statut : {Status(cleaned['statut']).label}"))
+    if cleaned.get("niveau"):
+        labels.append(("niveau", cleaned["niveau"], f"Niveau : {Level(cleaned['niveau']).label}"))
+    if cleaned.get("q"):
+        labels.append(("q", query.get("q"), f"Texte : « {cleaned['q']} »"))
+    return [(label, _without(query, name, value)) for name, value, label in labels]
+
+
+def commitment_search(request):
+    level_form = LevelForm(request.GET)
+    levels = [level_form.cleaned_data["niveau"]] if level_form.is_valid() else []
+    search = CommitmentSearch(request.GET, levels=[level for level in levels if level])
+    context = {
+        "form": search.form,
+        "level_form": level_form,
+        "breadcrumbs": [("Accueil", "/"), ("Rechercher un engagement", None)],
+    }
+    if not (search.is_valid() and level_form.is_valid()):
+        return render(request, "portal/search.html", context, status=400)
+
+    paginator = Paginator(search.rows(), PER_PAGE)
+    # A page number out of range shows the last page; one that is not a number, the first.
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    cleaned = {**search.form.cleaned_data, **level_form.cleaned_data}
+    context.update(
+        page=page,
+        paginator=paginator,
+        results=load_rows(rows),
+        active_filters=active_filters(request.GET, cleaned),
+        glossary=Glossary(),
+        detail_pages=detail_pages_exist(),
+    )
+    return render(request, "portal/search.html", context)

@@ -1,0 +1,145 @@
+"""Each public page runs a constant number of SQL queries, whatever the size of the data."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments.enums import Status
+from commitments.models import Thematic
+from tests.factories import (
+    ActionFactory,
+    AxisFactory,
+    GlossaryTermFactory,
+    OperationalObjectiveFactory,
+    PartnerFactory,
+    ProtocolFactory,
+    SectionFactory,
+    StrategicObjectiveFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Upper bounds, so that a page that grows a query per row or per section is caught even when
+# the test data happen to be small. The measured counts are printed by `pytest -s`.
+MAX_QUERIES = {
+    "home": 8,
+    "territory_list": 8,
+    "territory": 16,
+    "thematic": 14,
+    "search": 15,
+    "glossary": 2,
+}
+
+
+class Tree:
+    """A factory-built protocol that the tests can grow; every branch has leads, partners and
+    axes so that every prefetch runs even on the small tree."""
+
+    def __init__(self):
+        self.protocol = ProtocolFactory()
+        self.territory = self.protocol.territory
+        self.thematic = Thematic.objects.get(slug="emploi")
+        self.partner, self.axis = PartnerFactory(), AxisFactory()
+
+    def grow(self, sections=1, objectives=1, operationals=1, actions=1):
+        for _ in range(sections):
+            section = SectionFactory(protocol=self.protocol, thematic=self.thematic)
+            for _ in range(objectives):
+                so = StrategicObjectiveFactory(section=section, details="Un.\n\nDeux.")
+                self.tag(so)
+                for _ in range(operationals):
+                    oo = OperationalObjectiveFactory(
+                        strategic_objective=so, lead=self.partner, status=Status.IN_PROGRESS
+                    )
+                    self.tag(oo)
+                    for _ in range(actions):
+                        self.tag(ActionFactory(operational_objective=oo, lead=self.partner))
+
+    def tag(self, node):
+        node.partners.add(self.partner)
+        node.axes.add(self.axis)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def assert_constant(client, url, grow, name, django_assert_max_num_queries):
+    small = count_queries(client, url)
+    grow()
+    with django_assert_max_num_queries(small):
+        client.get(url)
+    print(f"{name}: {small} queries")
+    assert small <= MAX_QUERIES[name]
+
+
+@pytest.fixture
+def tree():
+    tree = Tree()
+    tree.grow()
+    return tree
+
+
+def test_territory_page(client, tree, django_assert_max_num_queries):
+    assert_constant(
+        client,
+        tree.territory.get_absolute_url(),
+        lambda: tree.grow(sections=3, objectives=3, operationals=3, actions=4),
+        "territory",
+        django_assert_max_num_queries,
+    )
+
+
+def test_seeded_protocol_pages_stay_within_bound(client, django_assert_max_num_queries):
+    for slug in ("grand-paris-sud", "grigny", "ris-orangis"):
+        with django_assert_max_num_queries(MAX_QUERIES["territory"]):
+            client.get(f"/territoires/{slug}/")
+
+
+def test_home_and_territory_list(client, tree, django_assert_max_num_queries):
+    def grow():
+        tree.grow(sections=2, objectives=3, operationals=3, actions=3)
+        Tree().grow()  # one more territory with its protocol
+
+    assert_constant(client, "/", grow, "home", django_assert_max_num_queries)
+    assert_constant(
+        client, "/territoires/", Tree().grow, "territory_list", django_assert_max_num_queries
+    )
+
+
+def test_thematic_page(client, tree, django_assert_max_num_queries):
+    assert_constant(
+        client,
+        "/thematiques/emploi/",
+        lambda: tree.grow(sections=2, objectives=3, operationals=3, actions=4),
+        "thematic",
+        django_assert_max_num_queries,
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["territoire={slug}", "territoire={slug}&q=Action", "partenaire={partner}&page=2"],
+)
+def test_search_page(client, tree, query, django_assert_max_num_queries):
+    url = "/engagements/?" + query.format(slug=tree.territory.slug, partner=tree.partner.slug)
+    assert_constant(
+        client,
+        url,
+        lambda: tree.grow(sections=1, objectives=2, operationals=3, actions=15),
+        "search",
+        django_assert_max_num_queries,
+    )
+
+
+def test_glossary(client, django_assert_max_num_queries):
+    assert_constant(
+        client,
+        "/glossaire/",
+        lambda: GlossaryTermFactory.create_batch(30),
+        "glossary",
+        django_assert_max_num_queries,
+    )
