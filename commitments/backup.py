@@ -18,7 +18,7 @@ from collections import defaultdict
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from commitments.models import (
     Action,
@@ -165,6 +165,15 @@ def _ensure_authors(objects):
 def import_data(data, replace=False):
     """Load a backup in one transaction. Returns (counts per model, usernames created)."""
     _check_header(data)
+    try:
+        return _import_in_transaction(data, replace)
+    except IntegrityError as error:
+        raise BackupError(
+            f"La base refuse un objet de la sauvegarde : {error}. Rien n'a été modifié."
+        ) from error
+
+
+def _import_in_transaction(data, replace):
     with transaction.atomic():
         if not is_empty():
             if not replace:

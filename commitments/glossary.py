@@ -1,5 +1,5 @@
-"""Acronyms of the glossary marked up as <abbr> in text, escaped first so that nothing typed in
-the admin can inject markup."""
+"""Acronyms of the glossary marked up as <abbr>; every piece of text is escaped, so that nothing
+typed in the admin can inject markup."""
 
 import re
 from functools import cached_property
@@ -22,24 +22,28 @@ class Glossary:
         if not self.terms:
             return None
         # Longest first, so that "CA GPS" wins over "GPS"; whole words only.
-        alternatives = sorted(
-            (re.escape(escape(t.term)) for t in self.terms), key=len, reverse=True
-        )
+        alternatives = sorted((re.escape(t.term) for t in self.terms), key=len, reverse=True)
         return re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])")
 
     def abbreviate(self, text) -> SafeString:
-        escaped = escape(text or "")
+        """`text` escaped, with each known acronym wrapped in <abbr title="expansion">.
+
+        Matching runs on the raw text and each piece is escaped on its own, so a term can never
+        match inside an HTML entity."""
+        text = text or ""
         if self.pattern is None:
-            return mark_safe(escaped)  # noqa: S308 - escaped above
-        by_escaped = {escape(term.term): term for term in self.terms}
-
-        def replace(match):
-            term = by_escaped[match.group(1)]
-            if not term.expansion:
-                return match.group(1)
-            return format_html('<abbr title="{}">{}</abbr>', term.expansion, term.term)
-
-        return mark_safe(self.pattern.sub(replace, escaped))  # noqa: S308 - parts escaped
+            return escape(text)
+        pieces, last = [], 0
+        for match in self.pattern.finditer(text):
+            term = self.by_term[match.group(1)]
+            pieces.append(escape(text[last : match.start()]))
+            if term.expansion:
+                pieces.append(format_html('<abbr title="{}">{}</abbr>', term.expansion, term.term))
+            else:
+                pieces.append(escape(term.term))
+            last = match.end()
+        pieces.append(escape(text[last:]))
+        return mark_safe("".join(pieces))  # noqa: S308 - every piece escaped above
 
     def terms_in(self, texts):
         """The glossary terms that occur in any of `texts`, in alphabetical order."""
@@ -47,6 +51,5 @@ class Glossary:
             return []
         found = set()
         for text in texts:
-            found.update(self.pattern.findall(escape(text or "")))
-        by_escaped = {escape(term.term): term for term in self.terms}
-        return sorted((by_escaped[t] for t in found), key=lambda term: term.term.casefold())
+            found.update(self.pattern.findall(text or ""))
+        return sorted((self.by_term[t] for t in found), key=lambda term: term.term.casefold())
