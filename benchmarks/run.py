@@ -97,7 +97,8 @@ def main():
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_SETTINGS_MODULE="perer.settings",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
         SECURE_SSL_REDIRECT="0",
         CONN_MAX_AGE="60",
@@ -121,7 +122,7 @@ def main():
     )
     sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc", f"CREATE DATABASE {DB}")
     manage(env, "migrate", "-v0")
-    manage(env, "seed_protocols", "-v0")
+    manage(env, "seed_protocols")
     manage(env, "collectstatic", "--noinput", "-v0")
     at_seed = query_counts(env)
     manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")

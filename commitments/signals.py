@@ -14,11 +14,13 @@ from commitments.models import (
     Action,
     GlossaryTerm,
     OperationalObjective,
+    Partner,
     ProgressUpdate,
     Protocol,
     StrategicObjective,
     Thematic,
     ThematicSection,
+    TransversalAxis,
 )
 from territories.models import Territory
 
@@ -41,9 +43,8 @@ def protocols_of(instance):
         )
     if isinstance(instance, ProgressUpdate):
         return protocols_of(instance.action or instance.operational_objective)
-    if isinstance(instance, Territory):
-        return Protocol.objects.filter(territory_id=instance.pk)
-    # Glossary terms, thematics, partners and axes appear in every protocol.
+    # Territories (the cards, the lists), glossary terms, thematics, partners and axes appear
+    # on every page and in every protocol.
     return Protocol.objects.all()
 
 
@@ -72,6 +73,8 @@ TOUCHING_MODELS = (
     Territory,
     GlossaryTerm,
     Thematic,
+    Partner,
+    TransversalAxis,
 )
 
 

@@ -17,3 +17,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def seeded(transactional_db):
     """Seed data for tests that run outside a rolled-back transaction."""
     call_command("seed_protocols", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (pages, PDFs, throttling counters)."""
+    from django.core.cache import cache
+
+    cache.clear()

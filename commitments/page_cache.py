@@ -1,0 +1,64 @@
+"""Whole-page cache for anonymous visitors, invalidated by the data itself.
+
+The key holds the content version read from the database (the latest `Protocol.last_changed_at`,
+which every change in any protocol, territory or reference list bumps — see signals.py — and
+the number of protocols), so an edit made on any app server invalidates the pages of all of
+them, whether the cache is local memory or a shared Redis. Visitors with a session (staff,
+city leads, anyone with a pending message) always get a freshly rendered page.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import HttpResponse
+from django.utils import timezone
+
+from commitments.models import Protocol
+
+TIMEOUT = 24 * 3600
+
+
+def content_version():
+    """One cheap query: changes whenever anything shown on a public page changes."""
+    version = Protocol.objects.aggregate(latest=Max("last_changed_at"), count=Count("pk"))
+    latest = version["latest"].isoformat() if version["latest"] else "-"
+    return f"{latest}/{version['count']}"
+
+
+def _personal(request):
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+
+
+def cached_public_page(view=None, *, daily=False):
+    """Cache a GET view's 200 responses per full URL and content version.
+
+    `daily`: the page also depends on today's date (e.g. "no update for 12 months").
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or _personal(request):
+                return view(request, *args, **kwargs)
+            parts = [content_version(), request.get_full_path()]
+            if daily:
+                parts.append(timezone.localdate().isoformat())
+            key = "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type = hit
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
+            return response
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
