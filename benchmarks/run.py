@@ -51,10 +51,16 @@ paths = {
 client = Client()
 counts = {}
 for name, path in paths.items():
-    client.get(path)  # warm caches that are legitimately cached
+    # A unique, ignored parameter defeats the page cache: this counts a full rendering.
+    fresh = path + ("&" if "?" in path else "?") + "_n=count"
+    client.get(fresh)  # warm what is legitimately cached across pages (e.g. the glossary)
+    client.get(path)
     with CaptureQueriesContext(connection) as ctx:
-        status = client.get(path).status_code
-    counts[name] = {"path": path, "status": status, "queries": len(ctx.captured_queries)}
+        status = client.get(fresh + "2").status_code
+    with CaptureQueriesContext(connection) as cached:
+        client.get(path)
+    counts[name] = {"path": path, "status": status, "queries": len(ctx.captured_queries),
+                    "cached_queries": len(cached.captured_queries)}
 print(json.dumps({"largest": slug, "actions": Action.objects.count(), "counts": counts}))
 """
 
@@ -90,7 +96,11 @@ def main():
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--latency-duration", type=float, default=15)
     parser.add_argument("--no-redis", action="store_true")
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="keep perer_bench as a previous run left it"
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -109,33 +119,36 @@ def main():
     if not args.no_redis:
         env["REDIS_URL"] = "redis://127.0.0.1:6379/9"
         env["CACHE_KEY_PREFIX"] = f"bench-{secrets.token_hex(4)}"
-    sh(
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "postgres",
-        "-d",
-        "test",
-        "-qc",
-        f"DROP DATABASE IF EXISTS {DB}",
-    )
-    sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc", f"CREATE DATABASE {DB}")
-    manage(env, "migrate", "-v0")
-    manage(env, "seed_protocols")
+    psql = ("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc")
+    if not args.reuse_db:
+        sh(*psql, f"DROP DATABASE IF EXISTS {DB}")
+        sh(*psql, f"CREATE DATABASE {DB}")
+        manage(env, "migrate", "-v0")
+        manage(env, "seed_protocols")
     manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "generate_demo_data", "--remove")
     at_seed = query_counts(env)
     manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")
     at_scale = query_counts(env)
 
     slug = at_scale["largest"]
-    scenarios = {
-        "home": "/",
-        "protocol page (largest)": f"/territoires/{slug}/",
-        "full-text search": "/engagements/?q=emploi%20insertion",
-        "API list": "/api/v1/actions/?thematique=emploi",
-        "cached PDF (grigny)": "/territoires/grigny/protocole.pdf",
-    }
+    searches = [
+        "/engagements/?q=emploi%20insertion",
+        "/engagements/?q=illectronisme",
+        "/engagements/?q=education&niveau=action",
+        "/engagements/?q=logement%20social&thematique=logement",
+        "/engagements/?q=violences%20femmes",
+        "/engagements/?q=jeunes&statut=en_cours",
+    ]
+    # (name, paths, bust): bust appends a unique parameter so that no cache can answer.
+    scenarios = [
+        ("home", ["/"], False),
+        ("protocol page (largest), cached", [f"/territoires/{slug}/"], False),
+        ("protocol page (largest), uncached", [f"/territoires/{slug}/"], True),
+        ("full-text search, uncached (6 queries)", searches, True),
+        ("API list, uncached", ["/api/v1/actions/?thematique=emploi"], True),
+        ("cached PDF (grigny)", ["/territoires/grigny/protocole.pdf"], False),
+    ]
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -154,23 +167,26 @@ def main():
     try:
         base = f"http://127.0.0.1:{PORT}"
         wait_for(base + "/")
-        for path in scenarios.values():  # warm-up: first PDF render, connection pools
-            urllib.request.urlopen(base + path, timeout=120).read()
-        for name, path in scenarios.items():
-            out = sh(
-                PYTHON,
-                str(ROOT / "benchmarks/loadgen.py"),
-                base + path,
-                "--concurrency",
-                str(args.concurrency),
-                "--duration",
-                str(args.duration),
-                capture=True,
-            )
-            result = json.loads(out)
-            result["scenario"] = name
-            results.append(result)
-            print(json.dumps(result), flush=True)
+        for _, paths, _ in scenarios:  # warm-up: first PDF render, connection pools
+            for path in paths:
+                urllib.request.urlopen(base + path, timeout=120).read()
+        for name, paths, bust in scenarios:
+            for concurrency in (1, args.concurrency):
+                out = sh(
+                    PYTHON,
+                    str(ROOT / "benchmarks/loadgen.py"),
+                    *[base + path for path in paths],
+                    "--concurrency",
+                    str(concurrency),
+                    "--duration",
+                    str(args.duration if concurrency > 1 else args.latency_duration),
+                    *(["--bust"] if bust else []),
+                    capture=True,
+                )
+                result = json.loads(out)
+                result["scenario"] = name
+                results.append(result)
+                print(json.dumps(result), flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -189,24 +205,25 @@ def main():
         f"\nSQL queries per page (seed: {at_seed['actions']} actions, "
         f"scale: {at_scale['actions']} actions)\n"
     )
-    print("| page | seed | scale | equal |\n|---|---|---|---|")
+    print("| page | seed | scale | equal | served from the page cache |\n|---|---|---|---|---|")
     for name, seed in at_seed["counts"].items():
         scale = at_scale["counts"][name]
         print(
             f"| {name} | {seed['queries']} | {scale['queries']} | "
-            f"{'yes' if seed['queries'] == scale['queries'] else 'NO'} |"
+            f"{'yes' if seed['queries'] == scale['queries'] else 'NO'} | "
+            f"{scale['cached_queries']} |"
         )
     print(
-        f"\nLoad: {args.concurrency} concurrent clients, {args.duration:.0f} s each, "
+        f"\nLoad: 1 client for {args.latency_duration:.0f} s, then {args.concurrency} "
+        f"concurrent clients for {args.duration:.0f} s, "
         f"gunicorn {args.workers} workers, {'Redis' if not args.no_redis else 'local'} cache\n"
     )
-    print(
-        "| scenario | requests/s | p50 ms | p95 ms | requests | errors |\n|---|---|---|---|---|---|"
-    )
+    print("| scenario | clients | requests/s | p50 ms | p95 ms | requests | errors |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | "
-            f"{r['requests']} | {r['errors']} |"
+            f"| {r['scenario']} | {r['concurrency']} | {r['rps']} | {r['p50_ms']} | "
+            f"{r['p95_ms']} | {r['requests']} | {r['errors']} |"
         )
     return 0
 
