@@ -21,11 +21,19 @@ from commitments.models import Protocol
 TIMEOUT = 24 * 3600
 
 
-def content_version():
-    """One cheap query: changes whenever anything shown on a public page changes."""
-    version = Protocol.objects.aggregate(latest=Max("last_changed_at"), count=Count("pk"))
+def content_version(protocols=None):
+    """One cheap query: changes whenever anything shown on a public page changes.
+
+    `protocols` narrows it to the pages that show only those protocols (a territory's page):
+    an edit in another city then leaves that page cached."""
+    protocols = Protocol.objects.all() if protocols is None else protocols
+    version = protocols.aggregate(latest=Max("last_changed_at"), count=Count("pk"))
     latest = version["latest"].isoformat() if version["latest"] else "-"
     return f"{latest}/{version['count']}"
+
+
+def territory_version(request, slug):
+    return content_version(Protocol.objects.filter(territory__slug=slug))
 
 
 def _personal(request):
@@ -33,10 +41,11 @@ def _personal(request):
     return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
 
 
-def cached_public_page(view=None, *, daily=False):
+def cached_public_page(view=None, *, daily=False, version=None):
     """Cache a GET view's 200 responses per full URL and content version.
 
     `daily`: the page also depends on today's date (e.g. "no update for 12 months").
+    `version(request, **kwargs)`: a narrower content version for this page.
     """
 
     def decorator(view):
@@ -44,7 +53,8 @@ def cached_public_page(view=None, *, daily=False):
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD") or _personal(request):
                 return view(request, *args, **kwargs)
-            parts = [content_version(), request.get_full_path()]
+            current = version(request, **kwargs) if version else content_version()
+            parts = [current, request.get_full_path()]
             if daily:
                 parts.append(timezone.localdate().isoformat())
             key = "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()

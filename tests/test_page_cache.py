@@ -54,3 +54,12 @@ def test_errors_are_not_cached(client):
     assert client.get("/territoires/nulle-part/").status_code == 404
     assert client.get("/engagements/?statut=inconnu").status_code == 400
     assert client.get("/engagements/?statut=inconnu").status_code == 400
+
+
+def test_an_edit_in_another_city_leaves_the_page_cached(client, django_assert_num_queries):
+    client.get(GRIGNY)
+    other_city = Action.objects.exclude(pk__in=grigny_actions()).first()
+    other_city.progress = 40
+    other_city.save()
+    with django_assert_num_queries(1):  # the territory's content version only
+        assert client.get(GRIGNY).status_code == 200
