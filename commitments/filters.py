@@ -6,9 +6,6 @@ statut, partenaire, axe, q.
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import Q
 
 from commitments.enums import Status
 from commitments.models import (
@@ -19,21 +16,7 @@ from commitments.models import (
     Thematic,
     TransversalAxis,
 )
-from commitments.models.tree import SEARCH_CONFIG
 from territories.models import Territory
-
-
-def axes_matching(terms):
-    """The transversal axes whose name or description matches the search terms (same rules as
-    SearchableQuerySet.search: French-stemmed without accents on PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        vector = SearchVector("name", "description", config=SEARCH_CONFIG)
-        query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
-        return TransversalAxis.objects.annotate(_search=vector).filter(_search=query)
-    condition = Q()
-    for word in terms.split():
-        condition &= Q(name__icontains=word) | Q(description__icontains=word)
-    return TransversalAxis.objects.filter(condition)
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
@@ -79,12 +62,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return queryset.for_thematic(value) if value else queryset
 
     def filter_search(self, queryset, name, value):
-        # A commitment also matches through its transversal axes: "illectronisme" finds the
-        # commitments tagged "Numérique et lutte contre l'illectronisme", whatever their wording.
-        model = queryset.model
-        tagged = model.objects.filter(axes__in=axes_matching(value)).values("pk")
-        found = model.objects.search(value).values("pk")
-        return queryset.filter(Q(pk__in=found) | Q(pk__in=tagged))
+        return queryset.search(value)
 
 
 class StrategicObjectiveFilter(CommitmentFilterSet):

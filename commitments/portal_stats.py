@@ -7,7 +7,7 @@ of grouped queries whatever the number of commitments.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol, StrategicObjective
@@ -67,10 +67,7 @@ def rollups_by(group, ids):
         result[row["group_id"]].operational = row["n"]
 
     done = Count("pk", filter=Q(status=Status.DONE))
-    leaf_objectives = OperationalObjective.objects.exclude(
-        Exists(Action.objects.filter(operational_objective=OuterRef("pk")))
-    )
-    for row in grouped(OperationalObjective, leaf_objectives).annotate(
+    for row in grouped(OperationalObjective, OperationalObjective.objects.leaves()).annotate(
         n=Count("pk"), done=done, total=Sum("progress")
     ):
         rollup = result[row["group_id"]]

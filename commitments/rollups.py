@@ -126,16 +126,9 @@ class Rollup:
         return [(status, label, self.counts[status]) for status, label in STATUS_DISPLAY]
 
 
-def leaf_objectives():
-    """Operational objectives without actions: the leaves at that level."""
-    return OperationalObjective.objects.exclude(
-        Exists(Action.objects.filter(operational_objective=OuterRef("pk")))
-    )
-
-
 def leaves(territory=None, thematic=None):
     """(actions, leaf operational objectives), optionally for one territory and/or thematic."""
-    actions, objectives = Action.objects.all(), leaf_objectives()
+    actions, objectives = Action.objects.all(), OperationalObjective.objects.leaves()
     if territory is not None:
         actions, objectives = actions.for_territory(territory), objectives.for_territory(territory)
     if thematic is not None:

@@ -9,7 +9,8 @@ use them. Nothing happens on SQLite, where search is a plain case-insensitive ma
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from commitments.models.tree import SEARCH_CONFIG, search_vector
+from commitments.models.text_search import SEARCH_CONFIG
+from commitments.models.tree import search_vector
 
 SEARCHABLE = {
     "strategicobjective": "commitments_so_search_idx",

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from commitments.enums import PartnerKind
+from commitments.models.text_search import match_text
 
 
 class Thematic(models.Model):
@@ -83,11 +84,18 @@ class GlossaryTerm(models.Model):
         return f"{self.term} — {self.expansion}" if self.expansion else self.term
 
 
+class TransversalAxisQuerySet(models.QuerySet):
+    def matching(self, terms):
+        return match_text(self, ("name", "description"), terms)
+
+
 class TransversalAxis(models.Model):
     name = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant d'URL", max_length=80)
     description = models.TextField("description", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
+
+    objects = TransversalAxisQuerySet.as_manager()
 
     class Meta:
         verbose_name = "axe transversal"

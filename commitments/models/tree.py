@@ -4,8 +4,8 @@ A branch may stop at any level: a strategic objective without operational object
 operational objective without actions. Positions keep the documents' order.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection, models
+from django.contrib.postgres.search import SearchVector
+from django.db import models
 from django.db.models import (
     Count,
     Deferrable,
@@ -22,6 +22,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from commitments.enums import Level
+from commitments.models.text_search import SEARCH_CONFIG, match_text
 from commitments.models.tracking import TrackedCommitment
 
 SO_TO_TERRITORY = "section__protocol__territory"
@@ -82,29 +83,30 @@ class Node(models.Model):
         return f"{self.anchor_prefix}-{self.pk}"
 
 
-# PostgreSQL text search configuration: French stemming without accents (migration 0002).
-SEARCH_CONFIG = "perer_french"
+SEARCH_FIELDS = ("text", "details")
 
 
 def search_vector():
     """Must stay identical to the expression of the GIN index created in migration 0002."""
-    return SearchVector("text", "details", config=SEARCH_CONFIG)
+    return SearchVector(*SEARCH_FIELDS, config=SEARCH_CONFIG)
 
 
 class SearchableQuerySet(models.QuerySet):
     def search(self, terms):
-        """Full-text search: French-stemmed and accent-insensitive on PostgreSQL, a plain
-        case-insensitive match on SQLite."""
+        """Commitments whose text or details match `terms` (see text_search.match_text), or
+        that are tagged with a transversal axis whose name matches: "illectronisme" finds the
+        commitments tagged "Numérique et lutte contre l'illectronisme", whatever their wording.
+        """
+        from commitments.models.reference import TransversalAxis
+
         terms = (terms or "").strip()
         if not terms:
             return self
-        if connection.vendor == "postgresql":
-            query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
-            return self.annotate(_search=search_vector()).filter(_search=query)
-        condition = models.Q()
-        for word in terms.split():
-            condition &= models.Q(text__icontains=word) | models.Q(details__icontains=word)
-        return self.filter(condition)
+        worded = match_text(self.model.objects.all(), SEARCH_FIELDS, terms).values("pk")
+        tagged = self.model.objects.filter(axes__in=TransversalAxis.objects.matching(terms)).values(
+            "pk"
+        )
+        return self.filter(models.Q(pk__in=worded) | models.Q(pk__in=tagged))
 
 
 class StrategicObjectiveQuerySet(SearchableQuerySet):
@@ -135,9 +137,7 @@ class StrategicObjectiveQuerySet(SearchableQuerySet):
         Annotates `leaf_count`, `progress_sum` and `progress_avg` (None when no leaf).
         """
         actions = Action.objects.filter(operational_objective__strategic_objective=OuterRef("pk"))
-        leaf_oos = OperationalObjective.objects.filter(strategic_objective=OuterRef("pk")).exclude(
-            Exists(Action.objects.filter(operational_objective=OuterRef("pk")))
-        )
+        leaf_oos = OperationalObjective.objects.leaves().filter(strategic_objective=OuterRef("pk"))
         group = "operational_objective__strategic_objective"
         return self.annotate(
             leaf_count=Coalesce(_subquery_total(actions, group, Count("pk")), Value(0))
@@ -199,6 +199,10 @@ class StrategicObjective(Node):
 
 
 class OperationalObjectiveQuerySet(SearchableQuerySet):
+    def leaves(self):
+        """Those without actions: with the actions, the leaves that roll-ups average."""
+        return self.exclude(Exists(Action.objects.filter(operational_objective=OuterRef("pk"))))
+
     def for_territory(self, territory):
         return self.filter(**{OO_TO_TERRITORY: territory})
 
