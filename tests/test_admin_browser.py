@@ -8,6 +8,7 @@ from django.apps import apps
 from commitments.models import Action
 from commitments.permissions import sync_role_groups
 from tests.admin_support import build_tree, grigny, make_user
+from tests.browser import CHROMIUM, chromium
 
 
 @pytest.fixture(autouse=True)
@@ -16,27 +17,12 @@ def allow_sync_orm_in_playwright_loop(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture
 def browser_page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists("/usr/bin/chromium"):
+    if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(locale="fr-FR")
-        yield page
-        browser.close()
+    with chromium() as browser:
+        yield browser.new_page(locale="fr-FR")
 
 
 @pytest.mark.browser

@@ -24,6 +24,7 @@ from django.test import override_settings
 
 from commitments.models import Action, OperationalObjective
 from tests import factories
+from tests.browser import CHROMIUM, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_HOST = "perer.example.org"
@@ -512,7 +513,6 @@ def test_the_secret_scan_finds_what_it_looks_for():
 
 # In a real browser: the CSP is enforced and nothing breaks -------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
 CSP_LISTENER = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -523,27 +523,14 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     # Playwright's sync API runs an event loop; the ORM is used from the same thread.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as browser:
         context = browser.new_context(locale="fr-FR")
         context.set_default_timeout(10_000)
         context.add_init_script(CSP_LISTENER)
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 @pytest.mark.browser

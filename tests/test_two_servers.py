@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 
 from commitments.models import Action
+from tests.browser import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.browser, pytest.mark.postgres_only]
@@ -102,8 +103,6 @@ def two_servers(seeded):
 
 def test_edit_on_one_server_is_seen_on_the_other(two_servers, django_user_model, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
     server_a, server_b = two_servers
     django_user_model.objects.create_superuser("admin-two", "a@example.org", "motdepasse-Solide-42")
     action = (
@@ -119,17 +118,7 @@ def test_edit_on_one_server_is_seen_on_the_other(two_servers, django_user_model,
     assert marker not in fetch(server_b + "/territoires/grigny/").decode()
     assert marker not in pdf_text(fetch(server_b + "/territoires/grigny/protocole.pdf"))
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(server_a + "/admin/login/")
         page.fill("#id_username", "admin-two")
@@ -139,7 +128,6 @@ def test_edit_on_one_server_is_seen_on_the_other(two_servers, django_user_model,
         page.fill("textarea[name=text]", marker)
         page.click("input[name=_save]")
         page.wait_for_load_state()
-        browser.close()
 
     action.refresh_from_db()
     assert action.text == marker
