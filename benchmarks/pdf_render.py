@@ -33,7 +33,7 @@ def setup_django():
 def largest_territory():
     """The territory whose current protocol has the most commitments (SO + OO + actions)."""
     from commitments.models import Protocol
-    from commitments.tree import iter_commitments, load_protocol_tree
+    from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
     from territories.models import Territory
 
     best, best_size = None, -1
@@ -75,7 +75,7 @@ def main():
     from django.test import Client
     from django.urls import reverse
 
-    from commitments.pdf import ProtocolPdf
+    from commitments.rendering.pdf import ProtocolPdf
 
     if args.seed:
         call_command("migrate", verbosity=0, interactive=False)

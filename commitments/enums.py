@@ -8,10 +8,22 @@ class Status(models.TextChoices):
     DONE = "realise", "Réalisé"
     ABANDONED = "abandonne", "Abandonné"
 
+    @classmethod
+    def in_display_order(cls):
+        """Done first, not reported last and visible: the order of every chart and table."""
+        return [cls.DONE, cls.IN_PROGRESS, cls.PLANNED, cls.ABANDONED, cls.NOT_REPORTED]
+
 
 class Level(models.TextChoices):
     STRATEGIC = "strategique", "Objectif stratégique"
     OPERATIONAL = "operationnel", "Objectif opérationnel"
+    ACTION = "action", "Action"
+
+
+class CommitmentKind(models.TextChoices):
+    """The tracked levels as public URLs name them: /engagements/<kind>/<id>/."""
+
+    OPERATIONAL = "objectif", "Objectif opérationnel"
     ACTION = "action", "Action"
 
 

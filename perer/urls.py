@@ -1,11 +1,113 @@
+"""Every address of the portal, top to bottom. The public ones are contracts (shared/DESIGN.md).
+
+Order matters where patterns overlap: the fixed files under /territoires/ (PDFs, exports) come
+before /territoires/<slug>/. Public pages are wrapped in the anonymous page cache
+(views/page_cache.py); pages that depend on today's date are cached per day.
+"""
+
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from commitments.api import viewsets
+from commitments.enums import CommitmentKind
+from commitments.views import (
+    commitment_page,
+    dashboards,
+    data_downloads,
+    pdf_downloads,
+    portal,
+    protocol_page,
+    search_page,
+    thematic_page,
+)
+from commitments.views.feeds import TerritoryUpdatesFeed, UpdatesFeed
+from commitments.views.page_cache import cached_public_page as cached
+from commitments.views.page_cache import territory_version
+
+daily = cached(daily=True)
+
+# The API (read-only, versioned by namespace "v1").
+router = DefaultRouter()
+router.register("territoires", viewsets.TerritoryViewSet, basename="territory")
+router.register("thematiques", viewsets.ThematicViewSet, basename="thematic")
+router.register("protocoles", viewsets.ProtocolViewSet, basename="protocol")
+router.register(
+    "objectifs-strategiques", viewsets.StrategicObjectiveViewSet, basename="strategic-objective"
+)
+router.register(
+    "objectifs-operationnels",
+    viewsets.OperationalObjectiveViewSet,
+    basename="operational-objective",
+)
+router.register("actions", viewsets.ActionViewSet, basename="action")
+router.register("partenaires", viewsets.PartnerViewSet, basename="partner")
+router.register("glossaire", viewsets.GlossaryViewSet, basename="glossary-term")
+router.register("axes", viewsets.TransversalAxisViewSet, basename="axis")
+
+KINDS = "|".join(CommitmentKind.values)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("commitments.api.urls")),
-    path("", include("commitments.urls.pdf")),
-    path("", include("commitments.urls.exports")),
-    path("", include("commitments.urls.tracking")),
-    path("", include("commitments.urls.portal")),
+    # API, its OpenAPI schema and its documentation (Swagger UI from drf-spectacular-sidecar,
+    # no CDN; its script a separate file for the CSP; no ReDoc: it loads Google fonts).
+    path("api/", viewsets.IndexView.as_view(), name="api-index"),
+    path("api/v1/", include((router.urls, "v1"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    # Public pages.
+    path("", cached(portal.home), name="home"),
+    path("territoires/", cached(portal.territory_list), name="territory_list"),
+    # PDFs and flat exports: fixed file names, before /territoires/<slug>/.
+    path("territoires/protocoles.pdf", pdf_downloads.all_protocols_pdf, name="all_protocols_pdf"),
+    path(
+        "territoires/<slug:slug>/protocole.pdf", pdf_downloads.territory_pdf, name="territory_pdf"
+    ),
+    # Both exports share one name: reverse it with {"format"} for every territory, or with
+    # {"slug", "format"} for one territory.
+    re_path(
+        r"^donnees/engagements\.(?P<format>csv|json)$",
+        data_downloads.export_commitments,
+        name="export_commitments",
+    ),
+    re_path(
+        r"^territoires/(?P<slug>[-a-z0-9]+)/engagements\.(?P<format>csv|json)$",
+        data_downloads.export_commitments,
+        name="export_commitments",
+    ),
+    path(
+        "territoires/<slug:slug>/",
+        cached(protocol_page.territory_detail, version=territory_version),
+        name="territory_detail",
+    ),
+    path("thematiques/<slug:slug>/", cached(thematic_page.thematic_detail), name="thematic_detail"),
+    path("engagements/", cached(search_page.commitment_search), name="commitment_search"),
+    # At most 18 digits: any such number fits a 64-bit key, a longer one is a 404, never a 500.
+    re_path(
+        rf"^engagements/(?P<kind>{KINDS})/(?P<pk>[0-9]{{1,18}})/$",
+        commitment_page.commitment_detail,
+        name="commitment_detail",
+    ),
+    path("glossaire/", cached(portal.glossary), name="glossary"),
+    path("accessibilite/", portal.accessibility, name="accessibility"),
+    # Tracking dashboards ("no update for 12 months" depends on today) and their feeds.
+    path("tableau-de-bord/", daily(dashboards.dashboard), name="dashboard"),
+    path(
+        "tableau-de-bord/<slug:slug>/",
+        daily(dashboards.territory_dashboard),
+        name="territory_dashboard",
+    ),
+    path("flux/mises-a-jour.atom", UpdatesFeed(), name="updates_feed"),
+    path(
+        "flux/<slug:slug>/mises-a-jour.atom",
+        TerritoryUpdatesFeed(),
+        name="territory_updates_feed",
+    ),
 ]

@@ -5,9 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from commitments.admin.mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
-from commitments.models import Protocol
-from territories.models import Territory, TerritoryMembership
+from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
+from territories.models import Territory, TerritoryMembership, territories_reordered
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,8 +32,8 @@ class TerritoryAdmin(
 
     def _update_order(self, updated_items, extra_model_filters):
         count = super()._update_order(updated_items, extra_model_filters)
-        # bulk_update sends no signal: the territories' order shows on every page.
-        Protocol.objects.all().touch()
+        # bulk_update sends no post_save: say it, the order shows on every page.
+        territories_reordered.send(sender=Territory)
         return count
 
 

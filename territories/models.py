@@ -1,9 +1,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Value, When
+from django.dispatch import Signal
 from django.urls import reverse
 
 from territories.enums import Department, TerritoryKind
+
+# Sent when territories are reordered in bulk (no post_save): pages listing them are stale.
+territories_reordered = Signal()
 
 
 class TerritoryQuerySet(models.QuerySet):
@@ -18,10 +22,6 @@ class TerritoryQuerySet(models.QuerySet):
         return self.annotate(
             _kind_rank=Case(When(kind=TerritoryKind.AGGLOMERATION, then=Value(0)), default=Value(1))
         ).order_by("_kind_rank", "position", "name")
-
-    def led_by(self, user):
-        """Territories a city project lead is attached to."""
-        return self.filter(memberships__user=user)
 
 
 class Territory(models.Model):
@@ -62,6 +62,10 @@ class Territory(models.Model):
 
     def get_absolute_url(self):
         return reverse("territory_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_agglomeration(self):
+        return self.kind == TerritoryKind.AGGLOMERATION
 
 
 class TerritoryMembership(models.Model):

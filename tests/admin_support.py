@@ -6,9 +6,9 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db.models import Model, QuerySet
 
-from commitments.permissions import AGGLOMERATION_GROUP, CITY_LEAD_GROUP, sync_role_groups
 from territories.enums import TerritoryKind
 from territories.models import Territory
+from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP, sync_role_groups
 from tests import factories
 
 ROLES = ("anonymous", "grigny_lead", "agglomeration", "superuser")

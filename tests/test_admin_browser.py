@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from commitments.models import Action
-from commitments.permissions import sync_role_groups
+from territories.roles import sync_role_groups
 from tests.admin_support import build_tree, grigny, make_user
 from tests.browser import CHROMIUM, chromium
 

@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commitments.admin.restore import RestoreError, deleted_items, restore_deleted
 from commitments.models import (
     Action,
     OperationalObjective,
@@ -12,6 +11,7 @@ from commitments.models import (
     Protocol,
     StrategicObjective,
 )
+from commitments.services.restore import RestoreError, deleted_items, restore_deleted
 from tests import factories
 from tests.admin_support import build_tree, changeform_data, grigny, make_user
 

@@ -11,13 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from commitments.models import Action, OperationalObjective, ProgressUpdate, StrategicObjective
-from commitments.permissions import (
-    can_edit_tracking,
-    editable_for,
-    is_agglomeration,
-    is_city_lead,
-    led_territories,
-)
+from commitments.permissions import can_edit_tracking, trackable_by
+from territories.roles import is_agglomeration, is_city_lead, led_territories
 from tests import factories
 from tests.admin_support import (
     ROLES,
@@ -287,7 +282,7 @@ class TestRoleFunctions:
         assert not can_edit_tracking(lead, mine["so"])
         assert not can_edit_tracking(lead, other["action"])
         both = Action.objects.filter(pk__in=[mine["action"].pk, other["action"].pk])
-        assert list(editable_for(lead, both)) == [mine["action"]]
+        assert list(trackable_by(lead, both)) == [mine["action"]]
 
     def test_inactive_or_non_staff_user_has_no_role(self):
         lead = make_user("grigny_lead")

@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from commitments.admin.tracking import bulk_set_status
 from commitments.models import Action, OperationalObjective, Protocol
-from commitments.permissions import is_agglomeration, is_city_lead, led_territories
+from commitments.services.progress_rule import bulk_set_status
+from territories.roles import is_agglomeration, is_city_lead, led_territories
 from tests import factories
 from tests.admin_support import build_tree, changeform_data, corbeil, grigny, make_user
 

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from commitments.enums import Level, Status
-from commitments.filters import ActionFilter, OperationalObjectiveFilter, StrategicObjectiveFilter
 from commitments.models import (
     Action,
     GlossaryTerm,
@@ -22,7 +21,12 @@ from commitments.models import (
     Thematic,
     TransversalAxis,
 )
-from commitments.tree import iter_commitments, load_protocol_tree
+from commitments.reporting.filtersets import (
+    ActionFilter,
+    OperationalObjectiveFilter,
+    StrategicObjectiveFilter,
+)
+from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests import factories
 

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import http_date
 
-from commitments import exports
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol, StrategicObjective
+from commitments.rendering import flat_export as exports
+from commitments.reporting import numbering
 from territories.models import Territory
 from tests import factories
 
@@ -191,7 +192,7 @@ class TestCsv:
         assert rows[f"os-{first.pk}"]["chemin"] == "1.1"
         assert rows[f"os-{second.pk}"]["chemin"] == "1.2"
         assert rows[f"oo-{oo.pk}"]["chemin"] == "1.2.1"
-        paths = exports.commitment_paths([section.protocol_id])
+        paths = numbering.commitment_paths([section.protocol_id])
         assert paths["operationnel", oo.pk] == "1.2.1"
 
     def test_formulas_are_neutralized_in_csv_not_in_json(self, client):

@@ -4,7 +4,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from commitments.enums import Status
-from commitments.models import Action, OperationalObjective, StrategicObjective
+from commitments.models import Action, OperationalObjective
+from commitments.reporting.protocol_tree import strategic_objectives_tree
+from commitments.reporting.rollups import Rollup
 from tests.factories import (
     ActionFactory,
     OperationalObjectiveFactory,
@@ -84,15 +86,15 @@ class TestHierarchy:
     def test_branch_may_stop_at_strategic_objective(self):
         so = StrategicObjectiveFactory()
         assert so.operational_objectives.count() == 0
-        rolled = StrategicObjective.objects.with_progress().get(pk=so.pk)
-        assert rolled.leaf_count == 0
-        assert rolled.progress_avg is None
+        rolled = Rollup.of_tree([strategic_objectives_tree().get(pk=so.pk)])
+        assert rolled.total == 0
+        assert rolled.avg_progress is None
 
     def test_branch_without_actions_counts_its_operational_objectives(self):
         oo = OperationalObjectiveFactory(progress=40)
-        rolled = OperationalObjective.objects.with_progress().get(pk=oo.pk)
-        assert rolled.action_count == 0
-        assert rolled.progress_avg == pytest.approx(40)
+        loaded = OperationalObjective.objects.prefetch_related("actions").get(pk=oo.pk)
+        assert loaded.leaves() == [loaded]
+        assert Rollup.of_leaves(loaded.leaves()).avg_progress == pytest.approx(40)
 
     def test_new_commitment_is_not_reported(self):
         assert ActionFactory().status == Status.NOT_REPORTED
@@ -107,6 +109,8 @@ class TestHierarchy:
 
 
 class TestRollup:
+    """The roll-up of a loaded tree (reporting/rollups.py) follows the leaf rule."""
+
     def test_strategic_objective_progress_from_its_leaves(self):
         so = StrategicObjectiveFactory()
         with_actions = OperationalObjectiveFactory(strategic_objective=so, progress=0)
@@ -117,24 +121,26 @@ class TestRollup:
         other = StrategicObjectiveFactory(section=so.section)
         ActionFactory(operational_objective__strategic_objective=other, progress=90)
 
-        rolled = StrategicObjective.objects.with_progress().get(pk=so.pk)
-        assert rolled.leaf_count == 3
+        loaded = strategic_objectives_tree().get(pk=so.pk)
+        rolled = Rollup.of_tree([loaded])
+        assert rolled.total == 3
         assert rolled.progress_sum == 180
-        assert rolled.progress_avg == pytest.approx(60)
+        assert rolled.avg_progress == pytest.approx(60)
 
     def test_operational_objective_with_actions_averages_them(self):
         oo = OperationalObjectiveFactory(progress=5)
         ActionFactory(operational_objective=oo, progress=20)
         ActionFactory(operational_objective=oo, progress=70)
-        rolled = OperationalObjective.objects.with_progress().get(pk=oo.pk)
-        assert rolled.progress_avg == pytest.approx(45)
+        loaded = OperationalObjective.objects.prefetch_related("actions").get(pk=oo.pk)
+        assert Rollup.of_leaves(loaded.leaves()).avg_progress == pytest.approx(45)
 
-    def test_rollup_is_one_query(self, django_assert_num_queries):
+    def test_rollup_of_a_loaded_tree_costs_no_query(self, django_assert_num_queries):
         section = SectionFactory()
         for _ in range(3):
             ActionFactory(operational_objective__strategic_objective__section=section)
-        with django_assert_num_queries(1):
-            list(StrategicObjective.objects.filter(section=section).with_progress())
+        objectives = list(strategic_objectives_tree().filter(section=section))
+        with django_assert_num_queries(0):
+            assert Rollup.of_tree(objectives).total == 3
 
 
 class TestLastChanged:
@@ -168,8 +174,8 @@ class TestLastChanged:
 
 class TestGlossaryMarkup:
     def test_acronym_wrapped_and_text_escaped(self):
-        from commitments.glossary import Glossary
         from commitments.models import GlossaryTerm
+        from commitments.rendering.glossary_markup import Glossary
 
         glossary = Glossary([GlossaryTerm(term="QPV", expansion="Quartier « prioritaire »")])
         html = glossary.abbreviate('<b>QPV</b> & "QPVX"')
@@ -179,8 +185,8 @@ class TestGlossaryMarkup:
         )
 
     def test_term_spelled_like_an_entity_never_breaks_escaping(self):
-        from commitments.glossary import Glossary
         from commitments.models import GlossaryTerm
+        from commitments.rendering.glossary_markup import Glossary
 
         glossary = Glossary([GlossaryTerm(term="quot", expansion="x")])
         assert glossary.abbreviate('a "b"') == "a &quot;b&quot;"

@@ -14,9 +14,9 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from commitments.glossary import Glossary
-from commitments.pdf import ProtocolPart, ProtocolPdf, french_date, render_pdf
-from commitments.tree import iter_commitments, load_protocol_tree
+from commitments.rendering.glossary_markup import Glossary
+from commitments.rendering.pdf import ProtocolPart, ProtocolPdf, french_date, render_pdf
+from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 
 SLUGS = [

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.http import http_date
 from pypdf import PdfReader
 
-from commitments import pdf as pdf_service
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol
+from commitments.rendering import pdf as pdf_service
 from territories.models import Territory
 from tests.factories import (
     ActionFactory,

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from commitments.enums import Status
-from commitments.glossary import Glossary
 from commitments.models import (
     Action,
     GlossaryTerm,
@@ -14,7 +13,8 @@ from commitments.models import (
     StrategicObjective,
     Thematic,
 )
-from commitments.tree import iter_commitments, load_protocol_tree
+from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests.factories import ActionFactory, GlossaryTermFactory, StrategicObjectiveFactory
 from tests.portal_html import PageStructure
@@ -164,9 +164,11 @@ class TestHome:
             actions__isnull=True
         )
         leaves = list(actions) + list(leaf_objectives)
-        assert card.rollup.leaves == len(leaves)
-        assert card.rollup.progress == round(sum(leaf.progress for leaf in leaves) / len(leaves))
-        assert card.rollup.leaves_done == sum(leaf.status == Status.DONE for leaf in leaves)
+        assert card.rollup.total == len(leaves)
+        assert round(card.rollup.avg_progress) == round(
+            sum(leaf.progress for leaf in leaves) / len(leaves)
+        )
+        assert card.rollup.done == sum(leaf.status == Status.DONE for leaf in leaves)
         html = html_of(response)
         for territory in Territory.objects.all():
             assert territory.get_absolute_url() in html

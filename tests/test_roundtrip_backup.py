@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from commitments import backup
 from commitments.enums import Status
 from commitments.models import (
     Action,
@@ -17,6 +16,7 @@ from commitments.models import (
     Protocol,
     StrategicObjective,
 )
+from commitments.services import backup
 from territories.models import Territory, TerritoryMembership
 from tests import factories
 

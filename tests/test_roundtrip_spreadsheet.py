@@ -11,7 +11,10 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol
-from commitments.resources import ActionTrackingResource, OperationalObjectiveTrackingResource
+from commitments.services.spreadsheet import (
+    ActionTrackingResource,
+    OperationalObjectiveTrackingResource,
+)
 from territories.models import Territory
 from tests import factories
 

@@ -9,7 +9,7 @@ import yaml
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-import commitments.seed
+import commitments.services.seed
 from commitments.models import (
     Action,
     GlossaryTerm,
@@ -19,7 +19,7 @@ from commitments.models import (
     StrategicObjective,
     TransversalAxis,
 )
-from commitments.seed import fold
+from perer.lib.text import fold_accents as fold
 from territories.models import Territory
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +160,8 @@ class TestBrokenFixtures:
     @pytest.fixture
     def fixtures_copy(self, tmp_path, monkeypatch):
         target = tmp_path / "fixtures"
-        shutil.copytree(commitments.seed.FIXTURES_DIR, target)
-        monkeypatch.setattr(commitments.seed, "FIXTURES_DIR", target)
+        shutil.copytree(commitments.services.seed.FIXTURES_DIR, target)
+        monkeypatch.setattr(commitments.services.seed, "FIXTURES_DIR", target)
         return target
 
     def test_invalid_yaml(self, fixtures_copy):
@@ -346,7 +346,7 @@ class TestAxes:
     def test_every_keyword_occurs_in_the_texts(self):
         text = fold(" ".join(re.sub(r"<[^>]*>|\*", " ", source_text()).split()))
         for axis in yaml.safe_load(
-            (commitments.seed.FIXTURES_DIR / "axes.yaml").read_text(encoding="utf-8")
+            (commitments.services.seed.FIXTURES_DIR / "axes.yaml").read_text(encoding="utf-8")
         ):
             for keyword in axis["keywords"]:
                 assert re.search(r"\b" + re.escape(fold(keyword)), text), (axis["slug"], keyword)

@@ -1,14 +1,14 @@
 import datetime
 import xml.etree.ElementTree as ET
 
-from commitments.charts import (
+from commitments.enums import Status
+from commitments.rendering.charts import (
     progress_over_time_svg,
     status_bars_svg,
     status_chart_svg,
     status_table_html,
 )
-from commitments.enums import Status
-from commitments.rollups import Point
+from commitments.reporting.dashboard_data import Point
 
 SVG = "{http://www.w3.org/2000/svg}"
 

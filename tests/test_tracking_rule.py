@@ -4,7 +4,7 @@ import pytest
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, ProgressUpdate, Protocol
-from commitments.tracking import sync_from_updates
+from commitments.services.progress_rule import sync_from_updates
 from tests.factories import ActionFactory, OperationalObjectiveFactory, ProgressUpdateFactory
 
 pytestmark = pytest.mark.django_db

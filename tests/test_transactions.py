@@ -14,10 +14,10 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-import commitments.seed
-from commitments import backup
+import commitments.services.seed
 from commitments.enums import Status
 from commitments.models import Action, GlossaryTerm, Protocol
+from commitments.services import backup
 from territories.models import Territory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def fail_on_call(number, error):
 def unload_two_protocols():
     """As if the seed had loaded only the agglomeration's protocol: the next run creates the
     protocols of the second and third files, then reaches the fourth (grigny.yaml)."""
-    files = sorted(path.stem for path in commitments.seed.territory_files())
+    files = sorted(path.stem for path in commitments.services.seed.territory_files())
     second, third = [slug for slug in files if slug != "grand-paris-sud"][:2]
     # Without history rows: this is the starting state, not what the test looks at.
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
@@ -79,7 +79,7 @@ def assert_changes_are_still_tracked():
     action = Action.objects.order_by("pk").first()
     if action is None:
         return
-    protocol = action.section_for_url().protocol
+    protocol = action.section.protocol
     Protocol.objects.filter(pk=protocol.pk).update(last_changed_at=protocol.created_at)
     action.text += " (modifié)"
     action.save()
@@ -92,7 +92,11 @@ class TestInterruptedSeed:
         unload_two_protocols()
         before = snapshot()
         wrap, calls = fail_on_call(4, KeyboardInterrupt())
-        monkeypatch.setattr(commitments.seed, "seed_protocol", wrap(commitments.seed.seed_protocol))
+        monkeypatch.setattr(
+            commitments.services.seed,
+            "seed_protocol",
+            wrap(commitments.services.seed.seed_protocol),
+        )
 
         with pytest.raises(KeyboardInterrupt):
             call_command("seed_protocols", stdout=io.StringIO())
@@ -107,7 +111,11 @@ class TestInterruptedSeed:
         action.save()
         before = snapshot()
         wrap, calls = fail_on_call(4, RuntimeError("disque plein"))
-        monkeypatch.setattr(commitments.seed, "seed_protocol", wrap(commitments.seed.seed_protocol))
+        monkeypatch.setattr(
+            commitments.services.seed,
+            "seed_protocol",
+            wrap(commitments.services.seed.seed_protocol),
+        )
 
         with pytest.raises(RuntimeError, match="disque plein"):
             call_command("seed_protocols", "--reset", "--yes", stdout=io.StringIO())
@@ -123,7 +131,7 @@ class TestInterruptedSeed:
         file's whole protocol was created."""
         unload_two_protocols()
         before = snapshot()
-        create = commitments.seed.ThematicSection.objects.create
+        create = commitments.services.seed.ThematicSection.objects.create
         created = []
 
         def create_section(**fields):
@@ -132,7 +140,9 @@ class TestInterruptedSeed:
                 fields["heading"] = None  # NOT NULL
             return create(**fields)
 
-        monkeypatch.setattr(commitments.seed.ThematicSection.objects, "create", create_section)
+        monkeypatch.setattr(
+            commitments.services.seed.ThematicSection.objects, "create", create_section
+        )
         with pytest.raises(CommandError, match="rien n'a été modifié"):
             call_command("seed_protocols", stdout=io.StringIO())
         assert len(set(created)) == 2
@@ -253,7 +263,7 @@ class TestInterruptedSpreadsheetImport:
     def test_failure_while_saving_the_third_row(self, monkeypatch):
         from import_export.formats.base_formats import CSV
 
-        from commitments.resources import ActionTrackingResource
+        from commitments.services.spreadsheet import ActionTrackingResource
 
         territory = Territory.objects.get(slug="grigny")
         actions = Action.objects.for_territory(territory).in_document_order()

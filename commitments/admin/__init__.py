@@ -1,12 +1,18 @@
 """The admin of the PERER portal, organised by the protocols' hierarchy.
 
 Agglomeration staff edit everything; city project leads report progress on their own
-territories' commitments. The role rules are in commitments/permissions.py.
+territories' commitments. The role rules are in commitments/permissions.py; what the admin
+writes beyond a plain form save goes through commitments/services/.
 """
 
 from django.contrib import admin
 
-from commitments.admin import protocol, reference, tracking, tree  # noqa: F401 (registration)
+from commitments.admin import (  # noqa: F401 (registration)
+    node_admin,
+    protocol_admin,
+    reference_admin,
+    update_admin,
+)
 
 admin.site.site_header = "PERER Grand Paris Sud — administration"
 admin.site.site_title = "Administration PERER"

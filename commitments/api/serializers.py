@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments.enums import Level, Status
-from commitments.exports import territory_page_url
 from commitments.models import (
     Action,
     GlossaryTerm,
@@ -21,6 +20,7 @@ from commitments.models import (
     ThematicSection,
     TransversalAxis,
 )
+from commitments.rendering.flat_export import territory_page_url
 from territories.models import Territory
 
 PROTOCOL_FIELDS = [
@@ -145,11 +145,11 @@ class PlacedMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_protocol(self, obj):
-        return obj.section_for_url().protocol_id
+        return obj.section.protocol_id
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_thematic(self, obj):
-        return obj.section_for_url().thematic.slug
+        return obj.section.thematic.slug
 
 
 class StrategicObjectiveSerializer(PlacedMixin, NodeSerializer):

@@ -2,15 +2,15 @@
 
 `perer_french` is a copy of PostgreSQL's `french` configuration in which words go through
 `unaccent` before `french_stem`, so that "education" finds "éducation". The GIN indexes are
-built on exactly the expression of commitments.models.tree.search_vector(), so that searches
+built on exactly the expression of commitments.models.nodes.search_vector(), so that searches
 use them. Nothing happens on SQLite, where search is a plain case-insensitive match.
 """
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from commitments.models.text_search import SEARCH_CONFIG
-from commitments.models.tree import search_vector
+from commitments.models.fulltext import SEARCH_CONFIG
+from commitments.models.nodes import search_vector
 
 SEARCHABLE = {
     "strategicobjective": "commitments_so_search_idx",

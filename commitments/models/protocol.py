@@ -1,8 +1,17 @@
+"""A territory's protocol and its thematic sections: the top of each document.
+
+A territory may have several protocols (a later generation of contracts is data, not code):
+the one in force is the one that started last (`ProtocolQuerySet.in_force`, the only place
+that rule is written).
+"""
+
 from django.db import models
-from django.db.models import Deferrable, F, Q
+from django.db.models import Deferrable, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from commitments.models.paths import TreePath
 
 
 class ProtocolQuerySet(models.QuerySet):
@@ -12,9 +21,14 @@ class ProtocolQuerySet(models.QuerySet):
     def latest_first(self):
         return self.order_by("-start_year", "-pk")
 
+    def in_force(self):
+        """Each territory's protocol in force: the one that started last (one subquery)."""
+        latest = Protocol.objects.filter(territory=OuterRef("territory")).latest_first()
+        return self.filter(pk=Subquery(latest.values("pk")[:1]))
+
     def current_for(self, territory):
-        """The territory's protocol in force: the one that started last."""
-        return self.for_territory(territory).latest_first().first()
+        """The territory's protocol in force, or None."""
+        return self.in_force().for_territory(territory).first()
 
     def touch(self):
         """Mark these protocols as changed (invalidates their PDFs and page caches)."""
@@ -22,6 +36,8 @@ class ProtocolQuerySet(models.QuerySet):
 
 
 class Protocol(models.Model):
+    tree = TreePath(None)
+
     territory = models.ForeignKey(
         "territories.Territory",
         verbose_name="territoire",
@@ -90,11 +106,13 @@ class ThematicSectionQuerySet(models.QuerySet):
         return self.filter(thematic=thematic)
 
     def in_document_order(self):
-        return self.order_by("protocol__territory__position", "protocol_id", "position")
+        return self.order_by(*ThematicSection.tree.document_order)
 
 
 class ThematicSection(models.Model):
     """One thematic as one protocol words and frames it."""
+
+    tree = TreePath("")
 
     protocol = models.ForeignKey(
         Protocol, verbose_name="protocole", on_delete=models.CASCADE, related_name="sections"

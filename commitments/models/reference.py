@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from commitments.enums import PartnerKind
-from commitments.models.text_search import match_text
+from commitments.models.fulltext import match_text
 
 
 class Thematic(models.Model):

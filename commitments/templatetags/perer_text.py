@@ -20,8 +20,9 @@ def paragraphs(text):
 def abbr(text, glossary=None):
     """The text escaped, with the glossary's acronyms marked up as <abbr title="…">.
 
-    Pass the page's Glossary (loaded once per page): `{{ node.text|abbr:glossary }}`.
+    Pass the page's Glossary (loaded once per page): `{{ node.text|abbr:glossary }}`. Without
+    one (the PDF, whose glossary is an appendix), the text is only escaped.
     """
-    if glossary is None:
+    if not glossary:
         return conditional_escape(text or "")
     return glossary.abbreviate(text)

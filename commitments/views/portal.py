@@ -1,12 +1,13 @@
 """Public pages around the protocols: home, territory list, glossary, accessibility statement."""
 
-import unicodedata
 from itertools import groupby
 
 from django.shortcuts import render
+from django.urls import reverse
 
 from commitments.models import GlossaryTerm, Thematic
-from commitments.portal_stats import territory_cards
+from commitments.reporting.rollups import territory_cards
+from perer.lib.text import fold_accents
 from territories.models import Territory
 
 
@@ -26,29 +27,23 @@ def territory_list(request):
         "portal/territory_list.html",
         {
             "cards": territory_cards(territories),
-            "breadcrumbs": [("Accueil", "/"), ("Territoires", None)],
+            "breadcrumbs": [("Accueil", reverse("home")), ("Territoires", None)],
         },
     )
 
 
-def _folded(text):
-    """Lower case without accents: "Écoles" sorts and groups with "ecoles"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _initial(term):
-    first = _folded(term.term)[:1].upper()
+    first = fold_accents(term.term)[:1].upper()
     return first if first.isalpha() else "#"
 
 
 def glossary(request):
-    terms = sorted(GlossaryTerm.objects.all(), key=lambda term: _folded(term.term))
+    terms = sorted(GlossaryTerm.objects.all(), key=lambda term: fold_accents(term.term))
     letters = [(letter, list(group)) for letter, group in groupby(terms, key=_initial)]
     return render(
         request,
         "portal/glossary.html",
-        {"letters": letters, "breadcrumbs": [("Accueil", "/"), ("Glossaire", None)]},
+        {"letters": letters, "breadcrumbs": [("Accueil", reverse("home")), ("Glossaire", None)]},
     )
 
 
@@ -56,5 +51,5 @@ def accessibility(request):
     return render(
         request,
         "portal/accessibility.html",
-        {"breadcrumbs": [("Accueil", "/"), ("Déclaration d'accessibilité", None)]},
+        {"breadcrumbs": [("Accueil", reverse("home")), ("Déclaration d'accessibilité", None)]},
     )

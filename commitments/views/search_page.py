@@ -1,13 +1,16 @@
-"""/engagements/: every commitment of every territory, filtered, searched and paginated."""
+"""/engagements/: every commitment of every territory, filtered, searched and paginated.
+
+Queries: the filters' choices, one count and one page of rows (reporting/search.py), the rows'
+tree (one query per level present) and the glossary."""
 
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 
 from commitments.enums import Level, Status
-from commitments.glossary import Glossary
-from commitments.search import CommitmentSearch, load_rows
-from commitments.views.protocol_page import detail_pages_exist
+from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.search import CommitmentSearch, load_rows
 
 PER_PAGE = 25
 
@@ -50,7 +53,7 @@ def commitment_search(request):
     context = {
         "form": search.form,
         "level_form": level_form,
-        "breadcrumbs": [("Accueil", "/"), ("Rechercher un engagement", None)],
+        "breadcrumbs": [("Accueil", reverse("home")), ("Rechercher un engagement", None)],
     }
     if not (search.is_valid() and level_form.is_valid()):
         return render(request, "portal/search.html", context, status=400)
@@ -66,6 +69,5 @@ def commitment_search(request):
         results=load_rows(rows),
         active_filters=active_filters(request.GET, cleaned),
         glossary=Glossary(),
-        detail_pages=detail_pages_exist(),
     )
     return render(request, "portal/search.html", context)

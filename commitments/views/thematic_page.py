@@ -1,19 +1,16 @@
-"""One thematic in every territory side by side, so that cities can be compared."""
+"""/thematiques/<slug>/: one thematic in every territory side by side, so that cities can be
+compared. Queries: the thematic, the territories, the sections of the protocols in force with
+their tree (four), the thematics; roll-ups come from the loaded tree."""
 
 from django import forms
-from django.db.models import Case, Prefetch, Value, When
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
-from commitments.glossary import Glossary
-from commitments.models import (
-    Action,
-    OperationalObjective,
-    StrategicObjective,
-    Thematic,
-    ThematicSection,
-)
-from commitments.portal_stats import current_protocols, rollups_by
-from commitments.views.protocol_page import detail_pages_exist
+from commitments.models import Protocol, Thematic
+from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.protocol_tree import sections_tree
+from commitments.reporting.rollups import Rollup
 from territories.enums import TerritoryKind
 from territories.models import Territory
 
@@ -31,19 +28,12 @@ class CompareForm(forms.Form):
 
 def sections_of(thematic, territories):
     """The thematic's sections in the protocols in force, agglomeration first, with their
-    strategic objectives → operational objectives → actions (four queries)."""
-    actions = Action.objects.order_by("position")
-    operational = OperationalObjective.objects.prefetch_related(
-        Prefetch("actions", queryset=actions)
-    ).order_by("position")
-    strategic = StrategicObjective.objects.prefetch_related(
-        Prefetch("operational_objectives", queryset=operational)
-    ).order_by("position")
+    strategic objectives → operational objectives → actions."""
     return (
-        ThematicSection.objects.for_thematic(thematic)
-        .filter(protocol__in=current_protocols(), protocol__territory__in=territories)
+        sections_tree(details=False)
+        .for_thematic(thematic)
+        .filter(protocol__in=Protocol.objects.in_force(), protocol__territory__in=territories)
         .select_related("protocol__territory")
-        .prefetch_related(Prefetch("strategic_objectives", queryset=strategic))
         .annotate(
             _kind_rank=Case(
                 When(protocol__territory__kind=TerritoryKind.AGGLOMERATION, then=Value(0)),
@@ -67,11 +57,9 @@ def thematic_detail(request, slug):
         else:
             status = 400
     territories = chosen or list(Territory.objects.in_display_order())
-    sections = list(sections_of(thematic, territories))
-    rollups = rollups_by("section", [section.pk for section in sections])
     by_territory = {}
-    for section in sections:
-        section.rollup = rollups[section.pk]
+    for section in sections_of(thematic, territories):
+        section.rollup = Rollup.of_tree(section.strategic_objectives.all())
         by_territory.setdefault(section.protocol.territory_id, []).append(section)
     columns = [(territory, by_territory.get(territory.pk, [])) for territory in territories]
     return render(
@@ -83,8 +71,11 @@ def thematic_detail(request, slug):
             "form": form,
             "columns": columns,
             "glossary": Glossary(),
-            "detail_pages": detail_pages_exist(),
-            "breadcrumbs": [("Accueil", "/"), ("Thématiques", "/#thematiques"), (thematic, None)],
+            "breadcrumbs": [
+                ("Accueil", reverse("home")),
+                ("Thématiques", reverse("home") + "#thematiques"),
+                (thematic, None),
+            ],
         },
         status=status,
     )

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def create_role_groups(apps, schema_editor):
-    from commitments.permissions import sync_role_groups
+    from territories.roles import sync_role_groups
 
     # Permissions are normally created after all migrations (post_migrate): create them now.
     for app_config in apps.get_app_configs():
@@ -16,7 +16,7 @@ def create_role_groups(apps, schema_editor):
 
 
 def delete_role_groups(apps, schema_editor):
-    from commitments.permissions import ROLE_PERMISSIONS
+    from territories.roles import ROLE_PERMISSIONS
 
     apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
 

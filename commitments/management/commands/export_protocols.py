@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from commitments import backup
+from commitments.services import backup
 
 
 class Command(BaseCommand):

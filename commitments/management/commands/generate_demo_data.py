@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.demo_data import generate_demo_data, remove_demo_data
+from commitments.services.demo_data import generate_demo_data, remove_demo_data
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments import backup
+from commitments.services import backup
 
 
 class Command(BaseCommand):

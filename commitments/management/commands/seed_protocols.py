@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from commitments.seed import SeedError, seed
+from commitments.services.seed import SeedError, seed
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from commitments.permissions import AGGLOMERATION_GROUP, CITY_LEAD_GROUP, sync_role_groups
 from territories.models import Territory, TerritoryMembership
+from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP, sync_role_groups
 
 LEAD_TERRITORY = "grigny"
 DEMO_USERS = (

@@ -1,0 +1,39 @@
+"""History of every change (django-simple-history), with revert for the agglomeration."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, router, transaction
+from simple_history.admin import SimpleHistoryAdmin
+
+from commitments.permissions import can_edit_structure
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History of every change (who, when, before/after) with revert for the agglomeration."""
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not can_edit_structure(request.user)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
+        request._perer_reverting = True
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and getattr(request, "_perer_reverting", False):
+            self.use_current_version(request, obj)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def use_current_version(self, request, obj):
+        """A reverted object is saved on top of the current row: it takes the row's current
+        version, so that the version keeps growing and concurrent edits are still caught."""
+        if not hasattr(obj, "version"):
+            return
+        obj._perer_reverting = True
+        rows = self.model._default_manager.filter(pk=obj.pk)
+        if request.method == "POST" and connection.features.has_select_for_update:
+            rows = rows.select_for_update()
+        current = rows.values_list("version", flat=True).first()
+        if current is not None:
+            obj.version = current

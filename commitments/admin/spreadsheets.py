@@ -1,0 +1,17 @@
+"""Spreadsheet round-trip of the tracking fields in the admin, for agglomeration staff only.
+
+What is exported and how an import is validated live in commitments/services/spreadsheet.py;
+each ModelAdmin names its resource in `resource_classes`.
+"""
+
+from import_export.admin import ImportExportMixin
+
+from territories.roles import is_agglomeration
+
+
+class TrackingImportExportMixin(ImportExportMixin):
+    def has_import_permission(self, request):
+        return is_agglomeration(request.user) and super().has_import_permission(request)
+
+    def has_export_permission(self, request):
+        return is_agglomeration(request.user) and super().has_export_permission(request)

@@ -1,0 +1,104 @@
+"""Progress updates: the dated reports on a tracked commitment, by their author.
+
+The latest update (by date, then by the time it was recorded) sets the commitment's status and
+progress (commitments/services/progress_rule.py).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from commitments.enums import Status
+from commitments.models.nodes import Action, OperationalObjective
+
+# The ProgressUpdate foreign key that points at each kind of tracked commitment.
+TARGET_FIELDS = {Action: "action", OperationalObjective: "operational_objective"}
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def latest_first(self):
+        return self.order_by("-date", "-created_at", "-pk")
+
+    def with_targets(self):
+        """The commitment each update reports on, with its place in the tree (one query)."""
+        return self.select_related(
+            *(
+                f"{field}__{path}"
+                for model, field in TARGET_FIELDS.items()
+                for path in (model.tree.territory, model.tree.thematic)
+            )
+        )
+
+    def for_territory(self, territory):
+        lookups = [
+            Q(**{f"{field}__{model.tree.territory}": territory})
+            for model, field in TARGET_FIELDS.items()
+        ]
+        return self.filter(Q(*lookups, _connector=Q.OR))
+
+
+class ProgressUpdate(models.Model):
+    """A dated report on an action or an operational objective (exactly one of them)."""
+
+    action = models.ForeignKey(
+        "commitments.Action",
+        verbose_name="action",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="updates",
+    )
+    operational_objective = models.ForeignKey(
+        "commitments.OperationalObjective",
+        verbose_name="objectif opérationnel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="updates",
+    )
+    date = models.DateField("date", default=timezone.localdate)
+    status = models.CharField("statut", max_length=20, choices=Status.choices)
+    progress = models.PositiveSmallIntegerField(
+        "avancement (%)", validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    comment = models.TextField("commentaire", blank=True)
+    link = models.URLField("lien", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "point d'avancement"
+        verbose_name_plural = "points d'avancement"
+        ordering = ["-date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(action__isnull=False) & Q(operational_objective__isnull=True))
+                | (Q(action__isnull=True) & Q(operational_objective__isnull=False)),
+                name="%(app_label)s_%(class)s_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="%(app_label)s_%(class)s_progress_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["-date"], name="commitments_update_date_idx")]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} — {self.get_status_display()} ({self.progress} %)"
+
+    @property
+    def target(self):
+        return self.action or self.operational_objective

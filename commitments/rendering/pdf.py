@@ -1,0 +1,303 @@
+"""The protocols as PDF documents: rendered by WeasyPrint from templates/pdf/, then cached.
+
+A PDF is rendered once per state of its protocol. The cache key holds the territory slug, the
+"suivi" flag and `Protocol.last_changed_at` (bumped by commitments/signals.py on any change in
+the tree, the glossary or the territory), so an edit in the admin makes every app server sharing
+the cache (Redis in production) render the new version on the next download; the old entry
+simply expires.
+
+The output is a tagged PDF/UA-1 document (title, language, bookmarks following the headings)
+that embeds the DejaVu fonts shipped under static/fonts/dejavu/, so it does not depend on the
+fonts installed on the machine.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache as memoize
+from functools import cached_property
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+
+from commitments.enums import Status
+from commitments.models import Protocol
+from commitments.rendering import charts
+from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
+from commitments.reporting.rollups import Rollup
+from perer.lib.text import alphanumeric_key
+from territories.models import Territory
+
+FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "dejavu"
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "pdf"
+# Stale entries are never read again (the key changes with the protocol): let them expire.
+CACHE_TIMEOUT = 30 * 24 * 3600
+ALL_SLUG = "protocoles"
+# How long a request waits for a render that another request started.
+RENDER_WAIT_SECONDS = 30
+# The @font-face family of templates/pdf/protocol.css.
+PDF_FONT = "PERER DejaVu Sans"
+
+
+@memoize
+def layout_version():
+    """A digest of the PDF templates, so that a deployment changing them invalidates the cache
+    shared by the app servers (which all run the same code, hence compute the same digest)."""
+    from weasyprint import __version__ as weasyprint_version
+
+    digest = hashlib.sha256(weasyprint_version.encode())
+    for path in [*sorted(TEMPLATE_DIR.iterdir()), Path(__file__), Path(charts.__file__)]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class ProtocolPdf:
+    """One downloadable PDF: the current protocol of `territory`, or every territory's protocol
+    (agglomeration first) when `territory` is None.
+
+    Building it costs one or two cheap queries (ids and change dates), enough to answer a
+    conditional request or to find the rendered bytes in the cache.
+    """
+
+    territory: Territory | None
+    suivi: bool
+    # (protocol id, last_changed_at) of the protocols it shows, in document order.
+    versions: tuple[tuple[int, datetime], ...]
+    # Territories shown (single PDF: the one, even without a protocol).
+    territories: tuple[Territory, ...]
+
+    @classmethod
+    def for_territory(cls, territory, *, suivi=False):
+        versions = tuple(
+            Protocol.objects.in_force()
+            .for_territory(territory)
+            .values_list("pk", "last_changed_at")[:1]
+        )
+        return cls(territory, suivi, versions, (territory,))
+
+    @classmethod
+    def for_all(cls, *, suivi=False):
+        territories = tuple(Territory.objects.in_display_order())
+        rows = Protocol.objects.in_force().values_list("territory_id", "pk", "last_changed_at")
+        current = {territory_id: (pk, changed) for territory_id, pk, changed in rows}
+        versions = tuple(current[t.pk] for t in territories if t.pk in current)
+        return cls(None, suivi, versions, territories)
+
+    @property
+    def slug(self):
+        return self.territory.slug if self.territory else ALL_SLUG
+
+    @property
+    def filename(self):
+        return f"perer-{self.slug}.pdf"
+
+    @property
+    def last_modified(self):
+        return max((changed for _, changed in self.versions), default=None)
+
+    @property
+    def cache_key(self):
+        stamp = "+".join(f"{pk}@{changed.isoformat()}" for pk, changed in self.versions)
+        # Names cover a territory without protocol, whose changes touch no protocol.
+        names = "|".join(t.name for t in self.territories)
+        digest = hashlib.sha256(f"{stamp}#{names}".encode()).hexdigest()[:16]
+        last = self.last_modified.isoformat() if self.last_modified else "vide"
+        return f"pdf:{layout_version()}:{self.slug}:suivi={int(self.suivi)}:{last}:{digest}"
+
+    @property
+    def etag(self):
+        return hashlib.sha256(self.cache_key.encode()).hexdigest()[:32]
+
+    def content(self):
+        """The PDF bytes, from the cache when this version was rendered already.
+
+        After an edit, the first request renders while concurrent requests for the same version
+        (on any app server sharing the cache) wait for its result instead of rendering too.
+        """
+        data = cache.get(self.cache_key)
+        if data is not None:
+            return data
+        lock = f"{self.cache_key}:rendu-en-cours"
+        if not cache.add(lock, 1, RENDER_WAIT_SECONDS):
+            data = _wait_for(self.cache_key)
+            if data is not None:
+                return data
+        try:
+            data = render_pdf(self)
+            cache.set(self.cache_key, data, CACHE_TIMEOUT)
+        finally:
+            cache.delete(lock)
+        return data
+
+
+def _wait_for(key):
+    """The value another process is putting under `key`, or None after RENDER_WAIT_SECONDS."""
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        data = cache.get(key)
+        if data is not None:
+            return data
+    return None
+
+
+def render_pdf(pdf):
+    """Render `pdf` (a ProtocolPdf) to bytes. Slow (about a second per protocol)."""
+    from weasyprint import HTML  # heavy: only when rendering
+
+    with translation.override("fr"):
+        html = render_to_string("pdf/document.html", document_context(pdf))
+    return HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=LocalFonts()).write_pdf(
+        pdf_variant="pdf/ua-1",
+        # Reproducible output: the same protocol state gives the same bytes on every server.
+        pdf_identifier=pdf.etag.encode(),
+        finisher=_open_with_bookmarks,
+    )
+
+
+def _open_with_bookmarks(document, pdf):
+    """Viewers open the bookmarks panel: the protocol's outline is its navigation."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+
+
+def document_context(pdf):
+    protocol_ids = [pk for pk, _ in pdf.versions]
+    loaded = protocol_tree_queryset().in_bulk(protocol_ids)
+    by_territory = {p.territory_id: p for p in loaded.values()}
+    parts = [
+        ProtocolPart(territory, by_territory.get(territory.pk), pdf.suivi)
+        for territory in pdf.territories
+    ]
+    if pdf.territory is None:
+        # The combined document shows the territories that have a protocol.
+        parts = [part for part in parts if part.protocol is not None]
+    # The appendix lists the acronyms used; the text itself carries no <abbr> markup.
+    glossary_terms = Glossary().terms_in(text for part in parts for text in part.texts())
+    single = parts[0] if pdf.territory is not None else None
+    if single:
+        title = single.title
+        if alphanumeric_key(single.territory.name) not in alphanumeric_key(title):
+            title = f"{title} — {single.territory.name}"
+    else:
+        title = "Protocoles d'Engagements Renforcés et Réciproques — Grand Paris Sud"
+    return {
+        "title": title,
+        "single": single,
+        "parts": parts,
+        "glossary_terms": glossary_terms,
+        "glossary": None,  # the shared page fragments: no <abbr> in the PDF
+        "suivi": pdf.suivi,
+        "version_date": french_date(pdf.last_modified),
+        "modified": pdf.last_modified,
+    }
+
+
+class ProtocolPart:
+    """One territory's protocol (loaded tree, or None) as the templates show it."""
+
+    def __init__(self, territory, protocol, suivi):
+        self.territory = territory
+        self.protocol = protocol
+        self.suivi = suivi
+
+    @property
+    def title(self):
+        if self.protocol is None:
+            return "Protocole d'Engagements Renforcés et Réciproques"
+        return self.protocol.title
+
+    @property
+    def version_date(self):
+        return french_date(self.protocol.last_changed_at if self.protocol else None)
+
+    @cached_property
+    def sections(self):
+        return list(self.protocol.sections.all()) if self.protocol else []
+
+    def commitments(self):
+        return list(iter_commitments(self.protocol)) if self.protocol else []
+
+    def texts(self):
+        """Every text of the protocol, for the glossary."""
+        if self.protocol is None:
+            return
+        protocol = self.protocol
+        yield from (protocol.title, protocol.preamble, protocol.preconditions_heading)
+        yield protocol.preconditions
+        for section in self.sections:
+            yield from (section.heading, section.subtitle, section.objective, section.intro)
+            yield from (section.priorities_heading, section.priorities)
+        for _, node, _ in self.commitments():
+            yield from (node.text, node.details, getattr(node, "subheading", ""))
+            yield getattr(node, "operational_heading", "")
+
+    @cached_property
+    def tracking(self):
+        """Status counts and average progress of the tracked commitments per thematic and in
+        total (the same roll-up as the site's); None unless suivi."""
+        if not self.suivi or self.protocol is None:
+            return None
+        rows = [
+            (section.heading, Rollup.of_tree(section.strategic_objectives.all()))
+            for section in self.sections
+        ]
+        total = Rollup.sum(rollup for _, rollup in rows)
+        return {
+            "rows": rows,
+            "total": total,
+            "statuses": [status.label for status in Status.in_display_order()],
+            "chart": status_chart_svg(self.territory, total),
+        }
+
+
+def status_chart_svg(territory, total):
+    """The site's SVG status chart (commitments/charts.py), drawn with the shipped font: the
+    chart names web fonts that the PDF must not look for on the machine."""
+    svg = charts.status_chart_svg(
+        total.counts,
+        title=f"Engagements par statut — {territory.name}",
+        chart_id=f"graphique-statuts-{territory.slug}",
+    )
+    return mark_safe(svg.replace(charts.FONT, f'font-family="{PDF_FONT}"'))  # noqa: S308
+
+
+def french_date(moment):
+    """« 1er mars 2024 », « 25 novembre 2025 » in the Paris time zone."""
+    if moment is None:
+        return ""
+    day = timezone.localtime(moment).date()
+    with translation.override("fr"):
+        text = date_format(day, "j F Y")
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+class LocalFonts:
+    """URL fetcher that only reads the shipped fonts: a PDF never fetches anything from the
+    network nor reads other files, whatever the HTML holds."""
+
+    def __init__(self):
+        from weasyprint import URLFetcher
+
+        self.fetcher = URLFetcher(allowed_protocols={"file"})
+        self.root = FONT_DIR.resolve()
+
+    def __call__(self, url):
+        return self.fetch(url)
+
+    def fetch(self, url, headers=None):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        parts = urlsplit(url)
+        path = Path(url2pathname(parts.path)).resolve() if parts.scheme == "file" else None
+        if path is None or not path.is_relative_to(self.root):
+            raise ValueError(f"Ressource refusée dans un PDF : {url}")
+        return self.fetcher.fetch(url, headers)

@@ -1,0 +1,121 @@
+"""Search across the three levels of commitments at once.
+
+Each level is filtered by its own FilterSet (reporting/filtersets.py) with the same GET data,
+validated once; the three filtered querysets become one UNION ALL of small rows (level, id and
+the keys of document order), so that counting and paginating the whole result is one query
+each. The rows of a page are then loaded with their tree, one query per level.
+"""
+
+from django.db.models import Case, F, IntegerField, Value, When
+
+from commitments.enums import Level
+from commitments.models import NODE_MODELS, Action, StrategicObjective
+from commitments.reporting.filtersets import (
+    ActionFilter,
+    OperationalObjectiveFilter,
+    StrategicObjectiveFilter,
+)
+from territories.enums import TerritoryKind
+
+FILTERSETS = {
+    filterset._meta.model.level: filterset
+    for filterset in (StrategicObjectiveFilter, OperationalObjectiveFilter, ActionFilter)
+}
+MODELS = {model.level: model for model in NODE_MODELS}
+LEVEL_RANKS = {level: rank for rank, level in enumerate(Level.values)}
+RANKED_LEVELS = dict(enumerate(Level))
+
+ORDER_FIELDS = ("t_rank", "t_pos", "t_name", "p_id", "s_pos", "so_pos", "oo_pos", "a_pos")
+ROW_ORDER = (*ORDER_FIELDS, "lvl", "node_id")
+
+
+def _positions(model):
+    """The positions (strategic, operational, action) of a row; -1 sorts a parent first."""
+    paths = [f"{ancestor}__position" for ancestor in model.tree.ancestors] + ["position"]
+    missing = Value(-1, output_field=IntegerField())
+    return [F(path) for path in paths] + [missing] * (3 - len(paths))
+
+
+def document_rows(queryset):
+    """The queryset as rows of (document order keys…, lvl, node_id), ready for a UNION ALL."""
+    tree = queryset.model.tree
+    so_pos, oo_pos, a_pos = _positions(queryset.model)
+    return queryset.order_by().values(
+        t_rank=Case(
+            When(**{f"{tree.territory}__kind": TerritoryKind.AGGLOMERATION}, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        t_pos=F(f"{tree.territory}__position"),
+        t_name=F(f"{tree.territory}__name"),
+        p_id=F(tree.protocol),
+        s_pos=F(f"{tree.section}__position"),
+        so_pos=so_pos,
+        oo_pos=oo_pos,
+        a_pos=a_pos,
+        lvl=Value(LEVEL_RANKS[queryset.model.level], output_field=IntegerField()),
+        node_id=F("pk"),
+    )
+
+
+class CommitmentSearch:
+    """The search data validated once, applied to each level through that level's FilterSet."""
+
+    def __init__(self, data, levels=None):
+        # The action FilterSet has every filter: its form validates the data for all levels.
+        self.filterset = ActionFilter(data, queryset=Action.objects.all())
+        self.levels = [Level(level) for level in levels] if levels else list(Level)
+
+    @property
+    def form(self):
+        return self.filterset.form
+
+    def is_valid(self):
+        return self.filterset.is_valid()
+
+    @property
+    def errors(self):
+        return self.form.errors
+
+    def queryset(self, level):
+        """The level's commitments filtered by its FilterSet with the validated data."""
+        filterset = FILTERSETS[level](queryset=MODELS[level].objects.all())
+        queryset = filterset.queryset.all()
+        for name, filter_ in filterset.filters.items():
+            queryset = filter_.filter(queryset, self.form.cleaned_data.get(name))
+        return queryset
+
+    def active_levels(self):
+        levels = self.levels
+        # A status filters tracked commitments: strategic objectives have no status.
+        if self.form.cleaned_data.get("statut"):
+            levels = [level for level in levels if level != Level.STRATEGIC]
+        return levels
+
+    def rows(self):
+        """Every matching commitment as ordered rows: a queryset that counts and slices in SQL.
+
+        Call only when is_valid(): invalid filters must be reported, not silently dropped.
+        """
+        if not self.is_valid():
+            raise ValueError("Invalid filters: report self.errors instead of searching.")
+        parts = [document_rows(self.queryset(level)) for level in self.active_levels()]
+        if not parts:
+            return StrategicObjective.objects.none().values("pk")
+        first, *others = parts
+        combined = first.union(*others, all=True) if others else first
+        return combined.order_by(*ROW_ORDER)
+
+
+def load_rows(rows):
+    """The commitments of `rows` (dicts from CommitmentSearch.rows()) with their tree, in the
+    rows' order: one query per level present."""
+    ids = {}
+    for row in rows:
+        ids.setdefault(RANKED_LEVELS[row["lvl"]], []).append(row["node_id"])
+    loaded = {level: MODELS[level].objects.with_tree().in_bulk(pks) for level, pks in ids.items()}
+    return [
+        loaded[RANKED_LEVELS[row["lvl"]]][row["node_id"]]
+        for row in rows
+        if row["node_id"] in loaded[RANKED_LEVELS[row["lvl"]]]
+    ]

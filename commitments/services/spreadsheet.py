@@ -1,0 +1,282 @@
+"""Spreadsheet round-trip of progress (django-import-export).
+
+Staff export a territory's actions or operational objectives from the admin (XLSX or CSV),
+cities fill the status, progress, lead and years, staff import the file back: the admin shows
+a preview of every change and applies nothing unless every row is valid. Only tracking fields
+are importable; the text, the structure and the positions never change through an import.
+"""
+
+import contextlib
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
+
+from commitments.enums import Status
+from commitments.models import Action, OperationalObjective, Partner, Protocol
+from commitments.rendering.flat_export import spreadsheet_safe
+from commitments.reporting.numbering import commitment_paths
+
+
+def _normalize(text):
+    """Case- and accent-insensitive key: "Réalisé", "realise" and "REALISE" match."""
+    decomposed = unicodedata.normalize("NFKD", str(text).strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("_", " ")
+
+
+def _is_blank(value):
+    return value is None or str(value).strip() == ""
+
+
+class StatusWidget(widgets.Widget):
+    """Accepts the codes ("en_cours") and the French labels ("En cours"); exports the label."""
+
+    def clean(self, value, row=None, **kwargs):
+        if _is_blank(value):
+            raise ValueError("Le statut est obligatoire.")
+        key = _normalize(value)
+        for choice in Status:
+            if key in (_normalize(choice.value), _normalize(choice.label)):
+                return choice.value
+        allowed = ", ".join(f"« {choice.label} »" for choice in Status)
+        raise ValueError(f"Statut « {value} » inconnu. Valeurs acceptées : {allowed}.")
+
+    def render(self, value, obj=None, **kwargs):
+        return Status(value).label if value else ""
+
+
+def _to_int(value, what):
+    text = str(value).strip().removesuffix("%").strip().replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{what} « {value} » n'est pas un nombre entier.") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"{what} « {value} » n'est pas un nombre entier.")
+    return int(number)
+
+
+class ProgressWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if _is_blank(value):
+            raise ValueError("L'avancement est obligatoire (un nombre de 0 à 100).")
+        progress = _to_int(value, "L'avancement")
+        if not 0 <= progress <= 100:
+            raise ValueError(f"L'avancement doit être compris entre 0 et 100 (lu : {value}).")
+        return progress
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class YearWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if _is_blank(value):
+            return None
+        year = _to_int(value, "L'année")
+        if not 1900 <= year <= 2100:
+            raise ValueError(f"L'année « {value} » n'est pas plausible (attendu : 1900 à 2100).")
+        return year
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class LeadWidget(widgets.Widget):
+    """The lead partner, found by name, acronym or slug (one query per import)."""
+
+    def __init__(self):
+        super().__init__()
+        self._partners = None
+
+    def _lookup(self):
+        if self._partners is None:
+            self._partners = {}
+            for partner in Partner.objects.all():
+                for key in (partner.slug, partner.acronym, partner.name):
+                    if key:
+                        self._partners.setdefault(_normalize(key), partner)
+        return self._partners
+
+    def clean(self, value, row=None, **kwargs):
+        if _is_blank(value):
+            return None
+        # An exported name may carry the apostrophe of spreadsheet_safe.
+        partner = self._lookup().get(_normalize(str(value).removeprefix("'")))
+        if partner is None:
+            raise ValueError(
+                f"Pilote « {value} » inconnu : indiquez le nom, le sigle ou l'identifiant d'un "
+                "partenaire existant, ou laissez la cellule vide."
+            )
+        return partner
+
+    def render(self, value, obj=None, **kwargs):
+        return spreadsheet_safe(value.name) if value else ""
+
+
+class IdWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return None if _is_blank(value) else _to_int(value, "L'identifiant")
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class TrackingInstanceLoader(ModelInstanceLoader):
+    """Every row of the file in one query; ids that are not numbers are reported per row."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        ids = set()
+        for raw in dataset["id"] if dataset is not None and "id" in dataset.headers else []:
+            with contextlib.suppress(ValueError):  # reported on its row by get_instance
+                ids.add(IdWidget().clean(raw))
+        self.instances = self.get_queryset().in_bulk(ids - {None})
+
+    def get_instance(self, row):
+        return self.instances.get(IdWidget().clean(row.get("id")))
+
+
+class PathField(fields.Field):
+    """The read-only "chemin" column, also shown in the import preview (which reads fields,
+    not the resource's dehydrate methods)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(readonly=True, **kwargs)
+        self.resource = None
+
+    def export(self, instance, **kwargs):
+        return self.resource.path_of(instance) if instance is not None else ""
+
+
+class TrackingResource(resources.ModelResource):
+    """Shared by actions and operational objectives. Subclasses set Meta.model."""
+
+    id = fields.Field(attribute="id", column_name="id", widget=IdWidget())
+    territoire = fields.Field(attribute="territory__name", column_name="territoire", readonly=True)
+    chemin = PathField(column_name="chemin")
+    intitule = fields.Field(attribute="text", column_name="intitule", readonly=True)
+    statut = fields.Field(attribute="status", column_name="statut", widget=StatusWidget())
+    avancement = fields.Field(
+        attribute="progress", column_name="avancement", widget=ProgressWidget()
+    )
+    pilote = fields.Field(attribute="lead", column_name="pilote", widget=LeadWidget())
+    annee_debut = fields.Field(
+        attribute="start_year", column_name="annee_debut", widget=YearWidget()
+    )
+    annee_fin = fields.Field(attribute="end_year", column_name="annee_fin", widget=YearWidget())
+
+    level_label = ""
+
+    class Meta:
+        fields = (
+            "id",
+            "territoire",
+            "chemin",
+            "intitule",
+            "statut",
+            "avancement",
+            "pilote",
+            "annee_debut",
+            "annee_fin",
+        )
+        import_id_fields = ("id",)
+        instance_loader_class = TrackingInstanceLoader
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        skip_diff = False
+        clean_model_instances = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._paths = None
+        self.fields["chemin"].resource = self
+        self._saved_pks = set()
+
+    # Export ---------------------------------------------------------------------------------
+
+    def filter_export(self, queryset, **kwargs):
+        queryset = super().filter_export(queryset, **kwargs).with_tree().in_document_order()
+        protocol_ids = queryset.values_list(self.protocol_path, flat=True).distinct()
+        self._paths = commitment_paths(set(protocol_ids))
+        return queryset
+
+    def dehydrate_territoire(self, obj):
+        return spreadsheet_safe(obj.territory.name)
+
+    def dehydrate_intitule(self, obj):
+        return spreadsheet_safe(obj.text)
+
+    def path_of(self, obj):
+        if self._paths is None:  # the import preview: paths of every protocol, 4 queries
+            self._paths = commitment_paths(Protocol.objects.values_list("pk", flat=True))
+        return self._paths.get((obj.level, obj.pk), "")
+
+    # Import ---------------------------------------------------------------------------------
+
+    def get_queryset(self):
+        # with_tree: the preview shows each row's territory without a query per row.
+        return self._meta.model.objects.with_tree()
+
+    def get_instance(self, instance_loader, row):
+        raw = row.get("id")
+        if _is_blank(raw):
+            raise ValidationError(
+                "Identifiant manquant : l'import ne crée jamais de ligne, il met à jour les "
+                "lignes exportées (colonne « id »)."
+            )
+        try:
+            _to_int(raw, "L'identifiant")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        instance = super().get_instance(instance_loader, row)
+        if instance is None:
+            raise ValidationError(
+                f"Identifiant {raw} inconnu : aucun(e) {self.level_label} ne porte cet "
+                "identifiant. Repartez d'un export récent."
+            )
+        return instance
+
+    def init_instance(self, row=None):
+        # get_instance raises for unknown ids: reaching here would mean creating a row.
+        raise ValidationError("L'import ne crée jamais de ligne.")
+
+    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+        # Nothing is applied unless the whole file is valid, at the preview and at the
+        # confirmation step alike (the admin passes the flag only at the preview).
+        return super().import_data(dataset, *args, rollback_on_validation_errors=True, **kwargs)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        self._saved_pks.add(instance.pk)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        # Saves already fire the signals; touching again keeps the PDFs' cache honest even if
+        # a future version of the library saves in bulk.
+        if self._saved_pks and not kwargs.get("dry_run"):
+            lookup = {self.protocol_reverse + "__in": self._saved_pks}
+            Protocol.objects.filter(**lookup).distinct().touch()
+
+
+class ActionTrackingResource(TrackingResource):
+    protocol_path = "operational_objective__strategic_objective__section__protocol_id"
+    protocol_reverse = "sections__strategic_objectives__operational_objectives__actions__pk"
+    level_label = "action"
+
+    class Meta(TrackingResource.Meta):
+        model = Action
+        name = "Suivi des actions"
+
+
+class OperationalObjectiveTrackingResource(TrackingResource):
+    protocol_path = "strategic_objective__section__protocol_id"
+    protocol_reverse = "sections__strategic_objectives__operational_objectives__pk"
+    level_label = "objectif opérationnel"
+
+    class Meta(TrackingResource.Meta):
+        model = OperationalObjective
+        name = "Suivi des objectifs opérationnels"

@@ -1,0 +1,56 @@
+"""/tableau-de-bord/ and /tableau-de-bord/<slug>/: the tracking dashboards, whole
+agglomeration or one territory (figures from reporting/dashboard_data.py, about 20 queries;
+charts drawn by rendering/charts.py)."""
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.rendering import charts
+from commitments.reporting.dashboard_data import build_dashboard
+from territories.models import Territory
+
+
+def _dashboard_context(dashboard, prefix):
+    return {
+        "dashboard": dashboard,
+        "status_svg": charts.status_chart_svg(
+            dashboard.overall.counts, chart_id=f"{prefix}-statuts"
+        ),
+        "status_table": charts.status_table_html(dashboard.overall.counts),
+        "thematic_svg": charts.status_bars_svg(
+            [(thematic, rollup.counts) for thematic, rollup in dashboard.by_thematic],
+            title="Statut des engagements par thématique",
+            chart_id=f"{prefix}-thematiques",
+        ),
+        "territory_svg": charts.status_bars_svg(
+            [(territory.name, rollup.counts) for territory, rollup in dashboard.by_territory],
+            title="Statut des engagements par territoire",
+            chart_id=f"{prefix}-territoires",
+        )
+        if dashboard.by_territory
+        else "",
+        "progress_svg": charts.progress_over_time_svg(
+            dashboard.points, chart_id=f"{prefix}-avancement"
+        ),
+        "list_limit": dashboard.list_limit,
+        "show_territory": dashboard.territory is None,
+        "today": timezone.localdate(),
+    }
+
+
+def dashboard(request):
+    context = _dashboard_context(build_dashboard(), "agglo")
+    context["breadcrumbs"] = [("Accueil", reverse("home")), ("Tableau de bord", None)]
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def territory_dashboard(request, slug):
+    territory = get_object_or_404(Territory, slug=slug)
+    context = _dashboard_context(build_dashboard(territory), territory.slug)
+    context["breadcrumbs"] = [
+        ("Accueil", reverse("home")),
+        ("Tableau de bord", reverse("dashboard")),
+        (territory.name, None),
+    ]
+    return render(request, "dashboards/dashboard.html", context)

@@ -1,0 +1,112 @@
+"""The two roles of the portal, as Django groups, and who leads which territory.
+
+- Superusers and members of the "Agglomération" group edit everything.
+- Members of the "Chef de projet ville" group lead the territories they are attached to through
+  a `TerritoryMembership`; what they may do there is decided by commitments/permissions.py.
+
+ROLE_PERMISSIONS names the Django model permissions of each group, by app label and model
+name: it is the configuration applied by `sync_role_groups` (territories/migrations/0002_roles.py
+and create_demo_users), not an import of the apps it names. Results are cached on the user
+object, which lives for one request.
+"""
+
+from territories.models import Territory, TerritoryMembership
+
+AGGLOMERATION_GROUP = "Agglomération"
+CITY_LEAD_GROUP = "Chef de projet ville"
+
+_COMMITMENT_MODELS = (
+    "protocol",
+    "thematicsection",
+    "strategicobjective",
+    "operationalobjective",
+    "action",
+    "progressupdate",
+)
+_REFERENCE_MODELS = ("thematic", "partner", "glossaryterm", "transversalaxis")
+_ALL = ("add", "change", "delete", "view")
+
+# Model permissions of each group: {group: {app_label: {model: actions}}}.
+ROLE_PERMISSIONS = {
+    AGGLOMERATION_GROUP: {
+        "commitments": dict.fromkeys(_COMMITMENT_MODELS + _REFERENCE_MODELS, _ALL),
+        "territories": {"territory": _ALL, "territorymembership": _ALL},
+    },
+    CITY_LEAD_GROUP: {
+        "commitments": {
+            **dict.fromkeys(_COMMITMENT_MODELS + _REFERENCE_MODELS, ("view",)),
+            "operationalobjective": ("change", "view"),
+            "action": ("change", "view"),
+            "progressupdate": ("add", "view"),
+        },
+        "territories": {"territory": ("view",), "territorymembership": ("view",)},
+    },
+}
+
+
+def sync_role_groups(apps):
+    """Create the two groups and set exactly their model permissions.
+
+    `apps` is the migration state's registry in a data migration, `django.apps.apps` elsewhere.
+    Permissions must exist already (post_migrate, or create_permissions in the migration).
+    """
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, by_app in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        wanted = [
+            (app_label, f"{action}_{model}")
+            for app_label, models in by_app.items()
+            for model, actions in models.items()
+            for action in actions
+        ]
+        permissions = [
+            permission
+            for permission in permission_model.objects.filter(
+                content_type__app_label__in=by_app.keys()
+            ).select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        missing = set(wanted) - {(p.content_type.app_label, p.codename) for p in permissions}
+        if missing:
+            raise LookupError(f"Permissions manquantes pour le groupe {name} : {sorted(missing)}")
+        group.permissions.set(permissions)
+
+
+def _group_names(user):
+    if not hasattr(user, "_perer_groups"):
+        user._perer_groups = (
+            set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        )
+    return user._perer_groups
+
+
+def is_active_staff(user):
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_agglomeration(user):
+    """Agglomeration staff (or a superuser): edits every protocol."""
+    if not is_active_staff(user):
+        return False
+    return user.is_superuser or AGGLOMERATION_GROUP in _group_names(user)
+
+
+def is_city_lead(user):
+    return is_active_staff(user) and CITY_LEAD_GROUP in _group_names(user)
+
+
+def led_territory_ids(user):
+    """Ids of the territories a city lead is attached to (empty for anyone else)."""
+    if not is_city_lead(user):
+        return frozenset()
+    if not hasattr(user, "_perer_territory_ids"):
+        user._perer_territory_ids = frozenset(
+            TerritoryMembership.objects.filter(user=user).values_list("territory_id", flat=True)
+        )
+    return user._perer_territory_ids
+
+
+def led_territories(user):
+    """The territories a city lead is attached to, as a queryset."""
+    return Territory.objects.filter(pk__in=led_territory_ids(user))
