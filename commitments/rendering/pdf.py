@@ -29,6 +29,7 @@ from django.utils.safestring import mark_safe
 from commitments.enums import Status
 from commitments.models import Protocol
 from commitments.rendering import charts
+from commitments.rendering.fonts import use_project_fonts
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 from commitments.reporting.rollups import Rollup
@@ -44,6 +45,8 @@ ALL_SLUG = "protocoles"
 RENDER_WAIT_SECONDS = 30
 # The @font-face family of templates/pdf/protocol.css.
 PDF_FONT = "PERER DejaVu Sans"
+# Fontconfig finds the shipped fonts only (fonts.py): set before WeasyPrint is first imported.
+use_project_fonts()
 
 
 @memoize
