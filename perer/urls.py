@@ -87,6 +87,7 @@ urlpatterns = [
         cached(protocol_page.territory_detail, version=territory_version),
         name="territory_detail",
     ),
+    path("thematiques/", cached(portal.thematic_list), name="thematic_list"),
     path("thematiques/<slug:slug>/", cached(thematic_page.thematic_detail), name="thematic_detail"),
     path("engagements/", cached(search_page.commitment_search), name="commitment_search"),
     # At most 18 digits: any such number fits a 64-bit key, a longer one is a 404, never a 500.

@@ -4,6 +4,7 @@ Field names are English (the code's language); relations are given by slug for t
 lists (territories, thematics, partners, axes) and by id for the tree nodes.
 """
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,7 +21,6 @@ from commitments.models import (
     ThematicSection,
     TransversalAxis,
 )
-from commitments.rendering.flat_export import territory_page_url
 from territories.models import Territory
 
 PROTOCOL_FIELDS = [
@@ -58,7 +58,7 @@ class TerritorySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj):
-        return _absolute(self, territory_page_url(obj.slug))
+        return _absolute(self, obj.get_absolute_url())
 
 
 class ThematicSerializer(serializers.ModelSerializer):
@@ -118,8 +118,10 @@ class NodeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj):
+        # The nested tree passes its territory: no walk up the tree per node.
         slug = self.context.get("territory_slug") or obj.territory.slug
-        return _absolute(self, f"{territory_page_url(slug)}#{obj.anchor}")
+        page = reverse("territory_detail", kwargs={"slug": slug})
+        return _absolute(self, f"{page}#{obj.anchor}")
 
 
 class TrackedNodeSerializer(NodeSerializer):
@@ -152,41 +154,28 @@ class PlacedMixin(serializers.Serializer):
         return obj.section.thematic.slug
 
 
+NODE = NodeSerializer.node_fields
+TRACKING = TrackedNodeSerializer.tracking_fields
+PLACED = PlacedMixin.placed_fields
+HEADINGS = ["subheading", "operational_heading"]
+
+
 class StrategicObjectiveSerializer(PlacedMixin, NodeSerializer):
     class Meta:
         model = StrategicObjective
-        fields = [
-            *NodeSerializer.node_fields,
-            "subheading",
-            "operational_heading",
-            "section",
-            *PlacedMixin.placed_fields,
-            "page_url",
-        ]
+        fields = [*NODE, *HEADINGS, "section", *PLACED, "page_url"]
 
 
 class OperationalObjectiveSerializer(PlacedMixin, TrackedNodeSerializer):
     class Meta:
         model = OperationalObjective
-        fields = [
-            *NodeSerializer.node_fields,
-            *TrackedNodeSerializer.tracking_fields,
-            "strategic_objective",
-            *PlacedMixin.placed_fields,
-            "page_url",
-        ]
+        fields = [*NODE, *TRACKING, "strategic_objective", *PLACED, "page_url"]
 
 
 class ActionSerializer(PlacedMixin, TrackedNodeSerializer):
     class Meta:
         model = Action
-        fields = [
-            *NodeSerializer.node_fields,
-            *TrackedNodeSerializer.tracking_fields,
-            "operational_objective",
-            *PlacedMixin.placed_fields,
-            "page_url",
-        ]
+        fields = [*NODE, *TRACKING, "operational_objective", *PLACED, "page_url"]
 
 
 # The nested tree of one protocol --------------------------------------------------------------
@@ -195,7 +184,7 @@ class ActionSerializer(PlacedMixin, TrackedNodeSerializer):
 class TreeActionSerializer(TrackedNodeSerializer):
     class Meta:
         model = Action
-        fields = [*NodeSerializer.node_fields, *TrackedNodeSerializer.tracking_fields, "page_url"]
+        fields = [*NODE, *TRACKING, "page_url"]
 
 
 class TreeOperationalObjectiveSerializer(TrackedNodeSerializer):
@@ -203,12 +192,7 @@ class TreeOperationalObjectiveSerializer(TrackedNodeSerializer):
 
     class Meta:
         model = OperationalObjective
-        fields = [
-            *NodeSerializer.node_fields,
-            *TrackedNodeSerializer.tracking_fields,
-            "page_url",
-            "actions",
-        ]
+        fields = [*NODE, *TRACKING, "page_url", "actions"]
 
 
 class TreeStrategicObjectiveSerializer(NodeSerializer):
@@ -216,13 +200,7 @@ class TreeStrategicObjectiveSerializer(NodeSerializer):
 
     class Meta:
         model = StrategicObjective
-        fields = [
-            *NodeSerializer.node_fields,
-            "subheading",
-            "operational_heading",
-            "page_url",
-            "operational_objectives",
-        ]
+        fields = [*NODE, *HEADINGS, "page_url", "operational_objectives"]
 
 
 class TreeSectionSerializer(serializers.ModelSerializer):
@@ -264,7 +242,7 @@ class ProtocolSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj):
-        return _absolute(self, territory_page_url(obj.territory.slug))
+        return _absolute(self, obj.get_absolute_url())
 
 
 class ProtocolTreeSerializer(ProtocolSerializer):

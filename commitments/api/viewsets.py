@@ -1,5 +1,7 @@
-"""The public, read-only API (v1). Thin viewsets: querysets come from the models' QuerySet
-methods, filters from commitments/filters.py (the same FilterSets as the HTML search)."""
+"""The public, read-only API (v1), routed in perer/urls.py. Thin viewsets: querysets come from
+the models' QuerySet methods and reporting/protocol_tree.py, filters from
+reporting/filtersets.py (the same FilterSets as the HTML search). Every list costs a constant
+number of queries whatever the page size."""
 
 import django_filters
 from django.db.models import Prefetch
@@ -20,16 +22,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from commitments.api import serializers
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    TransversalAxis,
-)
+from commitments.models import GlossaryTerm, Partner, Protocol, Thematic, TransversalAxis
 from commitments.reporting.filtersets import (
     ActionFilter,
     CommitmentFilterSet,
@@ -91,16 +84,28 @@ LIST_DOC = "Liste paginée (50 résultats par page), dans un ordre stable."
 DETAIL_DOC = "Un élément, désigné par son identifiant."
 
 
-def list_docs(summary, serializer, description=LIST_DOC, filtered=False):
-    responses = {200: serializer(many=True), 404: ERRORS_404, 429: ERRORS_429}
-    if filtered:
-        responses[400] = ERRORS_400
-    return extend_schema(summary=summary, description=description, responses=responses)
+def documented(list_summary, detail_summary, serializer, **options):
+    """The OpenAPI documentation of a read-only viewset's two actions.
 
-
-def detail_docs(summary, serializer, description=DETAIL_DOC):
-    responses = {200: serializer, 404: ERRORS_404, 429: ERRORS_429}
-    return extend_schema(summary=summary, description=description, responses=responses)
+    Options: `description` of the list, `filtered` (the list answers 400 on a bad filter),
+    `detail_serializer` and `detail_description` when the detail differs from the list.
+    """
+    list_responses = {200: serializer(many=True), 404: ERRORS_404, 429: ERRORS_429}
+    if options.get("filtered"):
+        list_responses[400] = ERRORS_400
+    detail = options.get("detail_serializer", serializer)
+    return extend_schema_view(
+        list=extend_schema(
+            summary=list_summary,
+            description=options.get("description", LIST_DOC),
+            responses=list_responses,
+        ),
+        retrieve=extend_schema(
+            summary=detail_summary,
+            description=options.get("detail_description", DETAIL_DOC),
+            responses={200: detail, 404: ERRORS_404, 429: ERRORS_429},
+        ),
+    )
 
 
 class ReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
@@ -109,13 +114,17 @@ class ReadOnlyViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
 
-@extend_schema_view(
-    list=list_docs("Territoires (agglomération puis communes)", serializers.TerritorySerializer),
-    retrieve=detail_docs("Un territoire", serializers.TerritorySerializer),
-)
-class TerritoryViewSet(ReadOnlyViewSet):
-    serializer_class = serializers.TerritorySerializer
+class SlugViewSet(ReadOnlyViewSet):
+    """The territories and the reference lists, addressed by slug."""
+
     lookup_field = "slug"
+
+
+@documented(
+    "Territoires (agglomération puis communes)", "Un territoire", serializers.TerritorySerializer
+)
+class TerritoryViewSet(SlugViewSet):
+    serializer_class = serializers.TerritorySerializer
     queryset = (
         Territory.objects.in_display_order()
         .select_related("parent")
@@ -123,43 +132,29 @@ class TerritoryViewSet(ReadOnlyViewSet):
     )
 
 
-@extend_schema_view(
-    list=list_docs("Thématiques communes à tous les protocoles", serializers.ThematicSerializer),
-    retrieve=detail_docs("Une thématique", serializers.ThematicSerializer),
+@documented(
+    "Thématiques communes à tous les protocoles", "Une thématique", serializers.ThematicSerializer
 )
-class ThematicViewSet(ReadOnlyViewSet):
+class ThematicViewSet(SlugViewSet):
     serializer_class = serializers.ThematicSerializer
-    lookup_field = "slug"
     queryset = Thematic.objects.order_by("position", "pk")
 
 
-@extend_schema_view(
-    list=list_docs("Partenaires nommés par les protocoles", serializers.PartnerSerializer),
-    retrieve=detail_docs("Un partenaire", serializers.PartnerSerializer),
-)
-class PartnerViewSet(ReadOnlyViewSet):
+@documented("Partenaires nommés par les protocoles", "Un partenaire", serializers.PartnerSerializer)
+class PartnerViewSet(SlugViewSet):
     serializer_class = serializers.PartnerSerializer
-    lookup_field = "slug"
     queryset = Partner.objects.order_by("name", "pk")
 
 
-@extend_schema_view(
-    list=list_docs("Glossaire des sigles", serializers.GlossaryTermSerializer),
-    retrieve=detail_docs("Un terme du glossaire", serializers.GlossaryTermSerializer),
-)
-class GlossaryViewSet(ReadOnlyViewSet):
+@documented("Glossaire des sigles", "Un terme du glossaire", serializers.GlossaryTermSerializer)
+class GlossaryViewSet(SlugViewSet):
     serializer_class = serializers.GlossaryTermSerializer
-    lookup_field = "slug"
     queryset = GlossaryTerm.objects.order_by("term", "pk")
 
 
-@extend_schema_view(
-    list=list_docs("Axes transversaux", serializers.TransversalAxisSerializer),
-    retrieve=detail_docs("Un axe transversal", serializers.TransversalAxisSerializer),
-)
-class TransversalAxisViewSet(ReadOnlyViewSet):
+@documented("Axes transversaux", "Un axe transversal", serializers.TransversalAxisSerializer)
+class TransversalAxisViewSet(SlugViewSet):
     serializer_class = serializers.TransversalAxisSerializer
-    lookup_field = "slug"
     queryset = TransversalAxis.objects.order_by("position", "name", "pk")
 
 
@@ -176,19 +171,15 @@ class ProtocolFilter(django_filters.FilterSet):
         fields = ["territoire"]
 
 
-@extend_schema_view(
-    list=list_docs(
-        "Protocoles (sans leur contenu)",
-        serializers.ProtocolSerializer,
-        description="Filtre : territoire (identifiant d'URL).",
-        filtered=True,
-    ),
-    retrieve=detail_docs(
-        "Un protocole avec tout son contenu",
-        serializers.ProtocolTreeSerializer,
-        description="Sections thématiques → objectifs stratégiques → objectifs opérationnels → "
-        "actions, dans l'ordre du document, en un seul appel.",
-    ),
+@documented(
+    "Protocoles (sans leur contenu)",
+    "Un protocole avec tout son contenu",
+    serializers.ProtocolSerializer,
+    description="Filtre : territoire (identifiant d'URL).",
+    filtered=True,
+    detail_serializer=serializers.ProtocolTreeSerializer,
+    detail_description="Sections thématiques → objectifs stratégiques → objectifs "
+    "opérationnels → actions, dans l'ordre du document, en un seul appel.",
 )
 class ProtocolViewSet(ReadOnlyViewSet):
     filterset_class = ProtocolFilter
@@ -216,15 +207,15 @@ class ProtocolViewSet(ReadOnlyViewSet):
 
 
 class NodeViewSet(ReadOnlyViewSet):
-    """Flat lists of one level, in document order, filtered like /engagements/."""
+    """Flat lists of one level, in document order, filtered like /engagements/ (the same
+    FilterSet: `filterset_class` is the level's)."""
 
     def get_queryset(self):
-        return (
-            self.model.objects.with_tree().prefetch_related("partners", "axes").in_document_order()
-        )
+        model = self.filterset_class._meta.model
+        return model.objects.with_tree().prefetch_related("partners", "axes").in_document_order()
 
     def _serialize(self, objects, many):
-        # Paths of the protocols on this page only: four queries, whatever the page holds.
+        # Numbers of the protocols on this page only: four queries, whatever the page holds.
         nodes = objects if many else [objects]
         protocol_ids = {node.section.protocol_id for node in nodes}
         context = {**self.get_serializer_context(), "paths": commitment_paths(protocol_ids)}
@@ -245,42 +236,32 @@ FILTER_DOC = (
 )
 
 
-@extend_schema_view(
-    list=list_docs(
-        "Objectifs stratégiques",
-        serializers.StrategicObjectiveSerializer,
-        description=FILTER_DOC,
-        filtered=True,
-    ),
-    retrieve=detail_docs("Un objectif stratégique", serializers.StrategicObjectiveSerializer),
+def documented_level(list_summary, detail_summary, serializer):
+    return documented(
+        list_summary, detail_summary, serializer, description=FILTER_DOC, filtered=True
+    )
+
+
+@documented_level(
+    "Objectifs stratégiques", "Un objectif stratégique", serializers.StrategicObjectiveSerializer
 )
 class StrategicObjectiveViewSet(NodeViewSet):
-    model = StrategicObjective
     serializer_class = serializers.StrategicObjectiveSerializer
     filterset_class = StrategicObjectiveFilter
 
 
-@extend_schema_view(
-    list=list_docs(
-        "Objectifs opérationnels",
-        serializers.OperationalObjectiveSerializer,
-        description=FILTER_DOC,
-        filtered=True,
-    ),
-    retrieve=detail_docs("Un objectif opérationnel", serializers.OperationalObjectiveSerializer),
+@documented_level(
+    "Objectifs opérationnels",
+    "Un objectif opérationnel",
+    serializers.OperationalObjectiveSerializer,
 )
 class OperationalObjectiveViewSet(NodeViewSet):
-    model = OperationalObjective
     serializer_class = serializers.OperationalObjectiveSerializer
     filterset_class = OperationalObjectiveFilter
 
 
-@extend_schema_view(
-    list=list_docs("Actions", serializers.ActionSerializer, description=FILTER_DOC, filtered=True),
-    retrieve=detail_docs("Une action", serializers.ActionSerializer),
-)
+@documented_level("Actions", "Une action", serializers.ActionSerializer)
 class ActionViewSet(NodeViewSet):
-    model = Action
     serializer_class = serializers.ActionSerializer
     filterset_class = ActionFilter
 
@@ -296,8 +277,10 @@ class IndexView(PublicAPIMixin, APIView):
                 "schema": request.build_absolute_uri(django_reverse("api-schema")),
                 "docs": request.build_absolute_uri(django_reverse("api-docs")),
                 "exports": {
-                    "csv": request.build_absolute_uri("/donnees/engagements.csv"),
-                    "json": request.build_absolute_uri("/donnees/engagements.json"),
+                    format: request.build_absolute_uri(
+                        django_reverse("export_commitments", kwargs={"format": format})
+                    )
+                    for format in ("csv", "json")
                 },
             }
         )

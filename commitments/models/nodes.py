@@ -15,11 +15,12 @@ are those of their latest progress update (commitments/services/progress_rule.py
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Deferrable, Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from commitments.enums import CommitmentKind, Level, Status
+from commitments.models.constraints import progress_0_100, unique_position, years_in_order
 from commitments.models.fulltext import SEARCH_CONFIG, match_text
 from commitments.models.paths import TreePath
 from commitments.models.reference import TransversalAxis
@@ -165,29 +166,10 @@ class TrackedCommitment(models.Model):
 
     class Meta:
         abstract = True
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100),
-                name="%(app_label)s_%(class)s_progress_0_100",
-            ),
-            models.CheckConstraint(
-                condition=Q(start_year__isnull=True)
-                | Q(end_year__isnull=True)
-                | Q(start_year__lte=F("end_year")),
-                name="%(app_label)s_%(class)s_start_before_end",
-            ),
-        ]
+        constraints = [progress_0_100(), years_in_order()]
 
     def get_public_url(self):
         return reverse("commitment_detail", kwargs={"kind": self.kind, "pk": self.pk})
-
-
-def _unique_position(parent):
-    return models.UniqueConstraint(
-        fields=[parent, "position"],
-        name="%(app_label)s_%(class)s_unique_position",
-        deferrable=Deferrable.DEFERRED,
-    )
 
 
 class StrategicObjective(Node):
@@ -220,7 +202,7 @@ class StrategicObjective(Node):
         verbose_name = "objectif stratégique"
         verbose_name_plural = "objectifs stratégiques"
         ordering = ["section", "position"]
-        constraints = [_unique_position("section")]
+        constraints = [unique_position("section")]
 
 
 class OperationalObjective(Node, TrackedCommitment):
@@ -242,7 +224,7 @@ class OperationalObjective(Node, TrackedCommitment):
         verbose_name = "objectif opérationnel"
         verbose_name_plural = "objectifs opérationnels"
         ordering = ["strategic_objective", "position"]
-        constraints = [*TrackedCommitment.Meta.constraints, _unique_position("strategic_objective")]
+        constraints = [*TrackedCommitment.Meta.constraints, unique_position("strategic_objective")]
         indexes = [models.Index(fields=["status"], name="commitments_oo_status_idx")]
 
     def leaves(self):
@@ -271,7 +253,7 @@ class Action(Node, TrackedCommitment):
         ordering = ["operational_objective", "position"]
         constraints = [
             *TrackedCommitment.Meta.constraints,
-            _unique_position("operational_objective"),
+            unique_position("operational_objective"),
         ]
         indexes = [models.Index(fields=["status"], name="commitments_action_status_idx")]
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from commitments.enums import Status
+from commitments.models.constraints import progress_0_100
 from commitments.models.nodes import Action, OperationalObjective
 
 # The ProgressUpdate foreign key that points at each kind of tracked commitment.
@@ -89,10 +90,7 @@ class ProgressUpdate(models.Model):
                 | (Q(action__isnull=True) & Q(operational_objective__isnull=False)),
                 name="%(app_label)s_%(class)s_exactly_one_target",
             ),
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100),
-                name="%(app_label)s_%(class)s_progress_0_100",
-            ),
+            progress_0_100(),
         ]
         indexes = [models.Index(fields=["-date"], name="commitments_update_date_idx")]
 

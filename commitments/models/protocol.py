@@ -6,11 +6,12 @@ that rule is written).
 """
 
 from django.db import models
-from django.db.models import Deferrable, F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from commitments.models.constraints import unique_position, years_in_order
 from commitments.models.paths import TreePath
 
 
@@ -73,12 +74,7 @@ class Protocol(models.Model):
                 fields=["territory", "deliberation_reference"],
                 name="%(app_label)s_%(class)s_unique_territory_deliberation",
             ),
-            models.CheckConstraint(
-                condition=Q(start_year__isnull=True)
-                | Q(end_year__isnull=True)
-                | Q(start_year__lte=F("end_year")),
-                name="%(app_label)s_%(class)s_start_before_end",
-            ),
+            years_in_order(),
         ]
 
     def __str__(self):
@@ -147,13 +143,7 @@ class ThematicSection(models.Model):
         verbose_name = "section thématique"
         verbose_name_plural = "sections thématiques"
         ordering = ["protocol", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["protocol", "position"],
-                name="%(app_label)s_%(class)s_unique_position",
-                deferrable=Deferrable.DEFERRED,
-            ),
-        ]
+        constraints = [unique_position("protocol")]
 
     def __str__(self):
         return self.heading

@@ -9,7 +9,6 @@ import csv
 import json
 
 from django.db.models import Max
-from django.urls import reverse
 
 from commitments.enums import Level
 from commitments.models import OperationalObjective, Protocol, StrategicObjective
@@ -50,11 +49,6 @@ COLUMNS = (
 LIST_SEPARATOR = ";"
 
 
-def territory_page_url(slug):
-    """The territory's protocol page (public contract: /territoires/<slug>/)."""
-    return reverse("territory_detail", kwargs={"slug": slug})
-
-
 def export_protocols_queryset(territory=None):
     """Every protocol's whole tree, prefetched together: a constant number of queries."""
     protocols = protocol_tree_queryset().order_by("territory__position", "pk")
@@ -71,7 +65,7 @@ def iter_rows(protocols, base_url=""):
     base_url = base_url.rstrip("/")
     for protocol in protocols:
         territory = protocol.territory
-        page_url = base_url + territory_page_url(territory.slug)
+        page_url = base_url + territory.get_absolute_url()
         paths = tree_paths(protocol)
         for level, node, section in iter_commitments(protocol):
             tracked = level != Level.STRATEGIC

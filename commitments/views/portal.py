@@ -1,4 +1,5 @@
-"""Public pages around the protocols: home, territory list, glossary, accessibility statement."""
+"""Public pages around the protocols: home, territory and thematic lists, glossary,
+accessibility statement."""
 
 from itertools import groupby
 
@@ -28,6 +29,17 @@ def territory_list(request):
         {
             "cards": territory_cards(territories),
             "breadcrumbs": [("Accueil", reverse("home")), ("Territoires", None)],
+        },
+    )
+
+
+def thematic_list(request):
+    return render(
+        request,
+        "portal/thematic_list.html",
+        {
+            "thematics": Thematic.objects.all(),
+            "breadcrumbs": [("Accueil", reverse("home")), ("Thématiques", None)],
         },
     )
 

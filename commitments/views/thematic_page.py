@@ -73,7 +73,7 @@ def thematic_detail(request, slug):
             "glossary": Glossary(),
             "breadcrumbs": [
                 ("Accueil", reverse("home")),
-                ("Thématiques", reverse("home") + "#thematiques"),
+                ("Thématiques", reverse("thematic_list")),
                 (thematic, None),
             ],
         },
