@@ -7,7 +7,6 @@ are importable; the text, the structure and the positions never change through a
 """
 
 import contextlib
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -18,12 +17,12 @@ from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
 from commitments.reporting.numbering import commitment_paths
+from perer.lib.text import fold_accents
 
 
 def _normalize(text):
     """Case- and accent-insensitive key: "Réalisé", "realise" and "REALISE" match."""
-    decomposed = unicodedata.normalize("NFKD", str(text).strip().casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("_", " ")
+    return fold_accents(str(text).strip()).replace("_", " ")
 
 
 def _is_blank(value):
@@ -200,7 +199,7 @@ class TrackingResource(resources.ModelResource):
 
     def filter_export(self, queryset, **kwargs):
         queryset = super().filter_export(queryset, **kwargs).with_tree().in_document_order()
-        protocol_ids = queryset.values_list(self.protocol_path, flat=True).distinct()
+        protocol_ids = queryset.values_list(queryset.model.tree.protocol, flat=True).distinct()
         self._paths = commitment_paths(set(protocol_ids))
         return queryset
 
@@ -258,13 +257,12 @@ class TrackingResource(resources.ModelResource):
         # Saves already fire the signals; touching again keeps the PDFs' cache honest even if
         # a future version of the library saves in bulk.
         if self._saved_pks and not kwargs.get("dry_run"):
-            lookup = {self.protocol_reverse + "__in": self._saved_pks}
-            Protocol.objects.filter(**lookup).distinct().touch()
+            model = self._meta.model
+            saved = model.objects.filter(pk__in=self._saved_pks).values(model.tree.protocol)
+            Protocol.objects.filter(pk__in=saved).touch()
 
 
 class ActionTrackingResource(TrackingResource):
-    protocol_path = "operational_objective__strategic_objective__section__protocol_id"
-    protocol_reverse = "sections__strategic_objectives__operational_objectives__actions__pk"
     level_label = "action"
 
     class Meta(TrackingResource.Meta):
@@ -273,8 +271,6 @@ class ActionTrackingResource(TrackingResource):
 
 
 class OperationalObjectiveTrackingResource(TrackingResource):
-    protocol_path = "strategic_objective__section__protocol_id"
-    protocol_reverse = "sections__strategic_objectives__operational_objectives__pk"
     level_label = "objectif opérationnel"
 
     class Meta(TrackingResource.Meta):
