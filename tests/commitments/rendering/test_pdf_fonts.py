@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from tests.test_pdf_document import font_problems
+from tests.support.pdf import font_problems
 
 ROOT = Path(settings.BASE_DIR)
 CHAR = "中"  # a CJK ideograph: DejaVu Sans has none
