@@ -1,26 +1,27 @@
-# The two commands of a fresh machine: `make run` and `make test`.
+# The two commands of a fresh machine: `make run` and `make test`. What they need is set up by
+# .ci/setup: the Python environment for both; Debian packages, axe-core, PostgreSQL and Redis
+# for the tests (.ci/run calls `make test`, so CI goes through the same set-up).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# pytest-xdist workers (0: a single process). Each worker has its own test database.
+PYTEST_WORKERS ?= 2
+export PYTHON
 
-.PHONY: install run test test-postgres quality format clean
+.PHONY: install run test quality format clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
-
-install: $(STAMP)
+install:
+	.ci/setup python
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_protocols
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+# -rs: the reason of every skipped test in the summary (on SQLite, the PostgreSQL-only ones).
+test:
+	.ci/setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -rs $(PYTEST_ARGS)
 
 quality: install
 	$(BIN)/ruff format --check .
