@@ -1,5 +1,28 @@
+"""The fixtures the whole suite shares (the only conftest.py of tests/).
+
+- The database: the seed, loaded once; `seeded` for the transactional tests. An empty cache
+  before and after every test.
+- `postgres_only(reason=…)`: skipped on SQLite, with its reason; run on the PostgreSQL pass.
+- The admin: fast password hashing, logged-in clients of the roles.
+- `browser`: Debian's Chromium through Playwright. A missing Chromium fails, never skips.
+- Data that tests of several modules read: `tree` (roll-ups and dashboards), `action` (the
+  commitment page and the dashboards), `territory` (the tracking spreadsheet).
+"""
+
+import datetime
+from pathlib import Path
+
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+
+from commitments.enums import Status
+from territories.models import Territory
+from tests import factories
+from tests.support.admin import client_for, make_user
+from tests.support.progress import report, report_days_ago
+
+# --- The database, the cache ---------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +44,142 @@ def seeded(transactional_db):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (pages, PDFs, throttling counters)."""
-    from django.core.cache import cache
-
+    """Each test starts and ends with an empty cache (pages, PDFs, throttling counters)."""
     cache.clear()
+    yield
+    cache.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres_only(reason=…)` need PostgreSQL: on SQLite they are skipped, and
+    the summary (`-rs`) says why. The PostgreSQL pass of `make test` runs them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason", "needs PostgreSQL")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {reason}"))
+
+
+# --- The admin -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_password_hasher(settings):
+    """MD5 instead of the slow default hasher, for tests that create and log in many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def superuser_client(db, fast_password_hasher):
+    return client_for(make_user("superuser", username="superuser-client"))
+
+
+@pytest.fixture
+def agglo(db, fast_password_hasher):
+    """A member of the agglomeration staff."""
+    return make_user("agglomeration")
+
+
+@pytest.fixture
+def agglo_client(agglo):
+    return client_for(agglo)
+
+
+# --- The browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (tests/browser/chromium.py), shared by the tests
+    of a module. Not installed: the test fails and says how to install it."""
+    from tests.browser.chromium import CHROMIUM, NOT_INSTALLED, chromium, orm_in_playwright_loop
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(NOT_INSTALLED, pytrace=False)
+    with orm_in_playwright_loop(), chromium() as launched:
+        yield launched
+
+
+# --- Data shared by several test modules ---------------------------------------------------
+
+
+@pytest.fixture
+def tree():
+    """A protocol built by hand:
+
+    section A ─ so1 ─ oo1a (no action: a leaf, done 100 %, reported this month)
+                    └ oo1b ─ a1 (in progress 40 %, last reported 2 years ago)
+                           ├ a2 (never reported, no lead)
+                           └ a3 (done 100 %, reported this month; a back-dated update)
+              └ so2 (a branch without any objective or action)
+    section B ─ so3 ─ oo3 (no action, never reported, no lead)
+
+    "This month" is June 2024: the tests pass `today=datetime.date(2024, 6, 15)`.
+    """
+    lead = factories.PartnerFactory()
+    protocol = factories.ProtocolFactory()
+    theme_a, theme_b = factories.ThematicFactory(), factories.ThematicFactory()
+    section_a = factories.SectionFactory(protocol=protocol, thematic=theme_a)
+    section_b = factories.SectionFactory(protocol=protocol, thematic=theme_b)
+    so1 = factories.StrategicObjectiveFactory(section=section_a)
+    so2 = factories.StrategicObjectiveFactory(section=section_a)
+    so3 = factories.StrategicObjectiveFactory(section=section_b)
+    oo1a = factories.OperationalObjectiveFactory(strategic_objective=so1, lead=lead)
+    oo1b = factories.OperationalObjectiveFactory(strategic_objective=so1)
+    a1 = factories.ActionFactory(operational_objective=oo1b, lead=lead)
+    a2 = factories.ActionFactory(operational_objective=oo1b)
+    a3 = factories.ActionFactory(operational_objective=oo1b, lead=lead)
+    oo3 = factories.OperationalObjectiveFactory(strategic_objective=so3)
+    report(oo1a, datetime.date(2024, 6, 5), Status.DONE, 100)
+    report(a1, datetime.date(2022, 5, 1), Status.IN_PROGRESS, 40)
+    report(a3, datetime.date(2024, 4, 10), Status.IN_PROGRESS, 50)
+    report(a3, datetime.date(2024, 6, 1), Status.DONE, 100)
+    report(a3, datetime.date(2024, 3, 1), Status.PLANNED, 10)  # back-dated, recorded last
+    # An objective with actions is represented by its actions: its own report is not counted.
+    report(oo1b, datetime.date(2024, 5, 1), Status.DONE, 100)
+    # Another territory, to check that figures stay apart.
+    other = factories.ActionFactory()
+    report(other, datetime.date(2024, 6, 1), Status.DONE, 100)
+    return locals()
+
+
+@pytest.fixture
+def action():
+    """An action whose every text is hostile, with a lead, partners, an axis and three updates
+    (the latest, 5 days ago: in progress, 40 %)."""
+    protocol = factories.ProtocolFactory(territory__name="Ville <test>")
+    action = factories.ActionFactory(
+        operational_objective__strategic_objective__section__protocol=protocol,
+        text="Créer un « lieu » <script>alert('x')</script>",
+        details="Ex : un café des parents.\n\nDeuxième paragraphe.",
+        lead=factories.PartnerFactory(name="Mission locale <test>"),
+        start_year=2020,
+        end_year=2022,
+    )
+    action.partners.set(
+        [factories.PartnerFactory(name="CAF <Essonne>"), factories.PartnerFactory(name="État test")]
+    )
+    action.axes.set([factories.AxisFactory(name="Jeunesse")])
+    report_days_ago(action, 100, Status.PLANNED, 0, comment="Premier comité")
+    report_days_ago(
+        action,
+        5,
+        Status.IN_PROGRESS,
+        40,
+        comment="<b>Lancé</b> & financé",
+        link="https://example.org/compte-rendu?a=1&b=2",
+    )
+    report_days_ago(
+        action, 50, Status.PLANNED, 20, comment="Étape intermédiaire", link="javascript:alert(1)"
+    )
+    return action
+
+
+@pytest.fixture
+def territory():
+    """Grand Paris Sud, as seeded."""
+    return Territory.objects.get(slug="grand-paris-sud")

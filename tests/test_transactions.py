@@ -258,7 +258,7 @@ class TestInterruptedImport:
 
 class TestInterruptedSpreadsheetImport:
     """A row that passes validation but fails when saved: the rows saved before it are undone
-    (one bad *invalid* row is tested in tests/test_roundtrip_spreadsheet.py)."""
+    (one bad *invalid* row is tested in tests/commitments/services/test_spreadsheet.py)."""
 
     def test_failure_while_saving_the_third_row(self, monkeypatch):
         from import_export.formats.base_formats import CSV

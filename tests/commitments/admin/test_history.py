@@ -1,0 +1,65 @@
+"""History of changes in the admin (admin/history.py): who changed what, and revert, which keeps
+the version growing and is refused when the page is stale. The `agglo` and `agglo_client`
+fixtures are in tests/conftest.py."""
+
+import pytest
+
+from commitments.models import Action
+from tests.support.admin import (
+    admin_url,
+    build_tree,
+    changeform_data,
+    first_version_url,
+    grigny,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_password_hasher")
+
+
+@pytest.mark.django_db
+class TestHistory:
+    def test_change_through_admin_writes_who_and_what(self, agglo, agglo_client):
+        action = build_tree(grigny())["action"]
+        before = action.history.count()
+        data = changeform_data(agglo_client.get(admin_url(Action, "change", action.pk)))
+        data.update(status="en_cours", progress="30")
+        assert agglo_client.post(admin_url(Action, "change", action.pk), data).status_code == 302
+        latest = action.history.order_by("-history_date", "-history_id").first()
+        assert action.history.count() > before
+        assert latest.history_user == agglo
+        assert (latest.status, latest.progress) == ("en_cours", 30)
+        delta = latest.diff_against(action.history.filter(version=1).first())
+        assert {"status", "progress"} <= {change.field for change in delta.changes}
+
+        page = agglo_client.get(admin_url(Action, "history", action.pk)).content.decode()
+        assert agglo.username in page
+
+    def test_revert_restores_a_previous_version_and_records_it(self, agglo, agglo_client):
+        action = build_tree(grigny())["action"]
+        original_text = action.text
+        action.text = "Texte modifié par erreur"
+        action.save()
+        revert_url = first_version_url(action)
+        data = changeform_data(agglo_client.get(revert_url))
+        assert data["text"] == original_text
+        response = agglo_client.post(revert_url, data)
+        assert response.status_code == 302
+        action.refresh_from_db()
+        assert action.text == original_text
+        assert action.version == 3  # 1 → 2 (the mistake) → 3 (the revert): never backwards
+        latest = action.history.order_by("-history_date", "-history_id").first()
+        assert latest.history_user == agglo
+        assert latest.text == original_text
+
+    def test_stale_revert_is_refused(self, agglo_client):
+        action = build_tree(grigny())["action"]
+        action.text = "Deuxième version"
+        action.save()
+        revert_url = first_version_url(action)
+        data = changeform_data(agglo_client.get(revert_url))
+        action.text = "Troisième version, écrite entre-temps"
+        action.save()
+        response = agglo_client.post(revert_url, data)
+        assert response.status_code == 200
+        action.refresh_from_db()
+        assert action.text == "Troisième version, écrite entre-temps"

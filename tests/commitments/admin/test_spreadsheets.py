@@ -1,0 +1,89 @@
+"""The spreadsheet import and export of tracking in the admin (admin/spreadsheets.py): for the
+agglomeration staff only; upload, preview of every change, confirmation. The `territory` fixture
+(Grand Paris Sud) is in tests/conftest.py."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from import_export.formats.base_formats import CSV
+
+from commitments.enums import Status
+from commitments.models import Action, OperationalObjective
+from commitments.services.spreadsheet import ActionTrackingResource
+from tests.support.admin import admin_url, client_for, make_user
+from tests.support.spreadsheet import export, fill
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Action, OperationalObjective])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("agglomeration", True), ("superuser", True), ("grigny_lead", False)]
+)
+def test_spreadsheet_import_export_is_for_agglomeration_staff(model, role, allowed):
+    client = client_for(make_user(role))
+    for view in ("export", "import"):
+        response = client.get(admin_url(model, view))
+        assert (response.status_code == 200) is allowed, (view, response.status_code)
+        if not allowed:
+            assert response.status_code == 403
+    changelist = client.get(admin_url(model, "changelist")).content.decode()
+    assert (admin_url(model, "export") in changelist) is allowed
+
+
+class TestAdmin:
+    """The whole admin flow: upload, preview of every change, confirmation."""
+
+    def upload(self, admin_client, dataset):
+        content = CSV().export_data(dataset).encode("utf-8")
+        formats = [f.__name__ for f in _import_formats(admin_client)]
+        return admin_client.post(
+            "/admin/commitments/action/import/",
+            {
+                "format": formats.index("CSV"),
+                "import_file": SimpleUploadedFile("suivi.csv", content, "text/csv"),
+                "resource": 0,
+            },
+        )
+
+    def test_preview_then_confirm(self, admin_client, territory):
+        dataset = export(ActionTrackingResource, territory)
+        pk = dataset[0][0]
+        response = self.upload(admin_client, fill(dataset, {pk: {"statut": "Réalisé"}}))
+        assert response.status_code == 200
+        confirm = response.context["confirm_form"]
+        assert confirm is not None
+        assert Action.objects.get(pk=pk).status != Status.DONE  # preview only
+        # The preview shows the change of the row, where it sits and what it says.
+        (row,) = [r for r in response.context["result"].rows if r.import_type == "update"]
+        assert "<ins" in row.diff[4] and "Réalis" in row.diff[4]
+        assert territory.name in row.diff[1] and re.search(r"\d+\.\d+\.\d+\.\d+", row.diff[2])
+        assert "Mettre à jour" in response.content.decode()
+
+        done = admin_client.post(
+            "/admin/commitments/action/process_import/",
+            {name: confirm[name].value() for name in confirm.fields},
+        )
+        assert done.status_code == 302
+        assert Action.objects.get(pk=pk).status == Status.DONE
+
+    def test_bad_row_shows_its_number_and_no_confirmation(self, admin_client, territory):
+        dataset = export(ActionTrackingResource, territory)
+        first, second = dataset[0][0], dataset[1][0]
+        filled = fill(dataset, {first: {"statut": "Réalisé"}, second: {"avancement": "300"}})
+        response = self.upload(admin_client, filled)
+        assert response.status_code == 200
+        assert response.context.get("confirm_form") is None
+        page = response.content.decode()
+        assert "entre 0 et 100" in page
+        assert Action.objects.get(pk=first).status != Status.DONE
+
+
+def _import_formats(admin_client):
+    from django.contrib import admin
+
+    from commitments.models import Action as ActionModel
+
+    return admin.site._registry[ActionModel].get_import_formats()

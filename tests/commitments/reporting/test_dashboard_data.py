@@ -1,0 +1,60 @@
+"""What the dashboards show besides the roll-ups (reporting/dashboard_data.py): the lists of
+commitments without a lead or not reported for a year, and progress month by month."""
+
+import datetime
+
+import pytest
+
+from commitments.reporting import dashboard_data, rollups
+from commitments.reporting.rollups import stale_cutoff
+from tests.factories import ActionFactory, ProtocolFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2024, 6, 15)
+
+
+class TestLists:
+    def test_without_lead(self, tree):
+        actions, objectives = dashboard_data.without_lead(tree["protocol"].territory)
+        assert list(actions) == [tree["a2"]]
+        assert list(objectives) == [tree["oo3"]]
+
+    def test_stale(self, tree):
+        actions, objectives = dashboard_data.stale(tree["protocol"].territory, today=TODAY)
+        assert list(actions) == [tree["a1"], tree["a2"]]
+        assert list(objectives) == [tree["oo3"]]
+
+    def test_twelve_months_cutoff(self):
+        assert stale_cutoff(datetime.date(2024, 6, 15)) == datetime.date(2023, 6, 15)
+        assert stale_cutoff(datetime.date(2024, 2, 29)) == datetime.date(2023, 2, 28)
+        assert stale_cutoff(datetime.date(2024, 1, 31)) == datetime.date(2023, 1, 31)
+
+
+class TestProgressOverTime:
+    def test_replays_the_updates_month_by_month(self, tree, django_assert_num_queries):
+        territory = tree["protocol"].territory
+        with django_assert_num_queries(4):
+            points = dashboard_data.progress_over_time(territory, today=TODAY)
+        by_month = {point.month: point for point in points}
+        assert points[0].month == datetime.date(2022, 5, 1)
+        assert points[-1].month == datetime.date(2024, 6, 1)
+        assert len(points) == 26
+        # Five leaves; a1 reports 40 % from May 2022.
+        assert by_month[datetime.date(2022, 5, 1)].avg_progress == 40 / 5
+        # The back-dated update counts in March 2024 only: a3 at 10 %.
+        assert by_month[datetime.date(2024, 3, 1)].avg_progress == (40 + 10) / 5
+        assert by_month[datetime.date(2024, 4, 1)].avg_progress == (40 + 50) / 5
+        june = by_month[datetime.date(2024, 6, 1)]
+        assert june.avg_progress == (40 + 100 + 100) / 5
+        assert (june.done, june.reported) == (2, 3)
+        # The last point matches today's roll-up.
+        assert (
+            june.avg_progress
+            == rollups.rollups_by("territory", today=TODAY)[territory.pk].avg_progress
+        )
+
+    def test_no_update_no_point(self):
+        protocol = ProtocolFactory()
+        ActionFactory(operational_objective__strategic_objective__section__protocol=protocol)
+        assert dashboard_data.progress_over_time(protocol.territory) == []

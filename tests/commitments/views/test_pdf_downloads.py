@@ -1,0 +1,336 @@
+"""Downloading the PDFs: headers, cache, conditional requests, escaping, empty protocols.
+
+Most tests use a small protocol built with factories: rendering it takes a fraction of a second.
+"""
+
+import io
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.http import http_date
+from pypdf import PdfReader
+
+from commitments.enums import Status
+from commitments.models import Action, OperationalObjective, Protocol
+from commitments.rendering import pdf as pdf_service
+from territories.models import Territory
+from tests.factories import (
+    ActionFactory,
+    GlossaryTermFactory,
+    OperationalObjectiveFactory,
+    ProtocolFactory,
+    SectionFactory,
+    StrategicObjectiveFactory,
+    TerritoryFactory,
+)
+from tests.support.pdf import font_problems, missing_in_order, outline, pdf_text, squeeze
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_protocol():
+    """A two-level protocol with an action that has details."""
+    action = ActionFactory(
+        text="Ouvrir une permanence emploi",
+        details="Ex : au centre social, deux fois par semaine",
+        operational_objective__text="Rapprocher l'emploi des habitants",
+        operational_objective__strategic_objective__text="Favoriser l'accès à l'emploi",
+        operational_objective__strategic_objective__section__heading="Thématique emploi",
+        operational_objective__strategic_objective__section__protocol__territory__name="Lisses",
+    )
+    return Protocol.objects.get(
+        sections__strategic_objectives__operational_objectives__actions=action
+    )
+
+
+def pdf_url(territory, **params):
+    url = reverse("territory_pdf", kwargs={"slug": territory.slug})
+    if params:
+        url += "?" + "&".join(f"{key}={value}" for key, value in params.items())
+    return url
+
+
+def rendering_spy():
+    return mock.patch.object(pdf_service, "render_pdf", wraps=pdf_service.render_pdf)
+
+
+def test_pdf_download_headers(client, small_protocol):
+    response = client.get(pdf_url(small_protocol.territory))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    slug = small_protocol.territory.slug
+    assert response["Content-Disposition"] == f'inline; filename="perer-{slug}.pdf"'
+    assert response["ETag"].startswith('"')
+    assert response["Last-Modified"] == http_date(int(small_protocol.last_changed_at.timestamp()))
+    assert response.content.startswith(b"%PDF-")
+    text = pdf_text(response.content)
+    assert (
+        missing_in_order(
+            text,
+            [
+                "Lisses",
+                "Thématique emploi",
+                "Favoriser l'accès à l'emploi",
+                "Rapprocher l'emploi des habitants",
+                "Ouvrir une permanence emploi",
+                "Ex : au centre social, deux fois par semaine",
+            ],
+        )
+        == []
+    )
+
+
+def test_attachment_variant(client, small_protocol):
+    response = client.get(pdf_url(small_protocol.territory, telecharger=1))
+    slug = small_protocol.territory.slug
+    assert response["Content-Disposition"] == f'attachment; filename="perer-{slug}.pdf"'
+
+
+def test_unknown_territory_is_404(client):
+    response = client.get(reverse("territory_pdf", kwargs={"slug": "atlantide"}))
+    assert response.status_code == 404
+
+
+def test_post_is_not_allowed(client, small_protocol):
+    assert client.post(pdf_url(small_protocol.territory)).status_code == 405
+
+
+def test_second_download_is_served_from_the_cache(client, small_protocol):
+    url = pdf_url(small_protocol.territory)
+    with rendering_spy() as render:
+        first = client.get(url)
+        second = client.get(url)
+    assert render.call_count == 1
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_concurrent_request_waits_for_the_render_in_progress(small_protocol):
+    """Another app server is rendering this version: wait for its bytes, do not render too."""
+    pdf = pdf_service.ProtocolPdf.for_territory(small_protocol.territory)
+    cache.add(f"{pdf.cache_key}:rendu-en-cours", 1)
+
+    def other_server_finishes(seconds):
+        cache.set(pdf.cache_key, b"%PDF-rendu-ailleurs")
+
+    with (
+        rendering_spy() as render,
+        mock.patch.object(pdf_service.time, "sleep", other_server_finishes),
+    ):
+        assert pdf.content() == b"%PDF-rendu-ailleurs"
+    render.assert_not_called()
+
+
+def test_suivi_is_cached_apart(client, small_protocol):
+    url = pdf_url(small_protocol.territory)
+    with rendering_spy() as render:
+        plain = client.get(url)
+        suivi = client.get(pdf_url(small_protocol.territory, suivi=1))
+        client.get(pdf_url(small_protocol.territory, suivi=1))
+    assert render.call_count == 2
+    assert plain["ETag"] != suivi["ETag"]
+
+
+def test_cached_download_costs_two_queries(client, small_protocol, django_assert_num_queries):
+    url = pdf_url(small_protocol.territory)
+    client.get(url)
+    with django_assert_num_queries(2):  # the territory, the protocol's change date
+        client.get(url)
+
+
+@pytest.mark.parametrize("header", ["HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"])
+def test_conditional_request_gets_304_without_rendering(client, small_protocol, header):
+    url = pdf_url(small_protocol.territory)
+    first = client.get(url)
+    validator = first["ETag"] if header == "HTTP_IF_NONE_MATCH" else first["Last-Modified"]
+    cache.clear()  # a 304 must not need the PDF at all
+    with rendering_spy() as render:
+        response = client.get(url, **{header: validator})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == first["ETag"]
+    render.assert_not_called()
+
+
+def test_an_edit_changes_the_next_download(client, small_protocol):
+    url = pdf_url(small_protocol.territory)
+    first = client.get(url)
+    action = Action.objects.get(text="Ouvrir une permanence emploi")
+    action.text = "Ouvrir deux permanences emploi"
+    action.save()
+
+    # The old validator no longer matches: the client gets the new version.
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    text = pdf_text(second.content)
+    assert "Ouvrir deux permanences emploi" in text
+    assert "Ouvrir une permanence emploi" not in text
+
+
+def test_an_edit_of_the_protocol_itself_changes_the_next_download(client, small_protocol):
+    url = pdf_url(small_protocol.territory)
+    first = client.get(url)
+    small_protocol.preamble = "Un préambule ajouté dans l'administration."
+    small_protocol.save()
+    second = client.get(url)
+    assert second["ETag"] != first["ETag"]
+    assert "Un préambule ajouté dans l'administration." in pdf_text(second.content)
+
+
+def test_an_edit_of_a_seeded_protocol_changes_the_next_download(client):
+    territory = Territory.objects.get(slug="corbeil-essonnes")
+    url = pdf_url(territory)
+    before = client.get(url)
+    objective = OperationalObjective.objects.for_territory(territory).in_document_order().last()
+    old_text = objective.text
+    objective.text = "Texte corrigé dans l'administration"
+    objective.save()
+    after = client.get(url)
+    assert after.content != before.content
+    assert "Texte corrigé dans l'administration" in pdf_text(after.content)
+    assert squeeze(old_text) not in squeeze(pdf_text(after.content))
+
+
+def test_html_typed_in_the_admin_is_printed_literally(client):
+    payload = "<b>gras</b> & <script>alert('x')</script> <img src=x>"
+    action = ActionFactory(
+        text=f"Action {payload}",
+        details=f"Détail <i>italique</i> &amp; {payload}",
+        operational_objective__strategic_objective__section__protocol__preamble=f"<h1>{payload}",
+    )
+    territory = action.territory
+    text = pdf_text(client.get(pdf_url(territory)).content)
+    assert f"Action {payload}" in " ".join(text.split())
+    assert "Détail <i>italique</i> &amp; <b>gras</b>" in " ".join(text.split())
+    assert f"<h1>{payload}" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("with_protocol", [True, False], ids=["protocole-vide", "sans-protocole"])
+def test_empty_protocol_gives_a_valid_pdf(client, with_protocol):
+    territory = TerritoryFactory(name="Tigery")
+    if with_protocol:
+        ProtocolFactory(territory=territory, title="Protocole vide de Tigery")
+    response = client.get(pdf_url(territory))
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) >= 1
+    assert reader.metadata.title
+    text = pdf_text(response.content)
+    assert "Tigery" in text
+    if with_protocol:
+        assert "Ce protocole ne comporte encore aucun engagement." in text
+    else:
+        assert "Aucun protocole n'est encore publié pour ce territoire." in text
+    assert font_problems(response.content) == []
+    # Conditional requests work without a protocol (no Last-Modified: the ETag alone).
+    again = client.get(pdf_url(territory), HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_suivi_shows_status_progress_and_summary(client, small_protocol):
+    action = Action.objects.get(text="Ouvrir une permanence emploi")
+    action.status = Status.IN_PROGRESS
+    action.progress = 40
+    action.start_year, action.end_year = 2020, 2022
+    action.save()
+    plain = pdf_text(client.get(pdf_url(small_protocol.territory)).content)
+    data = client.get(pdf_url(small_protocol.territory, suivi=1)).content
+    suivi = pdf_text(data)
+    assert "Suivi des engagements" not in plain
+    assert "avancement" not in plain
+    assert "Suivi des engagements" in suivi
+    assert "Statut : En cours · avancement : 40 % · période : 2020–2022" in suivi
+    assert "Édition avec le suivi des engagements" in suivi
+    # The summary counts the tracked commitment (the action; its objective has one), done
+    # first as on the site, next to the site's SVG chart drawn with the shipped font.
+    summary = " ".join(suivi.split("\f")[2].split())
+    assert "Réalisé En cours Prévu Abandonné Non renseigné" in summary
+    assert "Ensemble du protocole 0 1 0 0 0 40 %" in summary
+    assert "En cours 1 (100 %)" in summary
+    figures = [title for level, title in outline(data)]
+    assert "Suivi des engagements" in figures
+    assert font_problems(data) == []
+
+
+def test_subheadings_are_printed_once_and_nest_the_bookmarks(client):
+    section = SectionFactory(heading="Thématique emploi et insertion")
+    for text in ("Premier objectif", "Deuxième objectif"):
+        StrategicObjectiveFactory(section=section, text=text, subheading="Emploi :")
+    StrategicObjectiveFactory(section=section, text="Troisième objectif", subheading="Insertion :")
+    last = StrategicObjectiveFactory(section=section, text="Quatrième objectif, sans sous-titre")
+    OperationalObjectiveFactory(strategic_objective=last, text="Objectif final")
+    data = client.get(pdf_url(section.protocol.territory)).content
+    body = pdf_text(data).split("\f", 2)[2]
+    assert body.count("Emploi :") == 1
+    marks = outline(data)
+    assert marks[marks.index((2, "Thématique emploi et insertion")) + 1 :] == [
+        (3, "Emploi :"),
+        (4, "Premier objectif"),
+        (4, "Deuxième objectif"),
+        (3, "Insertion :"),
+        (4, "Troisième objectif"),
+        (3, "Quatrième objectif, sans sous-titre"),
+    ]
+
+
+def test_glossary_lists_only_the_terms_used(client, small_protocol):
+    GlossaryTermFactory(term="PMEQ", expansion="Permanence mobile emploi des quartiers")
+    GlossaryTermFactory(term="ZZTOP", expansion="Terme que le protocole n'emploie pas")
+    action = Action.objects.get(text="Ouvrir une permanence emploi")
+    action.text = "Ouvrir une PMEQ dans chaque quartier"
+    action.save()
+    text = pdf_text(client.get(pdf_url(small_protocol.territory)).content)
+    glossary = text[text.rindex("Glossaire des sigles") :]
+    assert "PMEQ" in glossary
+    assert "Permanence mobile emploi des quartiers" in " ".join(glossary.split())
+    assert "ZZTOP" not in text
+
+
+def test_all_protocols_agglomeration_first(client, django_assert_max_num_queries):
+    url = reverse("all_protocols_pdf")
+    assert url == "/territoires/protocoles.pdf"
+    with django_assert_max_num_queries(20):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="perer-protocoles.pdf"'
+    names = list(
+        Territory.objects.in_display_order()
+        .filter(protocols__isnull=False)
+        .distinct()
+        .values_list("name", flat=True)
+    )
+    assert names[0] == "Grand Paris Sud"
+    reader = PdfReader(io.BytesIO(response.content))
+    level_one = [title for level, title in outline(response.content) if level == 1]
+    assert level_one[1 : len(names) + 1] == names
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    text = pdf_text(response.content)
+    assert missing_in_order(text, [f"\n{name}\n" for name in names]) == []
+    # Served from the cache the second time; a conditional request gets 304.
+    with rendering_spy() as render, django_assert_max_num_queries(2):
+        again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    render.assert_not_called()
+
+
+def test_render_query_count_does_not_grow_with_the_tree(client, django_assert_max_num_queries):
+    """Rendering loads the tree in a constant number of queries, whatever its size."""
+    small = ActionFactory()
+    big_section = SectionFactory()
+    for _ in range(4):
+        oo = OperationalObjectiveFactory(strategic_objective__section=big_section)
+        ActionFactory.create_batch(3, operational_objective=oo)
+    counts = []
+    for territory in (small.territory, big_section.protocol.territory):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(pdf_url(territory)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(15):
+        client.get(pdf_url(small.territory, suivi=1))

@@ -1,0 +1,92 @@
+"""The portal's other pages: home, the list of territories, the glossary, the accessibility
+statement."""
+
+import pytest
+from django.urls import reverse
+
+from commitments.enums import Status
+from commitments.models import (
+    Action,
+    GlossaryTerm,
+    OperationalObjective,
+    StrategicObjective,
+    Thematic,
+)
+from commitments.rendering.glossary_markup import Glossary
+from territories.models import Territory
+from tests.support.html import assert_accessible_structure, html_of
+
+pytestmark = pytest.mark.django_db
+
+
+class TestHome:
+    def test_cards_in_display_order_with_counts_and_progress(self, client):
+        grigny = Territory.objects.get(slug="grigny")
+        actions = Action.objects.for_territory(grigny)
+        first = actions.in_document_order().first()
+        first.progress, first.status = 100, Status.DONE
+        first.save()
+
+        response = client.get(reverse("home"))
+
+        assert response.status_code == 200
+        cards = response.context["cards"]
+        assert [card.territory for card in cards] == list(Territory.objects.in_display_order())
+        assert cards[0].territory.kind == "agglomeration"
+        card = next(card for card in cards if card.territory == grigny)
+        assert card.rollup.strategic == StrategicObjective.objects.for_territory(grigny).count()
+        assert card.rollup.operational == (
+            OperationalObjective.objects.for_territory(grigny).count()
+        )
+        assert card.rollup.actions == actions.count()
+        leaf_objectives = OperationalObjective.objects.for_territory(grigny).filter(
+            actions__isnull=True
+        )
+        leaves = list(actions) + list(leaf_objectives)
+        assert card.rollup.total == len(leaves)
+        assert round(card.rollup.avg_progress) == round(
+            sum(leaf.progress for leaf in leaves) / len(leaves)
+        )
+        assert card.rollup.done == sum(leaf.status == Status.DONE for leaf in leaves)
+        html = html_of(response)
+        for territory in Territory.objects.all():
+            assert territory.get_absolute_url() in html
+        for thematic in Thematic.objects.all():
+            assert thematic.get_absolute_url() in html
+        assert 'action="/engagements/"' in html
+        assert_accessible_structure(html)
+
+    def test_footer_links(self, client):
+        html = html_of(client.get(reverse("home")))
+        assert "Déclaration d'accessibilité" in html
+        assert 'href="/accessibilite/"' in html
+        assert 'href="/glossaire/"' in html
+        assert 'href="/api/docs/"' in html
+
+
+def test_territory_list(client):
+    response = client.get(reverse("territory_list"))
+    assert response.status_code == 200
+    html = html_of(response)
+    for territory in Territory.objects.all():
+        assert territory.get_absolute_url() in html
+    assert_accessible_structure(html)
+
+
+def test_glossary_lists_every_term(client):
+    response = client.get(reverse("glossary"))
+    assert response.status_code == 200
+    html = html_of(response)
+    for term in GlossaryTerm.objects.all():
+        assert f'id="{term.slug}"' in html
+        assert Glossary([]).abbreviate(term.term) in html
+    assert_accessible_structure(html)
+
+
+def test_accessibility_statement(client):
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "non conforme" in html
+    assert "Défenseur des droits" in html
+    assert_accessible_structure(html)
