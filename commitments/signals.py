@@ -17,16 +17,14 @@ from django.dispatch import receiver
 
 from commitments.models import (
     NODE_MODELS,
+    PROTOCOL_MODELS,
+    REFERENCE_MODELS,
     TARGET_FIELDS,
     Action,
-    GlossaryTerm,
     OperationalObjective,
-    Partner,
     ProgressUpdate,
     Protocol,
-    Thematic,
     ThematicSection,
-    TransversalAxis,
 )
 from commitments.services.progress_rule import resync, sync_from_updates
 from territories.models import Territory, territories_reordered
@@ -72,17 +70,8 @@ def protocols_of(instance):
     return Protocol.objects.all()
 
 
-TOUCHING_MODELS = (
-    Protocol,  # its own fields (title, preamble…) are in the PDF too
-    ThematicSection,
-    *NODE_MODELS,
-    ProgressUpdate,
-    Territory,
-    GlossaryTerm,
-    Thematic,
-    Partner,
-    TransversalAxis,
-)
+# Everything a public page or a PDF shows (a protocol's own fields, title and preamble, too).
+TOUCHING_MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS)
 
 
 @receiver(post_save)

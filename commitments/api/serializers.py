@@ -9,18 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments import models
 from commitments.enums import Level, Status
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    ThematicSection,
-    TransversalAxis,
-)
 from territories.models import Territory
 
 PROTOCOL_FIELDS = [
@@ -34,6 +24,11 @@ PROTOCOL_FIELDS = [
     "last_changed_at",
     "page_url",
 ]
+
+
+def lines(source):
+    """A text stored one item per line, given as a list of strings."""
+    return serializers.ListField(source=source, child=serializers.CharField(), read_only=True)
 
 
 class TerritorySerializer(serializers.ModelSerializer):
@@ -63,29 +58,27 @@ class TerritorySerializer(serializers.ModelSerializer):
 
 class ThematicSerializer(serializers.ModelSerializer):
     class Meta:
-        model = Thematic
+        model = models.Thematic
         fields = ["slug", "name", "short_name", "description", "position"]
 
 
 class PartnerSerializer(serializers.ModelSerializer):
-    aliases = serializers.ListField(
-        source="alias_list", child=serializers.CharField(), read_only=True
-    )
+    aliases = lines("alias_list")
 
     class Meta:
-        model = Partner
+        model = models.Partner
         fields = ["slug", "name", "acronym", "kind", "aliases", "website"]
 
 
 class GlossaryTermSerializer(serializers.ModelSerializer):
     class Meta:
-        model = GlossaryTerm
+        model = models.GlossaryTerm
         fields = ["slug", "term", "expansion", "definition"]
 
 
 class TransversalAxisSerializer(serializers.ModelSerializer):
     class Meta:
-        model = TransversalAxis
+        model = models.TransversalAxis
         fields = ["slug", "name", "description", "position"]
 
 
@@ -162,19 +155,19 @@ HEADINGS = ["subheading", "operational_heading"]
 
 class StrategicObjectiveSerializer(PlacedMixin, NodeSerializer):
     class Meta:
-        model = StrategicObjective
+        model = models.StrategicObjective
         fields = [*NODE, *HEADINGS, "section", *PLACED, "page_url"]
 
 
 class OperationalObjectiveSerializer(PlacedMixin, TrackedNodeSerializer):
     class Meta:
-        model = OperationalObjective
+        model = models.OperationalObjective
         fields = [*NODE, *TRACKING, "strategic_objective", *PLACED, "page_url"]
 
 
 class ActionSerializer(PlacedMixin, TrackedNodeSerializer):
     class Meta:
-        model = Action
+        model = models.Action
         fields = [*NODE, *TRACKING, "operational_objective", *PLACED, "page_url"]
 
 
@@ -183,7 +176,7 @@ class ActionSerializer(PlacedMixin, TrackedNodeSerializer):
 
 class TreeActionSerializer(TrackedNodeSerializer):
     class Meta:
-        model = Action
+        model = models.Action
         fields = [*NODE, *TRACKING, "page_url"]
 
 
@@ -191,7 +184,7 @@ class TreeOperationalObjectiveSerializer(TrackedNodeSerializer):
     actions = TreeActionSerializer(many=True, read_only=True)
 
     class Meta:
-        model = OperationalObjective
+        model = models.OperationalObjective
         fields = [*NODE, *TRACKING, "page_url", "actions"]
 
 
@@ -199,20 +192,18 @@ class TreeStrategicObjectiveSerializer(NodeSerializer):
     operational_objectives = TreeOperationalObjectiveSerializer(many=True, read_only=True)
 
     class Meta:
-        model = StrategicObjective
+        model = models.StrategicObjective
         fields = [*NODE, *HEADINGS, "page_url", "operational_objectives"]
 
 
 class TreeSectionSerializer(serializers.ModelSerializer):
     thematic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     path = serializers.SerializerMethodField()
-    priorities = serializers.ListField(
-        source="priority_list", child=serializers.CharField(), read_only=True
-    )
+    priorities = lines("priority_list")
     strategic_objectives = TreeStrategicObjectiveSerializer(many=True, read_only=True)
 
     class Meta:
-        model = ThematicSection
+        model = models.ThematicSection
         fields = [
             "id",
             "path",
@@ -237,7 +228,7 @@ class ProtocolSerializer(serializers.ModelSerializer):
     page_url = serializers.SerializerMethodField()
 
     class Meta:
-        model = Protocol
+        model = models.Protocol
         fields = PROTOCOL_FIELDS
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -248,13 +239,11 @@ class ProtocolSerializer(serializers.ModelSerializer):
 class ProtocolTreeSerializer(ProtocolSerializer):
     """One protocol with its whole tree, in document order."""
 
-    preconditions = serializers.ListField(
-        source="precondition_list", child=serializers.CharField(), read_only=True
-    )
+    preconditions = lines("precondition_list")
     sections = TreeSectionSerializer(many=True, read_only=True)
 
     class Meta:
-        model = Protocol
+        model = models.Protocol
         fields = [
             *PROTOCOL_FIELDS,
             "preamble",

@@ -3,7 +3,6 @@ the models' QuerySet methods and reporting/protocol_tree.py, filters from
 reporting/filtersets.py (the same FilterSets as the HTML search). Every list costs a constant
 number of queries whatever the page size."""
 
-import django_filters
 from django.db.models import Prefetch
 from django.urls import reverse as django_reverse
 from drf_spectacular.utils import (
@@ -27,6 +26,7 @@ from commitments.reporting.filtersets import (
     ActionFilter,
     CommitmentFilterSet,
     OperationalObjectiveFilter,
+    ProtocolFilter,
     StrategicObjectiveFilter,
 )
 from commitments.reporting.numbering import commitment_paths, tree_paths
@@ -156,19 +156,6 @@ class GlossaryViewSet(SlugViewSet):
 class TransversalAxisViewSet(SlugViewSet):
     serializer_class = serializers.TransversalAxisSerializer
     queryset = TransversalAxis.objects.order_by("position", "name", "pk")
-
-
-class ProtocolFilter(django_filters.FilterSet):
-    territoire = django_filters.ModelChoiceFilter(
-        label="Territoire",
-        queryset=Territory.objects.all(),
-        to_field_name="slug",
-        field_name="territory",
-    )
-
-    class Meta:
-        model = Protocol
-        fields = ["territoire"]
 
 
 @documented(

@@ -10,7 +10,14 @@ from commitments.models.progress import TARGET_FIELDS, ProgressUpdate
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
 
+# The shared reference lists, and a protocol's own rows in dependency order (a model only
+# points to models listed before it).
+REFERENCE_MODELS = (Thematic, Partner, TransversalAxis, GlossaryTerm)
+PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
+
 __all__ = [
+    "PROTOCOL_MODELS",
+    "REFERENCE_MODELS",
     "NODE_MODELS",
     "TARGET_FIELDS",
     "TRACKED_MODELS",

@@ -1,4 +1,4 @@
-"""One FilterSet per resource, shared by the public search page and the API.
+"""One FilterSet per resource, shared by the public search page and the API (protocols: API only).
 
 Parameters are the public contract of `/engagements/`: territoire (several), thematique,
 statut, partenaire, axe, q.
@@ -12,6 +12,7 @@ from commitments.models import (
     Action,
     OperationalObjective,
     Partner,
+    Protocol,
     StrategicObjective,
     Thematic,
     TransversalAxis,
@@ -78,3 +79,13 @@ class ActionFilter(TrackedFilterSet):
     class Meta:
         model = Action
         fields = ["territoire", "thematique", "statut", "partenaire", "axe", "q"]
+
+
+class ProtocolFilter(django_filters.FilterSet):
+    territoire = _by_slug(
+        "Territoire", Territory.objects.all(), "Tous les territoires", field_name="territory"
+    )
+
+    class Meta:
+        model = Protocol
+        fields = ["territoire"]

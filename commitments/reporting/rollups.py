@@ -43,6 +43,16 @@ def stale_cutoff(today=None):
     return datetime.date(year, month, min(today.day, days_in_month(year, month)))
 
 
+class StatusCount:
+    """A roll-up's count of one status, as an attribute (`rollup.done`) for the templates."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def __get__(self, rollup, owner=None):
+        return self if rollup is None else rollup.counts[self.status]
+
+
 @dataclass
 class Rollup:
     """Figures for one group of commitments.
@@ -101,25 +111,11 @@ class Rollup:
         rollup.actions = sum(len(oo.actions.all()) for oo in operational)
         return rollup
 
-    @property
-    def done(self):
-        return self.counts[Status.DONE]
-
-    @property
-    def in_progress(self):
-        return self.counts[Status.IN_PROGRESS]
-
-    @property
-    def planned(self):
-        return self.counts[Status.PLANNED]
-
-    @property
-    def abandoned(self):
-        return self.counts[Status.ABANDONED]
-
-    @property
-    def not_reported(self):
-        return self.counts[Status.NOT_REPORTED]
+    done = StatusCount(Status.DONE)
+    in_progress = StatusCount(Status.IN_PROGRESS)
+    planned = StatusCount(Status.PLANNED)
+    abandoned = StatusCount(Status.ABANDONED)
+    not_reported = StatusCount(Status.NOT_REPORTED)
 
     @property
     def counts_in_display_order(self):

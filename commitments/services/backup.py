@@ -20,37 +20,14 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    ProgressUpdate,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    ThematicSection,
-    TransversalAxis,
-)
+from commitments.models import PROTOCOL_MODELS, REFERENCE_MODELS, ProgressUpdate
 from territories.models import Territory, TerritoryMembership
 
 FORMAT = "perer-protocoles"
 FORMAT_VERSION = 1
 
 # Dependency order: a model only points to models listed before it.
-MODELS = (
-    Territory,
-    Thematic,
-    Partner,
-    TransversalAxis,
-    GlossaryTerm,
-    Protocol,
-    ThematicSection,
-    StrategicObjective,
-    OperationalObjective,
-    Action,
-    ProgressUpdate,
-)
+MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS)
 
 
 class BackupError(Exception):

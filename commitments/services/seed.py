@@ -16,18 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from commitments import models
 from commitments.enums import PartnerKind
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    ThematicSection,
-    TransversalAxis,
-)
 from commitments.signals import touches_suspended
 from perer.lib.text import fold_accents
 from territories.enums import TerritoryKind
@@ -84,20 +74,23 @@ def _load(path):
         raise SeedError(f"{path.name} : YAML invalide ({exc})") from exc
 
 
-def _paragraphs(value):
+def _joined(value, separator):
+    """A fixture's text, written as one string or as a list of items."""
     if not value:
         return ""
     if isinstance(value, str):
         return value.strip()
-    return "\n\n".join(str(item).strip() for item in value)
+    return separator.join(str(item).strip() for item in value)
+
+
+def _paragraphs(value):
+    """Paragraphs are separated by a blank line (the templates' `paragraphs` filter)."""
+    return _joined(value, "\n\n")
 
 
 def _lines(value):
-    if not value:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    return "\n".join(str(item).strip() for item in value)
+    """One item per line (priorities, preconditions, aliases)."""
+    return _joined(value, "\n")
 
 
 class Matcher:
@@ -105,14 +98,14 @@ class Matcher:
 
     def __init__(self):
         self.partners = []
-        for partner in Partner.objects.all():
+        for partner in models.Partner.objects.all():
             for wording in [partner.name, partner.acronym, *partner.alias_list]:
                 if wording:
                     pattern = re.compile(r"(?<![\w-])" + re.escape(wording) + r"(?![\w-])")
                     self.partners.append((pattern, partner))
         self.axes = []
         for axis_data in _items(_load_optional("axes.yaml"), "axes.yaml"):
-            axis = TransversalAxis.objects.filter(slug=axis_data["slug"]).first()
+            axis = models.TransversalAxis.objects.filter(slug=axis_data["slug"]).first()
             if axis:
                 for keyword in axis_data.get("keywords", []):
                     self.axes.append((re.compile(r"\b" + re.escape(fold_accents(keyword))), axis))
@@ -147,7 +140,7 @@ def seed_reference(report, update=False):
         _items(_load(FIXTURES_DIR / "thematics.yaml"), "thematics.yaml"), start=1
     ):
         upsert(
-            Thematic,
+            models.Thematic,
             {"slug": item["slug"]},
             {
                 "name": item["name"],
@@ -159,7 +152,7 @@ def seed_reference(report, update=False):
         )
     for position, item in enumerate(_items(_load_optional("axes.yaml"), "axes.yaml"), start=1):
         upsert(
-            TransversalAxis,
+            models.TransversalAxis,
             {"slug": item["slug"]},
             {
                 "name": item["name"],
@@ -170,7 +163,7 @@ def seed_reference(report, update=False):
         )
     for item in _items(_load_optional("partners.yaml"), "partners.yaml"):
         upsert(
-            Partner,
+            models.Partner,
             {"slug": item.get("slug") or slugify(item["name"])},
             {
                 "name": item["name"],
@@ -184,7 +177,7 @@ def seed_reference(report, update=False):
     for item in _items(_load_optional("glossary.yaml"), "glossary.yaml"):
         term = str(item["term"])
         upsert(
-            GlossaryTerm,
+            models.GlossaryTerm,
             {"term": term},
             {
                 "slug": item.get("slug") or slugify(term.replace("+", "-plus")),
@@ -228,7 +221,7 @@ def _no_fields(data):
 # key of the list in the parent's mapping, counter label, fields of its own.
 NODE_LEVELS = (
     (
-        StrategicObjective,
+        models.StrategicObjective,
         "section",
         "strategic_objectives",
         "objectifs stratégiques",
@@ -238,13 +231,13 @@ NODE_LEVELS = (
         },
     ),
     (
-        OperationalObjective,
+        models.OperationalObjective,
         "strategic_objective",
         "operational_objectives",
         "objectifs opérationnels",
         _no_fields,
     ),
-    (Action, "operational_objective", "actions", "actions", _no_fields),
+    (models.Action, "operational_objective", "actions", "actions", _no_fields),
 )
 
 
@@ -267,10 +260,12 @@ def _seed_nodes(parent, parent_data, depth, matcher, report, where):
 def seed_protocol(territory, data, matcher, report):
     data = _mapping(data, f"{territory.slug} › protocol")
     reference = data["deliberation_reference"]
-    if Protocol.objects.filter(territory=territory, deliberation_reference=reference).exists():
+    if models.Protocol.objects.filter(
+        territory=territory, deliberation_reference=reference
+    ).exists():
         report.skipped_protocols.append(territory.slug)
         return None
-    protocol = Protocol.objects.create(
+    protocol = models.Protocol.objects.create(
         territory=territory,
         title=data["title"],
         deliberation_reference=reference,
@@ -281,7 +276,7 @@ def seed_protocol(territory, data, matcher, report):
         preconditions=_lines(data.get("preconditions")),
     )
     report.add("protocoles")
-    thematics = {t.slug: t for t in Thematic.objects.all()}
+    thematics = {t.slug: t for t in models.Thematic.objects.all()}
     sections = _items(data.get("sections"), f"{territory.slug} › sections")
     for position, section_data in enumerate(sections, start=1):
         thematic = thematics.get(section_data.get("thematic"))
@@ -289,7 +284,7 @@ def seed_protocol(territory, data, matcher, report):
             raise SeedError(
                 f"{territory.slug} : thématique inconnue {section_data.get('thematic')!r}"
             )
-        section = ThematicSection.objects.create(
+        section = models.ThematicSection.objects.create(
             protocol=protocol,
             thematic=thematic,
             position=position,
@@ -323,7 +318,7 @@ def seed(reset=False):
     )
     with transaction.atomic(), touches_suspended():
         if reset:
-            Protocol.objects.all().delete()
+            models.Protocol.objects.all().delete()
         try:
             seed_reference(report, update=reset)
         except MALFORMED as exc:
@@ -336,5 +331,5 @@ def seed(reset=False):
             except MALFORMED as exc:
                 raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc!r})") from exc
         if report.changed:
-            Protocol.objects.touch()
+            models.Protocol.objects.touch()
     return report

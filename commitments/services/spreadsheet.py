@@ -57,7 +57,14 @@ def _to_int(value, what):
     return int(number)
 
 
-class ProgressWidget(widgets.Widget):
+class NumberWidget(widgets.Widget):
+    """A whole number; an empty cell for a missing one."""
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+class ProgressWidget(NumberWidget):
     def clean(self, value, row=None, **kwargs):
         if _is_blank(value):
             raise ValueError("L'avancement est obligatoire (un nombre de 0 à 100).")
@@ -66,11 +73,8 @@ class ProgressWidget(widgets.Widget):
             raise ValueError(f"L'avancement doit être compris entre 0 et 100 (lu : {value}).")
         return progress
 
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else value
 
-
-class YearWidget(widgets.Widget):
+class YearWidget(NumberWidget):
     def clean(self, value, row=None, **kwargs):
         if _is_blank(value):
             return None
@@ -78,9 +82,6 @@ class YearWidget(widgets.Widget):
         if not 1900 <= year <= 2100:
             raise ValueError(f"L'année « {value} » n'est pas plausible (attendu : 1900 à 2100).")
         return year
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else value
 
 
 class LeadWidget(widgets.Widget):

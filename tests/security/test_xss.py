@@ -16,19 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
+from commitments import models
 from commitments.enums import Status
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    ProgressUpdate,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    ThematicSection,
-    TransversalAxis,
-)
 from territories.enums import Department, TerritoryKind
 from territories.models import Territory
 from tests import factories
@@ -144,34 +133,34 @@ def xss():
         parent=agglomeration,
         position=99,
     )
-    thematic = Thematic.objects.create(
+    thematic = models.Thematic.objects.create(
         slug=THEMATIC_SLUG,
         name=payload("thematic.name"),
         short_name=payload("thematic.short"),
         description=payload("thematic.description"),
         position=99,
     )
-    partner = Partner.objects.create(
+    partner = models.Partner.objects.create(
         slug="partenaire-xss",
         name=payload("partner.name"),
         acronym=short_payload("partner.acronym"),
         aliases=payload("partner.aliases"),
     )
-    axis = TransversalAxis.objects.create(
+    axis = models.TransversalAxis.objects.create(
         slug="axe-xss", name=payload("axis.name"), description=payload("axis.description")
     )
-    GlossaryTerm.objects.create(
+    models.GlossaryTerm.objects.create(
         term="XSSQ",
         slug="xssq",
         expansion=payload("glossary.expansion"),
         definition=payload("glossary.definition"),
     )
-    GlossaryTerm.objects.create(
+    models.GlossaryTerm.objects.create(
         term=short_payload("glossary.term"),
         slug="xss-term",
         expansion=payload("glossary.term_expansion"),
     )
-    protocol = Protocol.objects.create(
+    protocol = models.Protocol.objects.create(
         territory=territory,
         title=payload("protocol.title"),
         deliberation_reference=payload("protocol.ref"),
@@ -181,7 +170,7 @@ def xss():
         preconditions_heading=payload("protocol.pre_heading"),
         preconditions=payload("protocol.preconditions"),
     )
-    section = ThematicSection.objects.create(
+    section = models.ThematicSection.objects.create(
         protocol=protocol,
         thematic=thematic,
         position=1,
@@ -192,7 +181,7 @@ def xss():
         priorities=payload("section.priorities"),
         intro=payload("section.intro"),
     )
-    so = StrategicObjective.objects.create(
+    so = models.StrategicObjective.objects.create(
         section=section,
         position=1,
         text="XSSQ " + payload("so.text"),
@@ -200,7 +189,7 @@ def xss():
         subheading=payload("so.subheading"),
         operational_heading=payload("so.op_heading"),
     )
-    oo = OperationalObjective.objects.create(
+    oo = models.OperationalObjective.objects.create(
         strategic_objective=so,
         position=1,
         text="XSSQ " + payload("oo.text"),
@@ -211,7 +200,7 @@ def xss():
         start_year=2020,
         end_year=2022,
     )
-    leaf_oo = OperationalObjective.objects.create(
+    leaf_oo = models.OperationalObjective.objects.create(
         strategic_objective=so,
         position=2,
         text=payload("leaf_oo.text") + " " + short_payload("glossary.term"),
@@ -219,7 +208,7 @@ def xss():
         status=Status.PLANNED,
         lead=partner,
     )
-    action = Action.objects.create(
+    action = models.Action.objects.create(
         operational_objective=oo,
         position=1,
         text="XSSQ " + payload("action.text"),
@@ -238,7 +227,7 @@ def xss():
         first_name=payload("user.first_name"),
         last_name=payload("user.last_name"),
     )
-    ProgressUpdate.objects.create(
+    models.ProgressUpdate.objects.create(
         action=action,
         status=Status.DONE,
         progress=100,
@@ -246,7 +235,7 @@ def xss():
         link='https://example.org/?q="><script>alert("update.link")</script>',
         author=author,
     )
-    ProgressUpdate.objects.create(
+    models.ProgressUpdate.objects.create(
         operational_objective=leaf_oo,
         status=Status.PLANNED,
         progress=0,
@@ -549,8 +538,8 @@ class TestAdmin:
         return client
 
     def test_change_pages_escape_every_field(self, admin_client, xss):
-        update = ProgressUpdate.objects.get(action=xss["action"])
-        glossary = GlossaryTerm.objects.get(slug="xssq")
+        update = models.ProgressUpdate.objects.get(action=xss["action"])
+        glossary = models.GlossaryTerm.objects.get(slug="xssq")
         urls = [
             reverse(f"admin:{app}_{model}_change", args=[xss[key].pk])
             for app, model, key in ADMIN_OBJECTS
@@ -572,11 +561,11 @@ class TestAdmin:
         assert shown == {"action.text", "update.comment", "section.intro"}
 
     def test_change_lists_escape_every_field(self, admin_client, xss):
-        models = sorted({(app, model) for app, model, _ in ADMIN_OBJECTS}) + [
+        admin_models = sorted({(app, model) for app, model, _ in ADMIN_OBJECTS}) + [
             ("commitments", "progressupdate"),
             ("commitments", "glossaryterm"),
         ]
-        for app, model in models:
+        for app, model in admin_models:
             url = reverse(f"admin:{app}_{model}_changelist")
             response = admin_client.get(url, {"q": "alert"})
             assert response.status_code == 200, url

@@ -11,17 +11,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from commitments import models
 from commitments.enums import Level, Status
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    Protocol,
-    StrategicObjective,
-    Thematic,
-    TransversalAxis,
-)
 from commitments.reporting.filtersets import (
     ActionFilter,
     OperationalObjectiveFilter,
@@ -92,10 +83,10 @@ class TestReferenceLists:
         ("resource", "model", "key"),
         [
             ("territoires", Territory, "slug"),
-            ("thematiques", Thematic, "slug"),
-            ("partenaires", Partner, "slug"),
-            ("glossaire", GlossaryTerm, "slug"),
-            ("axes", TransversalAxis, "slug"),
+            ("thematiques", models.Thematic, "slug"),
+            ("partenaires", models.Partner, "slug"),
+            ("glossaire", models.GlossaryTerm, "slug"),
+            ("axes", models.TransversalAxis, "slug"),
         ],
     )
     def test_list_holds_every_row_and_detail_by_slug(self, client, resource, model, key):
@@ -134,13 +125,13 @@ class TestProtocols:
     def test_list_filtered_by_territory(self, client):
         results = get_all(client, API + "protocoles/", {"territoire": "grigny"})
         assert [r["id"] for r in results] == list(
-            Protocol.objects.filter(territory__slug="grigny").values_list("pk", flat=True)
+            models.Protocol.objects.filter(territory__slug="grigny").values_list("pk", flat=True)
         )
         assert client.get(API + "protocoles/", {"territoire": "nulle-part"}).status_code == 400
 
     @pytest.mark.parametrize("slug", ["grand-paris-sud", "ris-orangis", "moissy-cramayel"])
     def test_nested_tree_equals_the_protocol_content_in_document_order(self, client, slug):
-        protocol = Protocol.objects.filter(territory__slug=slug).first()
+        protocol = models.Protocol.objects.filter(territory__slug=slug).first()
         body = client.get(API + f"protocoles/{protocol.pk}/").json()
         tree = load_protocol_tree(protocol.pk)
 
@@ -176,7 +167,7 @@ class TestProtocols:
         assert all(row[4].count(".") == depth[row[0]] for row in flattened)
 
     def test_tree_carries_tracking_and_links(self, client):
-        action = Action.objects.with_tree().first()
+        action = models.Action.objects.with_tree().first()
         lead = factories.PartnerFactory()
         action.status, action.progress, action.lead = Status.IN_PROGRESS, 40, lead
         action.save()
@@ -221,14 +212,19 @@ FILTER_CASES = [
 ]
 
 LEVELS = [
-    ("objectifs-strategiques", StrategicObjective, StrategicObjectiveFilter, Level.STRATEGIC),
+    (
+        "objectifs-strategiques",
+        models.StrategicObjective,
+        StrategicObjectiveFilter,
+        Level.STRATEGIC,
+    ),
     (
         "objectifs-operationnels",
-        OperationalObjective,
+        models.OperationalObjective,
         OperationalObjectiveFilter,
         Level.OPERATIONAL,
     ),
-    ("actions", Action, ActionFilter, Level.ACTION),
+    ("actions", models.Action, ActionFilter, Level.ACTION),
 ]
 
 
@@ -240,27 +236,35 @@ class TestFilters:
         """Some statuses, a partner and an axis, so that every filter selects something."""
         partner = factories.PartnerFactory(slug="caf-test")
         axis = factories.AxisFactory(slug="jeunesse-test")
-        oos = list(OperationalObjective.objects.order_by("pk").values_list("pk", flat=True)[:40])
-        actions = list(Action.objects.order_by("pk").values_list("pk", flat=True)[:20])
-        sos = list(StrategicObjective.objects.order_by("pk").values_list("pk", flat=True)[:10])
+        oos = list(
+            models.OperationalObjective.objects.order_by("pk").values_list("pk", flat=True)[:40]
+        )
+        actions = list(models.Action.objects.order_by("pk").values_list("pk", flat=True)[:20])
+        sos = list(
+            models.StrategicObjective.objects.order_by("pk").values_list("pk", flat=True)[:10]
+        )
         # Test setup through update() and bulk_create(): fast, and filters read the same rows.
         for offset, status in enumerate([Status.IN_PROGRESS, Status.DONE, Status.PLANNED]):
-            OperationalObjective.objects.filter(pk__in=oos[offset::3]).update(status=status)
-        Action.objects.filter(pk__in=actions[::2]).update(status=Status.DONE)
-        Action.objects.filter(pk__in=actions[1::2]).update(status=Status.IN_PROGRESS)
-        OperationalObjective.partners.through.objects.bulk_create(
-            OperationalObjective.partners.through(operationalobjective_id=pk, partner=partner)
+            models.OperationalObjective.objects.filter(pk__in=oos[offset::3]).update(status=status)
+        models.Action.objects.filter(pk__in=actions[::2]).update(status=Status.DONE)
+        models.Action.objects.filter(pk__in=actions[1::2]).update(status=Status.IN_PROGRESS)
+        models.OperationalObjective.partners.through.objects.bulk_create(
+            models.OperationalObjective.partners.through(
+                operationalobjective_id=pk, partner=partner
+            )
             for pk in oos[1::2]
         )
-        OperationalObjective.axes.through.objects.bulk_create(
-            OperationalObjective.axes.through(operationalobjective_id=pk, transversalaxis=axis)
+        models.OperationalObjective.axes.through.objects.bulk_create(
+            models.OperationalObjective.axes.through(
+                operationalobjective_id=pk, transversalaxis=axis
+            )
             for pk in oos[1::2]
         )
-        Action.partners.through.objects.bulk_create(
-            Action.partners.through(action_id=pk, partner=partner) for pk in actions
+        models.Action.partners.through.objects.bulk_create(
+            models.Action.partners.through(action_id=pk, partner=partner) for pk in actions
         )
-        StrategicObjective.axes.through.objects.bulk_create(
-            StrategicObjective.axes.through(strategicobjective_id=pk, transversalaxis=axis)
+        models.StrategicObjective.axes.through.objects.bulk_create(
+            models.StrategicObjective.axes.through(strategicobjective_id=pk, transversalaxis=axis)
             for pk in sos
         )
 
@@ -275,7 +279,7 @@ class TestFilters:
         ]
         selected = 0
         for params in cases:
-            if "statut" in params and model is StrategicObjective:
+            if "statut" in params and model is models.StrategicObjective:
                 continue  # strategic objectives have no status
             # As the search page receives them: a QueryDict, several values per parameter.
             data = QueryDict(urlencode(params, doseq=True))
@@ -337,7 +341,7 @@ class TestFlatLists:
         assert first["path"].startswith("1.")
 
     def test_action_item_places_it_in_its_protocol(self, client):
-        action = Action.objects.with_tree().in_document_order().first()
+        action = models.Action.objects.with_tree().in_document_order().first()
         item = client.get(API + f"actions/{action.pk}/").json()
         section = action.operational_objective.strategic_objective.section
         assert item["territory"] == section.protocol.territory.slug

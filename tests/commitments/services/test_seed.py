@@ -10,15 +10,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 import commitments.services.seed
-from commitments.models import (
-    Action,
-    GlossaryTerm,
-    OperationalObjective,
-    Partner,
-    Protocol,
-    StrategicObjective,
-    TransversalAxis,
-)
+from commitments import models
 from perer.lib.text import fold_accents as fold
 from territories.models import Territory
 from tests.support.seed import source_text
@@ -55,9 +47,11 @@ def nodes_of(territory_slug):
     """Strategic objectives, operational objectives and actions of a territory."""
     path = "section__protocol__territory__slug"
     return [
-        *StrategicObjective.objects.filter(**{path: territory_slug}),
-        *OperationalObjective.objects.filter(**{"strategic_objective__" + path: territory_slug}),
-        *Action.objects.filter(
+        *models.StrategicObjective.objects.filter(**{path: territory_slug}),
+        *models.OperationalObjective.objects.filter(
+            **{"strategic_objective__" + path: territory_slug}
+        ),
+        *models.Action.objects.filter(
             **{"operational_objective__strategic_objective__" + path: territory_slug}
         ),
     ]
@@ -88,37 +82,43 @@ class TestIdempotence:
             assert f"{slug} : protocole déjà présent" in output
 
     def test_an_orm_edit_survives_a_second_run(self):
-        action = Action.objects.get(text="Mieux outiller les MOUS logement")
+        action = models.Action.objects.get(text="Mieux outiller les MOUS logement")
         action.text = "Mieux outiller les MOUS logement (texte corrigé)"
         action.progress = 40
         action.save()
-        term = GlossaryTerm.objects.get(term="QPV")
+        term = models.GlossaryTerm.objects.get(term="QPV")
         term.expansion = "Quartier prioritaire (modifié)"
         term.save()
         seed()
         action.refresh_from_db()
         assert action.text == "Mieux outiller les MOUS logement (texte corrigé)"
         assert action.progress == 40
-        assert not Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
-        assert GlossaryTerm.objects.get(term="QPV").expansion == "Quartier prioritaire (modifié)"
+        assert not models.Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
+        assert (
+            models.GlossaryTerm.objects.get(term="QPV").expansion
+            == "Quartier prioritaire (modifié)"
+        )
 
     def test_a_deleted_item_is_not_recreated(self):
-        Action.objects.get(text="Mieux outiller les MOUS logement").delete()
+        models.Action.objects.get(text="Mieux outiller les MOUS logement").delete()
         seed()
-        assert not Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
+        assert not models.Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
 
 
 class TestReset:
     def test_reset_with_yes_restores_the_fixtures(self):
-        action = Action.objects.get(text="Mieux outiller les MOUS logement")
+        action = models.Action.objects.get(text="Mieux outiller les MOUS logement")
         action.text = "Texte modifié"
         action.save()
-        GlossaryTerm.objects.filter(term="QPV").update(expansion="modifié")
-        counts = {m: m.objects.count() for m in (StrategicObjective, OperationalObjective, Action)}
+        models.GlossaryTerm.objects.filter(term="QPV").update(expansion="modifié")
+        counts = {
+            m: m.objects.count()
+            for m in (models.StrategicObjective, models.OperationalObjective, models.Action)
+        }
         output = seed("--reset", "--yes")
-        assert Action.objects.filter(text="Mieux outiller les MOUS logement").count() == 1
-        assert not Action.objects.filter(text="Texte modifié").exists()
-        assert GlossaryTerm.objects.get(term="QPV").expansion == (
+        assert models.Action.objects.filter(text="Mieux outiller les MOUS logement").count() == 1
+        assert not models.Action.objects.filter(text="Texte modifié").exists()
+        assert models.GlossaryTerm.objects.get(term="QPV").expansion == (
             "Quartier prioritaire de la politique de la ville"
         )
         assert {m: m.objects.count() for m in counts} == counts
@@ -135,7 +135,7 @@ class TestReset:
             raise EOFError
 
         monkeypatch.setattr("builtins.input", no_input)
-        Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
+        models.Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
         before = dump_database()
         with pytest.raises(CommandError, match="Abandon : rien n'a été modifié"):
             seed("--reset")
@@ -150,9 +150,9 @@ class TestReset:
 
     def test_reset_answered_oui_proceeds(self, monkeypatch):
         monkeypatch.setattr("builtins.input", lambda prompt="": "oui")
-        Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
+        models.Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
         seed("--reset")
-        assert Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
+        assert models.Action.objects.filter(text="Mieux outiller les MOUS logement").exists()
 
 
 class TestBrokenFixtures:
@@ -180,12 +180,12 @@ class TestBrokenFixtures:
         path.write_text(
             re.sub(r"thematic: \w+", "thematic: inconnue", text, count=1), encoding="utf-8"
         )
-        Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
+        models.Action.objects.filter(text="Mieux outiller les MOUS logement").update(text="Modifié")
         before = dump_database()
         with pytest.raises(CommandError, match="inconnue"):
             seed("--reset", "--yes")
         assert dump_database() == before
-        assert Action.objects.filter(text="Modifié").exists()
+        assert models.Action.objects.filter(text="Modifié").exists()
 
     def test_missing_text(self, fixtures_copy):
         path = fixtures_copy / "ris-orangis.yaml"
@@ -225,18 +225,20 @@ class TestTerritories:
 
     def test_one_protocol_each(self):
         for slug in self.EXPECTED:
-            protocol = Protocol.objects.get(territory__slug=slug)
+            protocol = models.Protocol.objects.get(territory__slug=slug)
             assert protocol.deliberation_reference == "Del 2019 0128"
             assert (protocol.start_year, protocol.end_year) == (2019, 2022)
 
 
 class TestGlossary:
     def test_every_term(self):
-        assert set(GlossaryTerm.objects.values_list("term", flat=True)) >= set(GLOSSARY_TERMS)
+        assert set(models.GlossaryTerm.objects.values_list("term", flat=True)) >= set(
+            GLOSSARY_TERMS
+        )
 
     def test_expansions(self):
         without = set(
-            GlossaryTerm.objects.filter(term__in=GLOSSARY_TERMS, expansion="").values_list(
+            models.GlossaryTerm.objects.filter(term__in=GLOSSARY_TERMS, expansion="").values_list(
                 "term", flat=True
             )
         )
@@ -255,10 +257,10 @@ class TestGlossary:
             ),
         }
         for term, expansion in expected.items():
-            assert GlossaryTerm.objects.get(term=term).expansion == expansion
+            assert models.GlossaryTerm.objects.get(term=term).expansion == expansion
 
     def test_slugs_are_distinct_for_plus_and_hyphen(self):
-        slugs = dict(GlossaryTerm.objects.values_list("term", "slug"))
+        slugs = dict(models.GlossaryTerm.objects.values_list("term", "slug"))
         assert slugs["REP+"] != slugs["REP"]
         assert slugs["PLA-I"] != slugs["PLAI"]
 
@@ -271,11 +273,11 @@ class TestGlossary:
 
 class TestPartners:
     def partner(self, slug):
-        return Partner.objects.get(slug=slug)
+        return models.Partner.objects.get(slug=slug)
 
     def test_every_alias_is_a_wording_of_the_texts(self):
         text = re.sub(r"<[^>]*>|\*", " ", source_text())
-        for partner in Partner.objects.all():
+        for partner in models.Partner.objects.all():
             for wording in [partner.acronym, *partner.alias_list]:
                 if wording:
                     pattern = r"(?<![\w-])" + re.escape(wording) + r"(?![\w-])"
@@ -298,7 +300,7 @@ class TestPartners:
             "evry-courcouronnes",
             "ris-orangis",
         }
-        lieux = OperationalObjective.objects.get(text__startswith="Etude et état des lieux")
+        lieux = models.OperationalObjective.objects.get(text__startswith="Etude et état des lieux")
         assert etat not in lieux.partners.all()
 
     def test_others(self):
@@ -324,7 +326,9 @@ class TestPartners:
         assert found == expected
 
     def test_every_partner_names_something(self):
-        unlinked = [p.name for p in Partner.objects.all() if not territories_linked_to("", p)]
+        unlinked = [
+            p.name for p in models.Partner.objects.all() if not territories_linked_to("", p)
+        ]
         # Named only in Ris-Orangis' preconditions, which are not commitments.
         assert sorted(unlinked) == [
             "Conseil Départemental de l'Essonne",
@@ -334,7 +338,7 @@ class TestPartners:
 
 class TestAxes:
     def axis(self, slug):
-        return TransversalAxis.objects.get(slug=slug)
+        return models.TransversalAxis.objects.get(slug=slug)
 
     def test_every_keyword_occurs_in_the_texts(self):
         text = fold(" ".join(re.sub(r"<[^>]*>|\*", " ", source_text()).split()))
@@ -347,12 +351,12 @@ class TestAxes:
     def test_numerique(self):
         numerique = self.axis("numerique")
         assert len(territories_linked_to("", numerique)) >= 4
-        for model in (StrategicObjective, OperationalObjective, Action):
+        for model in (models.StrategicObjective, models.OperationalObjective, models.Action):
             for node in model.objects.filter(text__icontains="illectronisme"):
                 assert numerique in node.axes.all(), node.text
 
     def test_every_axis_is_used(self):
-        for axis in TransversalAxis.objects.all():
+        for axis in models.TransversalAxis.objects.all():
             assert territories_linked_to("", axis), axis.slug
 
     def test_egalite_femmes_hommes(self):
@@ -366,7 +370,7 @@ class TestAxes:
     def test_langue_francaise(self):
         langue = self.axis("langue-francaise")
         assert len(territories_linked_to("", langue)) == 7
-        node = OperationalObjective.objects.get(
+        node = models.OperationalObjective.objects.get(
             text="Favoriser la maîtrise de la langue française",
             strategic_objective__section__thematic__slug="emploi",
         )
@@ -375,16 +379,16 @@ class TestAxes:
     def test_no_false_positives(self):
         # "écouter de la musique" is not culture, "jeunes enfants" not youth,
         # "mobilités" of a residential path not mobility, "la culture de l'emploi" not culture.
-        music = OperationalObjective.objects.filter(text__contains="écouter de la musique")
+        music = models.OperationalObjective.objects.filter(text__contains="écouter de la musique")
         assert music.exists()
         assert not music.filter(axes__slug="culture").exists()
-        kids = OperationalObjective.objects.get(text__contains="des jeunes enfants")
+        kids = models.OperationalObjective.objects.get(text__contains="des jeunes enfants")
         assert not kids.axes.filter(slug="jeunesse").exists()
-        residential = OperationalObjective.objects.get(
+        residential = models.OperationalObjective.objects.get(
             text__contains="coordination sur les mobilités"
         )
         assert not residential.axes.filter(slug="mobilite").exists()
-        employment = OperationalObjective.objects.get(
+        employment = models.OperationalObjective.objects.get(
             text__startswith="Développer la culture de l'emploi"
         )
         assert not employment.axes.filter(slug="culture").exists()

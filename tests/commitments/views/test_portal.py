@@ -90,3 +90,19 @@ def test_accessibility_statement(client):
     assert "non conforme" in html
     assert "Défenseur des droits" in html
     assert_accessible_structure(html)
+
+
+class TestThematicList:
+    def test_lists_every_thematic_with_its_comparison(self, client):
+        response = client.get(reverse("thematic_list"))
+        assert response.status_code == 200
+        html = html_of(response)
+        for thematic in Thematic.objects.all():
+            assert thematic.get_absolute_url() in html
+            assert thematic.name in html
+        assert_accessible_structure(html)
+
+    def test_is_the_thematic_pages_breadcrumb_and_menu_entry(self, client):
+        thematic = Thematic.objects.first()
+        html = html_of(client.get(thematic.get_absolute_url()))
+        assert f'href="{reverse("thematic_list")}"' in html

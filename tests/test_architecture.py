@@ -1,0 +1,124 @@
+"""The layout of the code, as README's "Architecture" section states it, checked on the sources.
+
+Imports go one way: views, admin, API, commands → services → rendering → reporting →
+permissions → models → territories → perer.lib. `territories` never imports `commitments`.
+No two modules share a name, apart from the per-app names Django and the project give every app.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("perer", "territories", "commitments")
+
+# Lower layers first; a module may import its own layer and the layers below it.
+LAYERS = [
+    ("perer.lib", "perer.env"),
+    ("territories.models", "territories.enums", "territories.roles"),
+    ("commitments.models", "commitments.enums"),
+    ("commitments.permissions",),
+    ("commitments.reporting",),
+    ("commitments.rendering",),
+    ("commitments.services", "commitments.signals"),
+    (
+        "commitments.views",
+        "commitments.admin",
+        "commitments.api",
+        "commitments.management",
+        "commitments.templatetags",
+        "commitments.apps",
+        "territories.admin",
+        "territories.management",
+        "territories.apps",
+    ),
+    ("perer.urls", "perer.settings", "perer.wsgi", "perer.asgi", "perer.gunicorn"),
+]
+# Names every app may have: Django's conventions and the project's (enums per app).
+PER_APP_NAMES = {"__init__", "apps", "admin", "models", "enums", "tests"}
+
+
+def _modules():
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" in relative.parts:
+                continue
+            name = ".".join(relative.with_suffix("").parts).removesuffix(".__init__")
+            if name not in PACKAGES:  # the apps' own (empty) __init__
+                yield name, path
+
+
+def _layer(module):
+    for rank, prefixes in enumerate(LAYERS):
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return rank
+    return None
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _project_imports(path):
+    return {name for name in _imports(path) if name.split(".")[0] in PACKAGES}
+
+
+MODULES = dict(_modules())
+
+
+def test_every_module_has_a_layer():
+    assert [name for name in MODULES if _layer(name) is None] == []
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_go_down_the_layers(module):
+    own = _layer(module)
+    upward = sorted(
+        imported
+        for imported in _project_imports(MODULES[module])
+        if _layer(imported) is not None and _layer(imported) > own
+    )
+    assert upward == [], f"{module} imports a higher layer"
+
+
+def test_territories_import_nothing_from_commitments():
+    offenders = {
+        name: sorted(i for i in _project_imports(path) if i.startswith("commitments"))
+        for name, path in MODULES.items()
+        if name.startswith("territories")
+    }
+    migrations = (ROOT / "territories" / "migrations").glob("*.py")
+    offenders.update(
+        {
+            path.name: sorted(i for i in _project_imports(path) if i.startswith("commitments"))
+            for path in migrations
+        }
+    )
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_no_name_is_used_for_two_modules():
+    by_name = {}
+    for module, path in MODULES.items():
+        if "commands" in path.parts:
+            continue  # management commands are named by their command line
+        by_name.setdefault(path.stem, []).append(module)
+    shared = {
+        name: modules
+        for name, modules in by_name.items()
+        if len(modules) > 1 and name not in PER_APP_NAMES
+    }
+    assert shared == {}
+
+
+def test_commitments_holds_at_most_eight_modules_directly():
+    direct = sorted(path.name for path in (ROOT / "commitments").glob("*.py"))
+    assert len(direct) <= 8, direct
