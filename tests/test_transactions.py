@@ -131,7 +131,7 @@ class TestInterruptedSeed:
         file's whole protocol was created."""
         unload_two_protocols()
         before = snapshot()
-        create = commitments.services.seed.ThematicSection.objects.create
+        create = commitments.services.seed.models.ThematicSection.objects.create
         created = []
 
         def create_section(**fields):
@@ -141,7 +141,7 @@ class TestInterruptedSeed:
             return create(**fields)
 
         monkeypatch.setattr(
-            commitments.services.seed.ThematicSection.objects, "create", create_section
+            commitments.services.seed.models.ThematicSection.objects, "create", create_section
         )
         with pytest.raises(CommandError, match="rien n'a été modifié"):
             call_command("seed_protocols", stdout=io.StringIO())
