@@ -20,10 +20,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-try:
-    from tests.support.pdf import font_problems
-except ImportError:  # the tree before the test move (tests/support/ is being committed)
-    from tests.test_pdf_document import font_problems
+from tests.support.pdf import font_problems
 
 ROOT = Path(settings.BASE_DIR)
 CHAR = "中"  # a CJK ideograph: DejaVu Sans has none
