@@ -33,8 +33,14 @@ def can_edit_structure(user):
     return is_agglomeration(user)
 
 
+def can_track_territory(user, territory_id):
+    """May `user` record progress on the commitments of this territory?"""
+    return is_agglomeration(user) or territory_id in led_territory_ids(user)
+
+
 def can_edit_tracking(user, obj=None):
-    """May `user` change the tracking fields of `obj` (any tracked commitment if obj is None)?"""
+    """May `user` record progress on `obj` and change its TRACKING_FIELDS (any tracked
+    commitment if obj is None)?"""
     if is_agglomeration(user):
         return True
     if not is_city_lead(user):
@@ -43,7 +49,7 @@ def can_edit_tracking(user, obj=None):
         return bool(led_territory_ids(user))
     if not isinstance(obj, TRACKED_MODELS):
         return False
-    return territory_id_of(obj) in led_territory_ids(user)
+    return can_track_territory(user, territory_id_of(obj))
 
 
 def can_add_progress_update(user, commitment):

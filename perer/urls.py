@@ -16,6 +16,7 @@ from commitments.views import (
     commitment_page,
     dashboards,
     data_downloads,
+    lead_space,
     pdf_downloads,
     portal,
     protocol_page,
@@ -110,5 +111,17 @@ urlpatterns = [
         "flux/<slug:slug>/mises-a-jour.atom",
         TerritoryUpdatesFeed(),
         name="territory_updates_feed",
+    ),
+    # The reporting space of city project leads and staff (login required, never cached).
+    path("suivi/", lead_space.space, name="lead_space"),
+    re_path(
+        rf"^suivi/engagements/(?P<kind>{KINDS})/(?P<pk>[0-9]{{1,18}})/$",
+        lead_space.commitment,
+        name="lead_commitment",
+    ),
+    re_path(
+        r"^suivi/objectifs-strategiques/(?P<pk>[0-9]{1,18})/$",
+        lead_space.objective_review,
+        name="lead_objective_review",
     ),
 ]

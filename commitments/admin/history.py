@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, router, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.models import RULE_FIELDS
 from commitments.permissions import can_edit_structure
 
 
@@ -34,6 +35,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
         rows = self.model._default_manager.filter(pk=obj.pk)
         if request.method == "POST" and connection.features.has_select_for_update:
             rows = rows.select_for_update()
-        current = rows.values_list("version", flat=True).first()
+        rule_fields = [name for name in RULE_FIELDS if hasattr(obj, name)]
+        current = rows.values("version", *rule_fields).first()
         if current is not None:
-            obj.version = current
+            obj.version = current["version"]
+            # Status and progress follow the progress updates, not the text's history.
+            for name in rule_fields:
+                setattr(obj, name, current[name])
+            if rule_fields:
+                obj._remember_rule_values()

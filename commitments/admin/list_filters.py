@@ -8,6 +8,10 @@ from django.contrib import admin
 
 from commitments.models import Thematic
 from territories.models import Territory
+from territories.roles import is_agglomeration, led_territory_ids
+
+# The value that selects the territories the user leads (a city lead's lists open on it).
+MINE = "mes-territoires"
 
 MAX_ID = 2**63 - 1
 
@@ -21,13 +25,27 @@ class TerritoryFilter(admin.SimpleListFilter):
     parameter_name = "territoire"
 
     def lookups(self, request, model_admin):
-        return [(str(t.pk), t.name) for t in Territory.objects.in_display_order()]
+        mine = [] if is_agglomeration(request.user) else [(MINE, "Mes territoires")]
+        return mine + [(str(t.pk), t.name) for t in Territory.objects.in_display_order()]
 
     def queryset(self, request, queryset):
         value = self.value()
         if not value:
             return queryset
+        if value == MINE:
+            return queryset.for_territories(led_territory_ids(request.user))
         return queryset.for_territory(int(value)) if _valid_id(value) else queryset.none()
+
+
+def opens_on_own_territories(request):
+    """A city lead's list without a territory filter: where to redirect it (None otherwise)."""
+    if is_agglomeration(request.user) or not led_territory_ids(request.user):
+        return None
+    if TerritoryFilter.parameter_name in request.GET or request.method != "GET":
+        return None
+    query = request.GET.copy()
+    query[TerritoryFilter.parameter_name] = MINE
+    return f"{request.path}?{query.urlencode()}"
 
 
 class ThematicFilter(admin.SimpleListFilter):

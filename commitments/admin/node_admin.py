@@ -7,25 +7,28 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from commitments.admin.concurrency import (
     ConcurrencyAdminMixin,
     VersionedInlineMixin,
-    VersionedModelForm,
 )
 from commitments.admin.history import HistoryAdmin
-from commitments.admin.list_filters import TerritoryFilter, ThematicFilter
+from commitments.admin.list_filters import (
+    TerritoryFilter,
+    ThematicFilter,
+    opens_on_own_territories,
+)
 from commitments.admin.role_mixins import RoleAdminMixin, StructureInlineMixin
 from commitments.admin.spreadsheets import TrackingImportExportMixin
 from commitments.admin.update_admin import (
     ActionProgressUpdateInline,
-    BulkStatusMixin,
     ObjectiveProgressUpdateInline,
-    ProgressUpdateInlineSaveMixin,
+    RecordUpdateMixin,
 )
 from commitments.models import Action, OperationalObjective, StrategicObjective
-from commitments.permissions import can_edit_structure, can_edit_tracking
+from commitments.permissions import can_edit_structure
 from commitments.services.restore import RestoreError, deleted_items, restore_deleted
 from commitments.services.spreadsheet import (
     ActionTrackingResource,
@@ -108,6 +111,9 @@ class NodeAdmin(
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
 
     def changelist_view(self, request, extra_context=None):
+        own = opens_on_own_territories(request)
+        if own is not None:
+            return redirect(own)
         extra_context = extra_context or {}
         if can_edit_structure(request.user):
             extra_context["deleted_url"] = reverse(f"admin:{self.url_name('deleted')}")
@@ -170,47 +176,41 @@ class StrategicObjectiveAdmin(NodeAdmin):
     )
 
 
-class TrackedAdmin(
-    TrackingImportExportMixin, BulkStatusMixin, ProgressUpdateInlineSaveMixin, NodeAdmin
-):
+class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
     """Operational objectives and actions: the commitments that are tracked. Subclasses set
-    `parent` (the foreign key to the level above), `inlines` and `resource_classes`."""
+    `parent` (the foreign key to the level above), `inlines` and `resource_classes`.
+
+    Status and progress are shown, never edited: they are those of the latest progress update,
+    recorded in the reporting space (link on the form) or by the bulk action."""
 
     parent = ""
     list_display = ("short_text", "status", "progress", "lead", "territory", "site_link")
-    list_editable = ("status", "progress")
     list_filter = (
         *NodeAdmin.list_filter,
         "status",
         ("lead", admin.RelatedOnlyFieldListFilter),
         "axes",
     )
+    readonly_fields = ("status", "progress", "record_update_link")
 
     def get_autocomplete_fields(self, request):
         return (self.parent, "lead", "partners", "axes")
 
     def get_fieldsets(self, request, obj=None):
+        tracking = ("status", "progress", "record_update_link") if obj else ()
         return (
             (None, {"fields": (self.parent, "position", "text", "details", "version")}),
-            (
-                "Suivi",
-                {"fields": ("status", "progress", "lead", "partners", "start_year", "end_year")},
-            ),
-            ("Axes transversaux", {"fields": ("axes",)}),
+            ("Suivi", {"fields": (*tracking, "lead", "start_year", "end_year")}),
+            ("Partenaires et axes transversaux", {"fields": ("partners", "axes")}),
         )
 
-    def changelist_form_class(self, request):
-        user = request.user
-
-        class RowForm(VersionedModelForm):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                # Rows of another territory are shown but cannot be changed by a city lead.
-                if self.instance.pk is not None and not can_edit_tracking(user, self.instance):
-                    for field in self.fields.values():
-                        field.disabled = True
-
-        return RowForm
+    @admin.display(description="point d'avancement")
+    def record_update_link(self, obj):
+        return format_html(
+            "<a href=\"{}\">Enregistrer un point d'avancement</a> (le statut et l'avancement "
+            "sont ceux du dernier point daté)",
+            obj.get_reporting_url(),
+        )
 
 
 @admin.register(OperationalObjective)

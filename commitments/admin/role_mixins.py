@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 
 from commitments.models import TRACKING_FIELDS
 from commitments.permissions import (
-    can_add_progress_update,
     can_edit_structure,
     can_edit_tracking,
 )
@@ -84,13 +83,11 @@ class StructureInlineMixin:
 
 
 class ProgressUpdateInlinePermissions:
-    """Past progress updates are read-only in the inline; new ones are added by whoever may
-    track the commitment; only the agglomeration deletes one."""
+    """The timeline inline is read-only: updates are recorded in the reporting space; only
+    the agglomeration deletes one (the rule then restores the one before it)."""
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and can_add_progress_update(
-            request.user, obj
-        )
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

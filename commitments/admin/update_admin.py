@@ -1,85 +1,98 @@
-"""Progress reporting in the admin: progress update inlines and admin, the bulk status action."""
+"""Progress updates in the admin: the timeline inline, the progress-update admin (staff), the
+bulk action that records an update per selected commitment."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import TerritoryFilter
 from commitments.admin.role_mixins import ProgressUpdateInlinePermissions
 from commitments.enums import Status
 from commitments.models import ProgressUpdate
-from commitments.permissions import can_add_progress_update
-from commitments.services.progress_rule import bulk_set_status
+from commitments.services.progress_rule import record_updates
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
 from territories.roles import is_agglomeration
 
+NEW_UPDATE_STATUSES = [choice for choice in Status.choices if choice[0] != Status.NOT_REPORTED]
 
-class StatusActionForm(helpers.ActionForm):
+
+class RecordUpdateActionForm(helpers.ActionForm):
+    """The fields of the bulk action "record a progress update", next to the action menu."""
+
     status = forms.ChoiceField(
-        label="Nouveau statut", choices=[("", "---------"), *Status.choices], required=False
+        label="Statut constaté", choices=[("", "---------"), *NEW_UPDATE_STATUSES], required=False
     )
+    date = forms.DateField(
+        label="Date du point",
+        required=False,
+        help_text="Aujourd'hui si vide.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    comment = forms.CharField(label="Commentaire (facultatif)", required=False, max_length=2000)
 
 
-class BulkStatusMixin:
-    action_form = StatusActionForm
-    actions = ["set_status"]
+class RecordUpdateMixin:
+    """ModelAdmin mixin: the bulk action records one dated progress update per selected
+    commitment (services/progress_rule.record_updates); no column edits a status."""
+
+    action_form = RecordUpdateActionForm
+    actions = ["record_update"]
 
     @admin.action(
-        description="Changer le statut (choisir le nouveau statut)", permissions=["change"]
+        description="Enregistrer un point d'avancement (statut, date et commentaire ci-contre)",
+        permissions=["change"],
     )
-    def set_status(self, request, queryset):
-        status = request.POST.get("status", "")
-        if status not in Status.values:
+    def record_update(self, request, queryset):
+        form = RecordUpdateActionForm(request.POST)
+        if not form.is_valid() or not form.cleaned_data["status"]:
             self.message_user(
                 request,
-                "Choisissez le nouveau statut dans la liste « Nouveau statut » avant de valider.",
+                "Choisissez le statut constaté (et une date valide) avant de valider.",
                 messages.WARNING,
             )
             return
-        changed, refused = bulk_set_status(queryset, status, request.user)
-        label = Status(status).label
-        self.message_user(request, f"Statut « {label} » appliqué à {changed} élément(s).")
+        try:
+            recorded, refused = record_updates(
+                queryset,
+                status=form.cleaned_data["status"],
+                date=form.cleaned_data["date"] or timezone.localdate(),
+                comment=form.cleaned_data["comment"],
+                author=request.user,
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        label = Status(form.cleaned_data["status"]).label
+        self.message_user(
+            request, f"Point d'avancement « {label} » enregistré pour {recorded} engagement(s)."
+        )
         if refused:
             self.message_user(
                 request,
-                f"{refused} élément(s) d'un autre territoire n'ont pas été modifiés : vous ne "
+                f"{refused} engagement(s) d'un autre territoire n'ont pas été modifiés : vous ne "
                 "pouvez suivre que les engagements de vos territoires.",
                 messages.WARNING,
             )
 
 
-class ProgressUpdateForm(forms.ModelForm):
-    link = forms.URLField(label="lien", required=False, assume_scheme="https")
-
-    class Meta:
-        model = ProgressUpdate
-        fields = ("date", "status", "progress", "comment", "link")
-        widgets = {"comment": forms.Textarea(attrs={"rows": 2, "cols": 40})}
-
-
 class ProgressUpdateInline(ProgressUpdateInlinePermissions, admin.TabularInline):
+    """The commitment's timeline, read-only: updates are recorded in the reporting space (or
+    the progress-update admin for staff), never typed next to the commitment's own fields."""
+
     model = ProgressUpdate
-    form = ProgressUpdateForm
-    fields = ("date", "status", "progress", "comment", "link", "author")
-    readonly_fields = ("author",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    extra = 1
+    fields = ("date", "status", "progress", "comment", "author")
+    readonly_fields = fields
+    extra = 0
     ordering = ("-date", "-created_at")
     verbose_name = "point d'avancement"
     verbose_name_plural = "points d'avancement (le plus récent fixe le statut et l'avancement)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        if obj is not None:
-            # A new report starts from the current state (each call builds a new form class).
-            formset.form.base_fields["status"].initial = obj.status
-            formset.form.base_fields["progress"].initial = obj.progress
-        return formset
 
 
 class ActionProgressUpdateInline(ProgressUpdateInline):
@@ -88,24 +101,6 @@ class ActionProgressUpdateInline(ProgressUpdateInline):
 
 class ObjectiveProgressUpdateInline(ProgressUpdateInline):
     fk_name = "operational_objective"
-
-
-class ProgressUpdateInlineSaveMixin:
-    """ModelAdmin mixin: new progress updates are signed by the user who reports them."""
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not ProgressUpdate:
-            return super().save_formset(request, form, formset, change)
-        for update in formset.save(commit=False):
-            if update.pk is None:
-                if not can_add_progress_update(request.user, form.instance):
-                    continue
-                update.author = request.user
-            update._history_user = request.user
-            update.save()
-        for update in formset.deleted_objects:
-            update.delete()
-        formset.save_m2m()
 
 
 class ProgressUpdateAdminForm(forms.ModelForm):
@@ -166,6 +161,7 @@ class ProgressUpdateAdmin(AccentInsensitiveSearchMixin, HistoryAdmin):
         return super().has_delete_permission(request, obj) and is_agglomeration(request.user)
 
     def save_model(self, request, obj, form, change):
+        # The form validated the update (ProgressUpdate.clean); saving applies the rule.
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)

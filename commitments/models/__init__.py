@@ -1,12 +1,18 @@
 from commitments.models.nodes import (
     NODE_MODELS,
+    RULE_FIELDS,
     TRACKED_MODELS,
     TRACKING_FIELDS,
     Action,
     OperationalObjective,
     StrategicObjective,
 )
-from commitments.models.progress import TARGET_FIELDS, ProgressUpdate
+from commitments.models.progress import (
+    COMMENT_MAX_LENGTH,
+    EARLIEST_DATE,
+    TARGET_FIELDS,
+    ProgressUpdate,
+)
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
 
@@ -16,9 +22,12 @@ REFERENCE_MODELS = (Thematic, Partner, TransversalAxis, GlossaryTerm)
 PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
+    "EARLIEST_DATE",
     "PROTOCOL_MODELS",
     "REFERENCE_MODELS",
     "NODE_MODELS",
+    "RULE_FIELDS",
     "TARGET_FIELDS",
     "TRACKED_MODELS",
     "TRACKING_FIELDS",

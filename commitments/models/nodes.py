@@ -27,8 +27,15 @@ from commitments.models.reference import TransversalAxis
 
 SEARCH_FIELDS = ("text", "details")
 
-# What a city project lead may change on their own territory's commitments.
-TRACKING_FIELDS = ("status", "progress", "lead", "partners", "start_year", "end_year")
+# What a city project lead may change on their own territory's commitments, besides recording
+# progress updates. Partners are part of the adopted text: staff only.
+TRACKING_FIELDS = ("lead", "start_year", "end_year")
+# Written by the latest-update rule only (commitments/services/progress_rule.py).
+RULE_FIELDS = ("status", "progress")
+
+
+class StatusWrittenDirectly(Exception):
+    """A status or a progress changed on a commitment instead of through a progress update."""
 
 
 def search_vector():
@@ -143,15 +150,26 @@ class Node(models.Model):
 
 
 class TrackedCommitment(models.Model):
-    """Tracking fields shared by operational objectives and actions."""
+    """Tracking fields shared by operational objectives and actions.
+
+    `status` and `progress` are those of the latest progress update, copied here by the rule's
+    single UPDATE so that lists filter and count them in SQL. No form can edit them
+    (editable=False), a save never writes them, and a save refuses a change made to them in
+    memory (StatusWrittenDirectly): every path records a progress update instead.
+    """
 
     status = models.CharField(
-        "statut", max_length=20, choices=Status.choices, default=Status.NOT_REPORTED
+        "statut",
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NOT_REPORTED,
+        editable=False,
     )
     progress = models.PositiveSmallIntegerField(
         "avancement (%)",
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
+        editable=False,
     )
     lead = models.ForeignKey(
         "commitments.Partner",
@@ -168,8 +186,39 @@ class TrackedCommitment(models.Model):
         abstract = True
         constraints = [progress_0_100(), years_in_order()]
 
+    def save(self, *args, **kwargs):
+        loaded = getattr(self, "_rule_values", (Status.NOT_REPORTED, 0))
+        if tuple(getattr(self, name) for name in RULE_FIELDS) != loaded:
+            raise StatusWrittenDirectly(
+                "Le statut et l'avancement d'un engagement sont ceux de son dernier point "
+                "d'avancement : enregistrez un point (services/progress_rule.record_update)."
+            )
+        if not self._state.adding:
+            names = kwargs.get("update_fields")
+            if names is None:
+                names = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [name for name in names if name not in RULE_FIELDS]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_rule_values()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_rule_values()
+
+    def _remember_rule_values(self):
+        self._rule_values = tuple(self.__dict__.get(name) for name in RULE_FIELDS)
+
     def get_public_url(self):
         return reverse("commitment_detail", kwargs={"kind": self.kind, "pk": self.pk})
+
+    def get_reporting_url(self):
+        """Where a lead records a progress update on this commitment (/suivi/…)."""
+        return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.pk})
 
 
 class StrategicObjective(Node):

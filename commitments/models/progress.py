@@ -1,11 +1,21 @@
 """Progress updates: the dated reports on a tracked commitment, by their author.
 
 The latest update (by date, then by the time it was recorded) sets the commitment's status and
-progress (commitments/services/progress_rule.py).
+progress (commitments/services/progress_rule.py). What makes an update valid is written once,
+in `ProgressUpdate.clean()` and the fields' validators: every path (the reporting space, the
+admin, the spreadsheet import) validates through them.
 """
 
+import datetime
+
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +27,17 @@ from commitments.models.nodes import Action, OperationalObjective
 
 # The ProgressUpdate foreign key that points at each kind of tracked commitment.
 TARGET_FIELDS = {Action: "action", OperationalObjective: "operational_objective"}
+
+COMMENT_MAX_LENGTH = 2000
+# The earliest plausible date when a protocol states no period.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+
+def earliest_date(protocol):
+    """An update is never dated before its protocol's period starts."""
+    if protocol is not None and protocol.start_year:
+        return datetime.date(protocol.start_year, 1, 1)
+    return EARLIEST_DATE
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
@@ -65,8 +86,20 @@ class ProgressUpdate(models.Model):
     progress = models.PositiveSmallIntegerField(
         "avancement (%)", validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    comment = models.TextField("commentaire", blank=True)
-    link = models.URLField("lien", blank=True)
+    comment = models.TextField(
+        "commentaire", blank=True, validators=[MaxLengthValidator(COMMENT_MAX_LENGTH)]
+    )
+    link = models.URLField(
+        "lien",
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Une adresse web (http:// ou https://) : compte rendu, article, délibération…",
+    )
+    confirmation = models.BooleanField(
+        "rien de nouveau",
+        default=False,
+        help_text="Le point confirme le statut précédent, sans changement.",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="auteur",
@@ -100,3 +133,29 @@ class ProgressUpdate(models.Model):
     @property
     def target(self):
         return self.action or self.operational_objective
+
+    def clean(self):
+        """The rules every update follows, whatever records it (French messages)."""
+        errors = {}
+        today = timezone.localdate()
+        target = self.target if (self.action_id or self.operational_objective_id) else None
+        if self.date is not None:
+            if self.date > today:
+                errors["date"] = (
+                    f"La date ne peut pas être dans le futur (aujourd'hui : {today:%d/%m/%Y})."
+                )
+            elif target is not None and self.date < earliest_date(target.section.protocol):
+                earliest = earliest_date(target.section.protocol)
+                errors["date"] = (
+                    f"La date est antérieure au début du protocole : indiquez une date à partir "
+                    f"du {earliest:%d/%m/%Y}."
+                )
+        if self._state.adding and self.status == Status.NOT_REPORTED:
+            errors["status"] = (
+                "« Non renseigné » ne peut pas être choisi pour un nouveau point : indiquez le "
+                "statut constaté (prévu, en cours, réalisé ou abandonné)."
+            )
+        if self.status == Status.DONE and self.progress is not None and self.progress != 100:
+            errors["progress"] = "Un engagement réalisé est avancé à 100 %."
+        if errors:
+            raise ValidationError(errors)

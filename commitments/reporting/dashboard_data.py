@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from commitments.enums import Status
 from commitments.models import (
+    EARLIEST_DATE,
     TARGET_FIELDS,
     ProgressUpdate,
     Protocol,
@@ -115,11 +116,13 @@ def progress_over_time(territory=None, thematic=None, today=None):
     today = today or timezone.localdate()
     actions, objectives = leaves(territory, thematic)
     leaf_count = actions.count() + objectives.count()
-    updates = leaf_updates(territory, thematic)
+    # An update dated in the future (possible only in data older than the validation of
+    # updates) is not part of any month shown yet.
+    updates = leaf_updates(territory, thematic).filter(date__lte=today)
     first = updates.aggregate(first=Min("date"))["first"]
     if not leaf_count or first is None:
         return []
-    months = _month_starts(first, max(today, first))
+    months = _month_starts(first, today)
     with_next = updates.order_by().annotate(
         next_date=Window(
             Lead("date"),
@@ -147,8 +150,10 @@ def progress_over_time(territory=None, thematic=None, today=None):
 
 
 def recent_updates(territory=None, limit=10):
-    """The latest updates with everything their titles and links need (one query)."""
-    updates = ProgressUpdate.objects.all()
+    """The latest updates with everything their titles and links need (one query). Dates
+    outside the plausible range (data older than the validation of updates) are left out: a
+    feed entry must have a real date and may not stay first for ever."""
+    updates = ProgressUpdate.objects.filter(date__range=(EARLIEST_DATE, timezone.localdate()))
     if territory is not None:
         updates = updates.for_territory(territory)
     return updates.with_targets().latest_first()[:limit]

@@ -10,6 +10,7 @@ two with `structure=True` (strategic and operational objectives counted), whatev
 of commitments; Python only merges one row per group.
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 
@@ -31,8 +32,7 @@ STALE_AFTER_MONTHS = 12
 
 
 def days_in_month(year, month):
-    following = datetime.date(year + month // 12, month % 12 + 1, 1)
-    return (following - datetime.timedelta(days=1)).day
+    return calendar.monthrange(year, month)[1]
 
 
 def stale_cutoff(today=None):

@@ -5,10 +5,12 @@ Every synthetic territory has a slug starting with `demo-` and a name ending wit
 the real seeded commitments so that searches behave as on real data.
 """
 
+import datetime
 import random
 from itertools import cycle
 
 from django.db import transaction
+from django.utils import timezone
 
 from commitments.enums import Status
 from commitments.models import (
@@ -20,6 +22,7 @@ from commitments.models import (
     Thematic,
     ThematicSection,
 )
+from commitments.services.progress_rule import sync_from_updates
 from territories.enums import Department, TerritoryKind
 from territories.models import Territory
 
@@ -74,7 +77,7 @@ def generate_demo_data(territories=100, actions=20000, seed=2019):
         cycle(rng.sample(t, len(t)))
         for t in (_texts(StrategicObjective), _texts(OperationalObjective), _texts(Action))
     )
-    statuses = [s for s, _ in Status.choices]
+    statuses = Status.values
 
     created = Territory.objects.bulk_create(
         Territory(
@@ -114,8 +117,6 @@ def generate_demo_data(territories=100, actions=20000, seed=2019):
             strategic_objective=so,
             position=i,
             text=next(oo_texts),
-            status=rng.choice(statuses),
-            progress=rng.randrange(0, 101, 5),
         )
         for so in sos
         for i in range(1, 4)
@@ -124,31 +125,37 @@ def generate_demo_data(territories=100, actions=20000, seed=2019):
     new_actions = []
     for index, oo in enumerate(oos):
         for i in range(1, per_oo + (1 if index < extra else 0) + 1):
-            status = rng.choice(statuses)
             new_actions.append(
                 Action(
                     operational_objective=oo,
                     position=i,
                     text=next(action_texts),
                     details="Donnée synthétique générée pour les mesures de performance.",
-                    status=status,
-                    progress=100 if status == Status.DONE else rng.randrange(0, 100, 5),
                     start_year=2019 + rng.randrange(0, 3),
                     end_year=2022,
                 )
             )
     Action.objects.bulk_create(new_actions, batch_size=2000)
-    sample = Action.objects.filter(
-        operational_objective__strategic_objective__section__protocol__in=protocols
-    ).values_list("pk", "status", "progress")
-    ProgressUpdate.objects.bulk_create(
-        (
-            ProgressUpdate(action_id=pk, status=status, progress=progress, comment="Synthétique")
-            for pk, status, progress in sample
-            if pk % 10 == 0
-        ),
-        batch_size=2000,
-    )
+    # Status and progress come from dated updates, as everywhere (services/progress_rule.py):
+    # one update for about four actions in five, dated over the protocols' period.
+    demo_actions = Action.objects.filter(**{Action.tree.lookup("protocol", "in"): protocols})
+    first_day, days = datetime.date(2019, 1, 1), (timezone.localdate() - datetime.date(2019, 1, 1))
+    updates = []
+    for pk in demo_actions.values_list("pk", flat=True):
+        status = rng.choice(statuses)
+        if status == Status.NOT_REPORTED:
+            continue
+        updates.append(
+            ProgressUpdate(
+                action_id=pk,
+                status=status,
+                progress=100 if status == Status.DONE else rng.randrange(0, 100, 5),
+                date=first_day + datetime.timedelta(days=rng.randrange(days.days + 1)),
+                comment="Synthétique",
+            )
+        )
+    ProgressUpdate.objects.bulk_create(updates, batch_size=2000)
+    sync_from_updates(demo_actions)
     return {
         "territoires": len(created),
         "objectifs stratégiques": len(sos),

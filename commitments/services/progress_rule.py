@@ -5,22 +5,22 @@ existing one is kept in the history without changing the current state. Deleting
 update restores the one before it; deleting the last one returns the commitment to "Non
 renseigné" at 0 %, since a status must be backed by a report.
 
-Saving or deleting an update applies the rule (receivers in commitments/signals.py); code that
-writes updates without signals (bulk_create, imports) calls `sync_from_updates`. Each call is
-one UPDATE whatever the number of commitments.
+Every path records updates through `record_update`, `confirm_last_status` or `record_updates`,
+which validate them (ProgressUpdate.clean). Saving or deleting an update applies the rule
+(receivers in commitments/signals.py); code that writes updates without signals (bulk_create)
+calls `sync_from_updates`. Each sync is one UPDATE whatever the number of commitments.
 """
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
+from simple_history.utils import bulk_create_with_history
 
 from commitments.enums import Status
 from commitments.models import TARGET_FIELDS, Action, OperationalObjective, ProgressUpdate, Protocol
 from commitments.permissions import trackable_by
-
-BULK_STATUS_REASON = "Changement de statut groupé"
 
 
 def latest_updates_of(model):
@@ -74,50 +74,83 @@ def resync(action_id, operational_objective_id):
         _sync(OperationalObjective.objects.filter(pk=operational_objective_id))
 
 
-def _snapshot_m2m(model, records):
-    """bulk_history_create records no m2m rows: copy the current ones, two queries a field."""
-    if not records or not connection.features.can_return_rows_from_bulk_insert:
-        return
-    by_object = {record.id: record for record in records}
-    for m2m_field in model.history.model._history_m2m_fields:
-        history_m2m = getattr(records[0], m2m_field.name).model
-        own, other = get_m2m_field_name(m2m_field), get_m2m_reverse_field_name(m2m_field)
-        through = getattr(model, m2m_field.name).through
-        rows = through.objects.filter(**{f"{own}_id__in": by_object}).values_list(
-            "pk", f"{own}_id", f"{other}_id"
+def _new_update(commitment, **fields):
+    return ProgressUpdate(**{TARGET_FIELDS[type(commitment)]: commitment}, **fields)
+
+
+def record_update(commitment, *, status, progress, date, author, comment="", link=""):
+    """Record a dated progress update on `commitment` after validating it (ValidationError
+    with French messages otherwise); the rule then sets the commitment's status and progress.
+    The one write path of the reporting space, the admin and the imports."""
+    update = _new_update(
+        commitment,
+        status=status,
+        progress=progress,
+        date=date,
+        comment=comment,
+        link=link,
+        author=author,
+    )
+    update.full_clean()
+    update._history_user = author
+    update.save()
+    return update
+
+
+def latest_update(commitment):
+    return commitment.updates.latest_first().first()
+
+
+def confirm_last_status(commitment, *, date, author, comment=""):
+    """ "Rien de nouveau": a dated update that confirms the current status and progress."""
+    last = latest_update(commitment)
+    if last is None:
+        raise ValidationError(
+            "Aucun statut à confirmer : cet engagement n'a encore aucun point d'avancement. "
+            "Indiquez son statut."
         )
-        history_m2m.objects.bulk_create(
-            history_m2m(
-                **{"id": pk, "history": by_object[obj_id], f"{own}_id": obj_id, f"{other}_id": oid}
-            )
-            for pk, obj_id, oid in rows
-        )
+    update = _new_update(
+        commitment,
+        status=last.status,
+        progress=last.progress,
+        date=date,
+        comment=comment or "Rien de nouveau depuis le point précédent.",
+        author=author,
+        confirmation=True,
+    )
+    update.full_clean()
+    update._history_user = author
+    update.save()
+    return update
 
 
 @transaction.atomic
-def bulk_set_status(queryset, status, user):
-    """Set `status` on the commitments of `queryset` that `user` may track.
+def record_updates(queryset, *, status, date, author, comment=""):
+    """One dated update per commitment of `queryset` that `author` may track (the admin's bulk
+    action): the chosen status, 100 % when done, otherwise the commitment's current progress.
 
-    A constant number of queries: one UPDATE (version bumped, so open forms see a conflict),
-    the history records of every changed row, and the touch of their protocols.
-    Returns (changed, refused): how many rows changed, how many the user may not track.
+    Every update is validated before anything is written; then one INSERT, their history, one
+    UPDATE by the rule and the touch of their protocols, whatever the number of commitments.
+    Returns (recorded, refused): how many were recorded, how many the user may not track.
     """
-    model = queryset.model
     selected = queryset.count()
-    allowed_ids = list(trackable_by(user, queryset).values_list("pk", flat=True))
-    refused = selected - len(allowed_ids)
-    ids = list(
-        model._default_manager.filter(pk__in=allowed_ids)
-        .exclude(status=status)
-        .values_list("pk", flat=True)
-    )
-    if not ids:
-        return 0, refused
-    rows = model._default_manager.filter(pk__in=ids)
-    rows.update(status=status, version=F("version") + 1, updated_at=timezone.now())
-    records = model.history.bulk_history_create(
-        list(rows), update=True, default_user=user, default_change_reason=BULK_STATUS_REASON
-    )
-    _snapshot_m2m(model, records)
-    _touch_protocols_of(rows)
-    return len(ids), refused
+    allowed = list(trackable_by(author, queryset).with_tree())
+    updates = [
+        _new_update(
+            commitment,
+            status=status,
+            progress=100 if status == Status.DONE else commitment.progress,
+            date=date,
+            comment=comment,
+            author=author,
+        )
+        for commitment in allowed
+    ]
+    for update in updates:
+        update.full_clean()
+    bulk_create_with_history(updates, ProgressUpdate, default_user=author)
+    commitments = queryset.model.objects.filter(pk__in=[c.pk for c in allowed])
+    _sync(commitments)
+    # New updates show on the public pages even when no status changed.
+    _touch_protocols_of(commitments)
+    return len(updates), selected - len(allowed)

@@ -13,7 +13,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Max
 
+from commitments.enums import Status
 from commitments.models import (
+    TRACKED_MODELS,
     Action,
     OperationalObjective,
     Partner,
@@ -140,6 +142,9 @@ def _restore_one(model, record, user, result):
         author_model = ProgressUpdate._meta.get_field("author").related_model
         if not author_model.objects.filter(pk=instance.author_id).exists():
             instance.author_id = None
+    if isinstance(instance, TRACKED_MODELS):
+        # Restored as never reported: its progress updates, restored next, set its status.
+        instance.status, instance.progress = Status.NOT_REPORTED, 0
     instance._history_user = user
     instance._change_reason = RESTORE_REASON
     instance.save(force_insert=True)

@@ -9,7 +9,8 @@ are importable; the text, the structure and the positions never change through a
 import contextlib
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -17,7 +18,12 @@ from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
 from commitments.reporting.numbering import commitment_paths
+from commitments.services.progress_rule import record_update
 from perer.lib.text import fold_accents
+
+IMPORT_COMMENT = "Point enregistré par l'import d'un tableur de suivi."
+# Model fields → the resource's attributes, for the errors of the preview.
+COLUMNS = {"status": "status", "progress": "progress"}
 
 
 def _normalize(text):
@@ -248,6 +254,29 @@ class TrackingResource(resources.ModelResource):
         # Nothing is applied unless the whole file is valid, at the preview and at the
         # confirmation step alike (the admin passes the flag only at the preview).
         return super().import_data(dataset, *args, rollback_on_validation_errors=True, **kwargs)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """A new status or progress in the file becomes a progress update dated today (the
+        rule then sets them); the pilot and the years are saved as they are."""
+        reported = (instance.status, instance.progress)
+        instance.status, instance.progress = instance._rule_values
+        super().save_instance(instance, is_create, row, **kwargs)
+        if reported == instance._rule_values:
+            return
+        try:
+            record_update(
+                instance,
+                status=reported[0],
+                progress=reported[1],
+                date=timezone.localdate(),
+                comment=IMPORT_COMMENT,
+                author=kwargs.get("user"),
+            )
+        except ValidationError as error:
+            # The preview lists the row's errors under the file's column names.
+            raise ValidationError(
+                {COLUMNS.get(name, NON_FIELD_ERRORS): errors for name, errors in error}
+            ) from None
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
