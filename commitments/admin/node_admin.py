@@ -55,11 +55,13 @@ class TreeInline(StructureInlineMixin, VersionedInlineMixin, SortableTabularInli
 class OperationalObjectiveInline(TreeInline):
     model = OperationalObjective
     fields = ("text", "status", "progress", "version")
+    readonly_fields = ("status", "progress")  # the latest progress update's
 
 
 class ActionInline(TreeInline):
     model = Action
     fields = ("text", "status", "progress", "version")
+    readonly_fields = ("status", "progress")  # the latest progress update's
 
 
 class NodeAdmin(
