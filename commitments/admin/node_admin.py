@@ -10,10 +10,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from commitments.admin.concurrency import (
-    ConcurrencyAdminMixin,
-    VersionedInlineMixin,
-)
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import (
     TerritoryFilter,
@@ -26,6 +22,10 @@ from commitments.admin.update_admin import (
     ActionProgressUpdateInline,
     ObjectiveProgressUpdateInline,
     RecordUpdateMixin,
+)
+from commitments.admin.version_mixins import (
+    ConcurrencyAdminMixin,
+    VersionedInlineMixin,
 )
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.permissions import can_edit_structure
