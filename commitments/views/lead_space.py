@@ -7,8 +7,9 @@ progress of the commitments they track.
 - `objective_review`: every tracked commitment of one strategic objective at once.
 
 Login required; a lead may only act on the territories they lead (403 otherwise, nothing
-written). Writes go through services/progress_rule.py. Query counts are constant whatever the
-number of commitments (tests/…/test_lead_space.py).
+written); other methods than GET and POST are refused (405). Writes go through
+services/progress_rule.py. Query counts are constant whatever the number of commitments
+(tests/commitments/views/test_lead_space.py).
 """
 
 from django.contrib import messages
@@ -17,10 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.forms import formset_factory
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
 
 from commitments.enums import Status
 from commitments.models import (
@@ -32,20 +35,37 @@ from commitments.models import (
 )
 from commitments.permissions import can_edit_tracking, can_track_territory
 from commitments.reporting.protocol_tree import strategic_objectives_tree
-from commitments.reporting.worklist import grouped, tracked_commitments
-from commitments.services.progress_rule import confirm_last_status, latest_update, record_update
+from commitments.reporting.worklist import (
+    count_stale,
+    grouped,
+    latest_updates,
+    tracked_commitments,
+)
+from commitments.services.progress_rule import confirm_last_status, record_update
 from commitments.views.progress_forms import (
     ConfirmForm,
     ReviewForm,
     ReviewRowForm,
     SpaceFilterForm,
     UpdateForm,
+    add_errors,
     details_form_class,
+    update_errors,
 )
 from territories.models import Territory
-from territories.roles import is_agglomeration, led_territory_ids
+from territories.roles import is_agglomeration, led_territories
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
+NO_TERRITORY = (
+    "Votre compte n'est rattaché à aucun territoire : demandez à l'équipe de l'agglomération de "
+    "vous rattacher à votre ville pour en suivre les engagements."
+)
+read_or_post = require_http_methods(["GET", "HEAD", "POST"])
+
+
+def _names(territories):
+    names = [territory.name for territory in territories]
+    return ", ".join(names[:-1]) + " et " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _visible_territories(user):
@@ -53,19 +73,20 @@ def _visible_territories(user):
     if is_agglomeration(user):
         return Territory.objects.in_display_order()
     if not can_edit_tracking(user):
-        raise PermissionDenied(
-            "Votre compte n'est rattaché à aucun territoire : demandez à l'agglomération de "
-            "vous rattacher à votre ville pour en suivre les engagements."
-        )
-    return Territory.objects.filter(pk__in=led_territory_ids(user)).in_display_order()
+        raise PermissionDenied(NO_TERRITORY)
+    return led_territories(user).in_display_order()
 
 
 def _check_tracks(user, territory):
-    if not can_track_territory(user, territory.pk):
-        raise PermissionDenied(
-            f"Cet engagement relève de {territory.name} : vous ne pouvez suivre que les "
-            "engagements des territoires auxquels votre compte est rattaché."
-        )
+    if can_track_territory(user, territory.pk):
+        return
+    if not can_edit_tracking(user):
+        raise PermissionDenied(NO_TERRITORY)
+    raise PermissionDenied(
+        f"Cet engagement fait partie du protocole du territoire « {territory.name} ». Votre "
+        f"compte vous permet de suivre les engagements de {_names(led_territories(user))} "
+        "seulement."
+    )
 
 
 def _back(request, default):
@@ -81,6 +102,7 @@ def _space_crumbs(*more):
 
 
 @login_required
+@require_safe
 def space(request):
     territories = _visible_territories(request.user)
     form = SpaceFilterForm(
@@ -96,11 +118,16 @@ def space(request):
         stale=filters.get("sans_nouvelles", False),
         without_lead=filters.get("sans_pilote", False),
     )
-    stale = (
-        tracked_commitments(scope, stale=True)
-        if filters
-        else [c for c in commitments if c.is_stale]
-    )
+    if any(filters.get(name) for name in ("thematique", "statut", "sans_pilote")):
+        # What is left to update is counted on the whole scope, not on the filtered list.
+        stale_count = count_stale(scope)
+    else:
+        stale_count = sum(1 for c in commitments if c.is_stale)
+    stale_query = QueryDict(mutable=True)
+    if chosen:
+        stale_query["territoire"] = chosen.slug
+    stale_query["sans_nouvelles"] = "on"
+    territory_list = list(territories)
     return render(
         request,
         "lead_space/space.html",
@@ -109,12 +136,14 @@ def space(request):
             "error_forms": [form],
             "sections": grouped(commitments),
             "count": len(commitments),
-            "stale_count": len(stale),
-            "territories": territories,
+            "stale_count": stale_count,
+            "stale_query": stale_query.urlencode(),
+            "territories": territory_list,
+            "scope_names": _names([chosen] if chosen else territory_list),
             "next": request.get_full_path(),
             "breadcrumbs": [("Accueil", reverse("home")), ("Espace de suivi", None)],
         },
-        status=200 if form.is_bound is False or form.is_valid() else 400,
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 
@@ -133,48 +162,69 @@ def _commitment(kind, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _conflict(form, last):
-    """Another update was recorded since the page was loaded: refuse, keep the input."""
-    loaded = form.cleaned_data.get("last_update")
+def _author(update):
+    if update.author is None:
+        return "Quelqu'un"
+    return update.author.get_full_name() or update.author.get_username()
+
+
+def _conflict_message(last):
+    if last is None:
+        return (
+            "Le dernier point d'avancement de cet engagement a été supprimé depuis que vous "
+            "avez ouvert cette page. Votre saisie n'a pas été enregistrée ; elle est conservée "
+            "ci-dessous : vérifiez l'historique, puis enregistrez à nouveau."
+        )
+    recorded = timezone.localtime(last.created_at)
+    return (
+        f"{_author(last)} a enregistré un point d'avancement le {recorded:%d/%m/%Y à %H:%M} "
+        f"(« {last.get_status_display()} », {last.progress} %, point daté du "
+        f"{last.date:%d/%m/%Y}) depuis que vous avez ouvert cette page. Votre saisie n'a pas "
+        "été enregistrée ; elle est conservée ci-dessous : vérifiez ce nouveau point, puis "
+        "enregistrez à nouveau."
+    )
+
+
+def _conflict(form, last, loaded):
+    """Another update was recorded since the page was loaded (`loaded`: the id of the latest
+    update the page knew): refuse, keep the input, and let a second submit go through."""
     current = last.pk if last else None
     if loaded == current:
         return False
-    who = last.author.get_full_name() or last.author.get_username() if last.author else "quelqu'un"
-    form.add_error(
-        None,
-        f"{who} a enregistré un point d'avancement le {last.created_at:%d/%m/%Y à %H:%M} "
-        f"(« {last.get_status_display()} », {last.progress} %) depuis que vous avez ouvert "
-        "cette page. Votre saisie n'a pas été enregistrée ; elle est conservée ci-dessous : "
-        "vérifiez le nouveau point dans l'historique, puis enregistrez à nouveau.",
-    )
+    form.add_error(None, _conflict_message(last))
     form.data = form.data.copy()
-    form.data["last_update"] = str(current or "")
+    form.data[form.add_prefix("last_update")] = str(current or "")
     return True
 
 
-def _record(request, commitment, form, action):
+def _record(form, action):
     """Run `action` (a service call); its ValidationError lands on the form's fields."""
     try:
         with transaction.atomic():
             action()
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
+        add_errors(form, getattr(error, "error_dict", {None: error.messages}))
         return False
     return True
 
 
+STRUCTURE_ONLY = (
+    "Cet objectif a des actions : son avancement est celui de ses actions. Enregistrez le "
+    "point d'avancement action par action, depuis les liens ci-dessous."
+)
+
+
 @login_required
+@read_or_post
 def commitment(request, kind, pk):
     item = _commitment(kind, pk)
     _check_tracks(request.user, item.territory)
-    last = latest_update(item)
+    updates = list(item.updates.all())
+    last = updates[0] if updates else None
+    actions = list(item.actions.all()) if isinstance(item, OperationalObjective) else []
     details_class = details_form_class(type(item))
-    update_form = UpdateForm(last=last)
-    confirm_form = ConfirmForm(initial=update_form.initial)
+    forms = {"last": last, "commitment": item}
+    update_form, confirm_form = UpdateForm(**forms), ConfirmForm(**forms)
     details_form = details_class(instance=item)
     default_back = reverse("lead_space")
     if request.method == "POST":
@@ -187,8 +237,12 @@ def commitment(request, kind, pk):
                 messages.success(request, "Le pilote et le calendrier sont enregistrés.")
                 return redirect(_back(request, default_back))
         elif action == "rien-de-nouveau":
-            confirm_form = ConfirmForm(request.POST)
-            if confirm_form.is_valid() and not _conflict(confirm_form, last):
+            confirm_form = ConfirmForm(request.POST, **forms)
+            if actions:
+                confirm_form.add_error(None, STRUCTURE_ONLY)
+            elif confirm_form.is_valid() and not _conflict(
+                confirm_form, last, confirm_form.cleaned_data["last_update"]
+            ):
                 data = confirm_form.cleaned_data
 
                 def confirm():
@@ -196,12 +250,20 @@ def commitment(request, kind, pk):
                         item, date=data["date"], comment=data["comment"], author=request.user
                     )
 
-                if _record(request, item, confirm_form, confirm):
-                    messages.success(request, "« Rien de nouveau » est enregistré à cette date.")
+                if _record(confirm_form, confirm):
+                    messages.success(
+                        request,
+                        f"« Rien de nouveau » est enregistré au {data['date']:%d/%m/%Y} : le "
+                        "statut est confirmé.",
+                    )
                     return redirect(_back(request, default_back))
         else:
-            update_form = UpdateForm(request.POST, last=last)
-            if update_form.is_valid() and not _conflict(update_form, last):
+            update_form = UpdateForm(request.POST, **forms)
+            if actions:
+                update_form.add_error(None, STRUCTURE_ONLY)
+            elif update_form.is_valid() and not _conflict(
+                update_form, last, update_form.cleaned_data["last_update"]
+            ):
                 data = update_form.cleaned_data
 
                 def record():
@@ -215,7 +277,7 @@ def commitment(request, kind, pk):
                         author=request.user,
                     )
 
-                if _record(request, item, update_form, record):
+                if _record(update_form, record):
                     messages.success(request, "Le point d'avancement est enregistré et publié.")
                     return redirect(_back(request, default_back))
     invalid = any(f.is_bound and f.errors for f in (update_form, confirm_form, details_form))
@@ -226,13 +288,15 @@ def commitment(request, kind, pk):
             "commitment": item,
             "territory": item.territory,
             "section": item.section,
-            "updates": list(item.updates.all()),
+            "updates": updates,
             "last": last,
-            "actions": list(item.actions.all()) if isinstance(item, OperationalObjective) else [],
+            "can_confirm": last is not None and last.status != Status.NOT_REPORTED,
+            "actions": actions,
             "update_form": update_form,
             "confirm_form": confirm_form,
             "details_form": details_form,
             "error_forms": [update_form, confirm_form, details_form],
+            "invalid": invalid,
             "next": _back(request, ""),
             "breadcrumbs": _space_crumbs((str(item), None)),
         },
@@ -240,27 +304,126 @@ def commitment(request, kind, pk):
     )
 
 
+# --- The review of a strategic objective ---------------------------------------------------
+
+OUTDATED = (
+    "La liste des engagements de cet objectif a changé depuis que vous avez ouvert cette page "
+    "(ou le formulaire est incomplet) : rien n'a été enregistré. Vérifiez les lignes ci-dessous "
+    "et enregistrez à nouveau."
+)
+
+
+def _key(node):
+    return f"{node.kind}-{node.pk}"
+
+
+def _review_formset(rows, lasts, data):
+    RowFormSet = formset_factory(
+        ReviewRowForm, extra=0, max_num=len(rows), absolute_max=max(len(rows), 1)
+    )
+    initial = []
+    for row in rows:
+        last = lasts.get((row.kind, row.pk))
+        initial.append(
+            {
+                "key": _key(row),
+                "last_update": last.pk if last else None,
+                "status": "",
+                "progress": last.progress if last else None,
+            }
+        )
+    return RowFormSet(data, initial=initial, prefix="engagements")
+
+
+def _matches(formset, rows):
+    """The posted rows are the objective's commitments, in the same order."""
+    return formset.management_form.is_valid() and [
+        form["key"].value() for form in formset.forms
+    ] == [_key(row) for row in rows]
+
+
+def _review_values(row, form, date):
+    data = form.cleaned_data
+    status = data["status"] or row.status
+    progress = data["progress"] if data["progress"] is not None else row.progress
+    if data["status"] == Status.DONE and "progress" not in form.changed_data:
+        progress = 100
+    return {"status": status, "progress": progress, "date": date, "comment": data["comment"]}
+
+
+def _validate_review(rows, formset, date_form, lasts):
+    """The changed rows, validated (form, update rules, conflicts): [(row, values)], or None
+    when anything is wrong (the errors are on their row, the date's on the date)."""
+    date_valid = date_form.is_valid()
+    date = date_form.cleaned_data.get("date") if date_valid else None
+    valid = formset.is_valid() and date_valid
+    changed = []
+    for row, form in zip(rows, formset.forms, strict=True):
+        if not form.is_changed() or form.errors:
+            continue
+        last = lasts.get((row.kind, row.pk))
+        if _conflict(form, last, form.cleaned_data.get("last_update")):
+            valid = False
+            continue
+        values = _review_values(row, form, date)
+        errors = update_errors(row, **values)
+        if errors:
+            add_errors(form, errors, elsewhere=date_form)
+            valid = False
+        changed.append((row, values))
+    return changed if valid else None
+
+
+def _record_review(request, changed, formset, rows, date_form):
+    """All the changed rows or none."""
+    forms = dict(zip((_key(row) for row in rows), formset.forms, strict=True))
+    try:
+        with transaction.atomic():
+            for row, values in changed:
+                try:
+                    record_update(row, **values, author=request.user)
+                except ValidationError as error:
+                    add_errors(forms[_key(row)], error.message_dict, elsewhere=date_form)
+                    raise
+    except ValidationError:
+        return False
+    return True
+
+
 @login_required
+@read_or_post
 def objective_review(request, pk):
     objectives = strategic_objectives_tree(details=False).with_tree()
     objective = get_object_or_404(objectives, pk=pk)
     _check_tracks(request.user, objective.territory)
     rows = [leaf for oo in objective.operational_objectives.all() for leaf in oo.leaves()]
-    lasts = _latest_updates(rows)
-    RowFormSet = formset_factory(ReviewRowForm, extra=0)
-    initial = [
-        {"status": "", "progress": lasts[_key(row)].progress if _key(row) in lasts else None}
-        for row in rows
-    ]
-    date_form = ReviewForm(request.POST or None, initial={"date": UpdateForm().initial["date"]})
-    formset = RowFormSet(request.POST or None, initial=initial, prefix="engagements")
-    if request.method == "POST" and date_form.is_valid() and formset.is_valid():
-        changed = [
-            (row, form) for row, form in zip(rows, formset.forms, strict=True) if _is_changed(form)
-        ]
-        if _record_review(request, changed, date_form.cleaned_data["date"]):
-            messages.success(request, f"{len(changed)} point(s) d'avancement enregistré(s).")
-            return redirect(_back(request, reverse("lead_space")))
+    lasts = latest_updates(rows)
+    data = request.POST if request.method == "POST" else None
+    date_form = ReviewForm(data, initial={"date": timezone.localdate()})
+    formset = _review_formset(rows, lasts, data)
+    outdated = False
+    if data is not None:
+        if not _matches(formset, rows):
+            outdated = True
+            formset = _review_formset(rows, lasts, None)
+        else:
+            changed = _validate_review(rows, formset, date_form, lasts)
+            if changed == [] and not date_form.errors:
+                messages.warning(
+                    request, "Aucune ligne n'a été modifiée : rien n'a été enregistré."
+                )
+            elif changed and _record_review(request, changed, formset, rows, date_form):
+                count = len(changed)
+                plural = "s" if count > 1 else ""
+                messages.success(
+                    request,
+                    f"{count} point{plural} d'avancement enregistré{plural} au "
+                    f"{date_form.cleaned_data['date']:%d/%m/%Y}.",
+                )
+                return redirect(_back(request, reverse("lead_space")))
+    for form, row in zip(formset.forms, rows, strict=True):
+        form.summary_label = str(row)
+    invalid = outdated or (data is not None and (date_form.errors or not formset.is_valid()))
     return render(
         request,
         "lead_space/objective_review.html",
@@ -268,67 +431,16 @@ def objective_review(request, pk):
             "objective": objective,
             "territory": objective.section.protocol.territory,
             "rows": [
-                (row, form, lasts.get(_key(row)))
+                (row, form, lasts.get((row.kind, row.pk)))
                 for row, form in zip(rows, formset.forms, strict=True)
             ],
             "formset": formset,
             "date_form": date_form,
             "error_forms": [date_form, *formset.forms],
+            "outdated": OUTDATED if outdated else "",
+            "invalid": invalid,
             "next": _back(request, ""),
             "breadcrumbs": _space_crumbs((f"Revue : {objective}", None)),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if invalid else 200,
     )
-
-
-def _key(node):
-    return (node.kind, node.pk)
-
-
-def _latest_updates(nodes):
-    """{(kind, pk): latest update} for loaded commitments, two queries."""
-    result = {}
-    for model, field in ((Action, "action"), (OperationalObjective, "operational_objective")):
-        ids = [node.pk for node in nodes if isinstance(node, model)]
-        if not ids:
-            continue
-        for update in ProgressUpdate.objects.filter(**{f"{field}__in": ids}).latest_first():
-            result.setdefault((model.kind, getattr(update, f"{field}_id")), update)
-    return result
-
-
-def _is_changed(form):
-    return bool(form.cleaned_data.get("status")) or form.has_changed()
-
-
-def _record_review(request, changed, date):
-    """All the changed rows or none: a row's error lands on its form."""
-    failed = False
-    try:
-        with transaction.atomic():
-            for row, form in changed:
-                data = form.cleaned_data
-                status = data["status"] or row.status
-                progress = data["progress"] if data["progress"] is not None else row.progress
-                if status == Status.DONE and "progress" not in form.changed_data:
-                    progress = 100
-                try:
-                    record_update(
-                        row,
-                        status=status,
-                        progress=progress,
-                        date=date,
-                        comment=data["comment"],
-                        author=request.user,
-                    )
-                except ValidationError as error:
-                    failed = True
-                    for name, errors in getattr(
-                        error, "error_dict", {None: error.messages}
-                    ).items():
-                        form.add_error(name if name in form.fields else None, errors)
-            if failed:
-                raise ValidationError("rollback")
-    except ValidationError:
-        return False
-    return True
