@@ -19,6 +19,7 @@ from commitments.enums import Status
 from commitments.models import Action, GlossaryTerm, Protocol
 from commitments.services import backup
 from territories.models import Territory
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +108,9 @@ class TestInterruptedSeed:
 
     def test_reset_interrupted_keeps_the_edits(self, monkeypatch):
         action = Action.objects.order_by("pk").first()
-        action.text, action.status, action.progress = "Texte modifié", Status.IN_PROGRESS, 60
+        action.text = "Texte modifié"
         action.save()
+        report_today(action, Status.IN_PROGRESS, 60)
         before = snapshot()
         wrap, calls = fail_on_call(4, RuntimeError("disque plein"))
         monkeypatch.setattr(
@@ -131,7 +133,8 @@ class TestInterruptedSeed:
         file's whole protocol was created."""
         unload_two_protocols()
         before = snapshot()
-        create = commitments.services.seed.models.ThematicSection.objects.create
+        sections = commitments.services.seed.models.ThematicSection.objects
+        create = sections.create
         created = []
 
         def create_section(**fields):
@@ -140,9 +143,7 @@ class TestInterruptedSeed:
                 fields["heading"] = None  # NOT NULL
             return create(**fields)
 
-        monkeypatch.setattr(
-            commitments.services.seed.models.ThematicSection.objects, "create", create_section
-        )
+        monkeypatch.setattr(sections, "create", create_section)
         with pytest.raises(CommandError, match="rien n'a été modifié"):
             call_command("seed_protocols", stdout=io.StringIO())
         assert len(set(created)) == 2
@@ -201,8 +202,7 @@ class TestInterruptedImport:
     @pytest.fixture(autouse=True)
     def edited(self):
         action = Action.objects.order_by("pk").first()
-        action.progress = 77
-        action.save()
+        report_today(action, Status.IN_PROGRESS, 77)
         yield
         if Action.objects.filter(pk=action.pk).exists():
             assert Action.objects.get(pk=action.pk).progress == 77

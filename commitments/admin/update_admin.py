@@ -24,7 +24,13 @@ class RecordUpdateActionForm(helpers.ActionForm):
     """The fields of the bulk action "record a progress update", next to the action menu."""
 
     status = forms.ChoiceField(
-        label="Statut constaté", choices=[("", "---------"), *NEW_UPDATE_STATUSES], required=False
+        label="Statut constaté",
+        choices=[("", "---------"), *NEW_UPDATE_STATUSES],
+        required=False,
+        error_messages={
+            "invalid_choice": "« %(value)s » ne peut pas être choisi pour un nouveau point : "
+            "indiquez le statut constaté (prévu, en cours, réalisé ou abandonné)."
+        },
     )
     date = forms.DateField(
         label="Date du point",
@@ -42,12 +48,34 @@ class RecordUpdateMixin:
     action_form = RecordUpdateActionForm
     actions = ["record_update"]
 
+    def record_update_form(self, request):
+        form = self.action_form(request.POST, auto_id=None)
+        form.fields["action"].choices = self.get_action_choices(request)
+        return form
+
+    def response_action(self, request, queryset):
+        # Django answers « Aucune action sélectionnée » when any field of the action form is
+        # invalid: name the field and its error instead, and record nothing.
+        if request.method == "POST" and request.POST.get("action") == "record_update":
+            form = self.record_update_form(request)
+            if not form.is_valid():
+                errors = " ".join(
+                    f"{form.fields[name].label} : {' '.join(messages_)}"
+                    for name, messages_ in form.errors.items()
+                    if name in form.fields
+                )
+                self.message_user(
+                    request, f"Aucun point d'avancement enregistré. {errors}", messages.ERROR
+                )
+                return None
+        return super().response_action(request, queryset)
+
     @admin.action(
         description="Enregistrer un point d'avancement (statut, date et commentaire ci-contre)",
         permissions=["change"],
     )
     def record_update(self, request, queryset):
-        form = RecordUpdateActionForm(request.POST)
+        form = self.record_update_form(request)
         if not form.is_valid() or not form.cleaned_data["status"]:
             self.message_user(
                 request,

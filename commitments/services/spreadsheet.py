@@ -277,6 +277,8 @@ class TrackingResource(resources.ModelResource):
             raise ValidationError(
                 {COLUMNS.get(name, NON_FIELD_ERRORS): errors for name, errors in error}
             ) from None
+        # The rule wrote them in the database: the preview's diff shows the new values.
+        instance.refresh_from_db(fields=["status", "progress", "version", "updated_at"])
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)

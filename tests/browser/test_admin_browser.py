@@ -1,5 +1,7 @@
-"""A Grigny project lead reports progress in a real browser (headless Chromium: the `browser`
-fixture, tests/conftest.py)."""
+"""A Grigny project lead in the admin, in a real browser (headless Chromium: the `browser`
+fixture, tests/conftest.py): status and progress are read-only on the form, which links to the
+reporting space; the bulk action of the list records a dated progress update. The reporting
+space itself is driven in tests/browser/test_lead_space_browser.py."""
 
 import pytest
 from django.apps import apps
@@ -36,19 +38,29 @@ def test_grigny_lead_reports_progress_in_a_browser(
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/commitments/action/{action.pk}/change/")
-    # The wording is read-only for a lead; the tracking fields are editable.
+    # The wording is read-only for a lead; status and progress too (those of the latest
+    # progress update), with a link to record one; the pilot and the years are editable.
     assert page.locator("textarea[name=text]").count() == 0
-    page.select_option("select[name=status]", "en_cours")
-    page.fill("input[name=progress]", "40")
-    page.fill("textarea[name=updates-0-comment]", "Premier comité de pilotage tenu.")
-    page.fill("input[name=updates-0-progress]", "40")
-    page.select_option("select[name=updates-0-status]", "en_cours")
+    assert page.locator("[name=status], [name=progress], [name^=updates-0-]").count() == 0
+    link = page.get_by_role("link", name="Enregistrer un point d'avancement")
+    assert link.get_attribute("href") == action.get_reporting_url()
+    page.fill("input[name=start_year]", "2021")
     page.click("input[name=_save]")
-    page.wait_for_url(f"{live_server.url}/admin/commitments/action/")
+    page.wait_for_url(f"{live_server.url}/admin/commitments/action/?territoire=mes-territoires")
     assert page.locator(".messagelist .success").count() == 1
 
+    # The list opens on the lead's territories; the bulk action records a dated update.
+    page.check(f"input[name=_selected_action][value='{action.pk}']")
+    page.select_option("select[name=action]", "record_update")
+    page.select_option("select[name=status]", "en_cours")
+    page.fill("input[name=comment]", "Premier comité de pilotage tenu.")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    assert "enregistré pour 1 engagement" in page.locator(".messagelist").inner_text()
+
     action.refresh_from_db()
-    assert (action.status, action.progress) == ("en_cours", 40)
+    assert action.start_year == 2021
+    assert (action.status, action.progress) == ("en_cours", 0)
     update = action.updates.get()
     assert update.author == lead and update.comment == "Premier comité de pilotage tenu."
     assert errors == []

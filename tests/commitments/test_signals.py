@@ -3,7 +3,9 @@ PDF are then rendered again."""
 
 import pytest
 
+from commitments.enums import Status
 from tests.factories import ActionFactory
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +15,16 @@ class TestLastChanged:
         action = ActionFactory()
         protocol = action.operational_objective.strategic_objective.section.protocol
         before = protocol.last_changed_at
-        action.progress = 10
+        action.start_year = 2021
         action.save()
+        protocol.refresh_from_db()
+        assert protocol.last_changed_at > before
+
+    def test_a_progress_update_touches_protocol(self):
+        action = ActionFactory()
+        protocol = action.operational_objective.strategic_objective.section.protocol
+        before = protocol.last_changed_at
+        report_today(action, Status.IN_PROGRESS, 10)
         protocol.refresh_from_db()
         assert protocol.last_changed_at > before
 

@@ -194,8 +194,6 @@ def xss():
         position=1,
         text="XSSQ " + payload("oo.text"),
         details=payload("oo.details"),
-        status=Status.IN_PROGRESS,
-        progress=40,
         lead=partner,
         start_year=2020,
         end_year=2022,
@@ -205,7 +203,6 @@ def xss():
         position=2,
         text=payload("leaf_oo.text") + " " + short_payload("glossary.term"),
         details=payload("leaf_oo.details"),
-        status=Status.PLANNED,
         lead=partner,
     )
     action = models.Action.objects.create(
@@ -213,8 +210,6 @@ def xss():
         position=1,
         text="XSSQ " + payload("action.text"),
         details=payload("action.details"),
-        status=Status.DONE,
-        progress=100,
         lead=partner,
         start_year=2020,
         end_year=2021,
@@ -241,6 +236,10 @@ def xss():
         progress=0,
         comment=payload("leaf_update.comment"),
         author=author,
+    )
+    # The objective's own status (its actions stand for it in the roll-ups).
+    models.ProgressUpdate.objects.create(
+        operational_objective=oo, status=Status.IN_PROGRESS, progress=40, author=author
     )
     return {
         "territory": territory,

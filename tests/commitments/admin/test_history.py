@@ -5,6 +5,7 @@ fixtures are in tests/conftest.py."""
 import pytest
 
 from commitments.models import Action
+from tests import factories
 from tests.support.admin import (
     admin_url,
     build_tree,
@@ -22,14 +23,17 @@ class TestHistory:
         action = build_tree(grigny())["action"]
         before = action.history.count()
         data = changeform_data(agglo_client.get(admin_url(Action, "change", action.pk)))
-        data.update(status="en_cours", progress="30")
+        lead = factories.PartnerFactory()
+        # Status and progress are not on the form (they follow the progress updates): the
+        # tracking fields a form does change are recorded.
+        data.update(lead=str(lead.pk), start_year="2021", end_year="2023")
         assert agglo_client.post(admin_url(Action, "change", action.pk), data).status_code == 302
         latest = action.history.order_by("-history_date", "-history_id").first()
         assert action.history.count() > before
         assert latest.history_user == agglo
-        assert (latest.status, latest.progress) == ("en_cours", 30)
+        assert (latest.lead_id, latest.start_year, latest.end_year) == (lead.pk, 2021, 2023)
         delta = latest.diff_against(action.history.filter(version=1).first())
-        assert {"status", "progress"} <= {change.field for change in delta.changes}
+        assert {"lead", "start_year", "end_year"} <= {change.field for change in delta.changes}
 
         page = agglo_client.get(admin_url(Action, "history", action.pk)).content.decode()
         assert agglo.username in page

@@ -3,8 +3,10 @@
 
 import pytest
 
+from commitments.enums import Status
 from commitments.models import Action
 from tests.support.admin import admin_url, build_tree, grigny
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.usefixtures("fast_password_hasher")
 
@@ -41,8 +43,7 @@ class TestSearch:
     def test_filters_by_territory_thematic_status(self, superuser_client):
         tree = build_tree(grigny())
         action = tree["action"]
-        action.status = "en_cours"
-        action.save()
+        report_today(action, Status.IN_PROGRESS, 0)
         params = {
             "territoire": grigny().pk,
             "thematique": tree["section"].thematic_id,

@@ -6,9 +6,18 @@ field, add, delete — for strategic objectives, operational objectives and acti
 POST is built from the full page a superuser sees, as a forged request would be.
 """
 
+import datetime
+
 import pytest
 
-from commitments.models import Action, OperationalObjective, ProgressUpdate, StrategicObjective
+from commitments.enums import Status
+from commitments.models import (
+    TRACKING_FIELDS,
+    Action,
+    OperationalObjective,
+    ProgressUpdate,
+    StrategicObjective,
+)
 from tests import factories
 from tests.support.admin import (
     ROLES,
@@ -22,6 +31,7 @@ from tests.support.admin import (
     grigny,
     make_user,
 )
+from tests.support.progress import report
 
 MODELS = {"so": StrategicObjective, "oo": OperationalObjective, "action": Action}
 PARENTS = {
@@ -90,17 +100,28 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
         if model_key == "so":
             data["partners"] = [str(partner.pk)]
         else:
-            data.update(status="en_cours", progress="40", lead=str(partner.pk))
+            # Status and progress are posted too, as a forged form would: nobody writes them
+            # through this form (they are those of the latest progress update).
+            data.update(
+                status="en_cours",
+                progress="40",
+                lead=str(partner.pk),
+                start_year="2021",
+                end_year="2023",
+            )
         response = client.post(admin_url(model, "change", obj.pk), data)
         obj.refresh_from_db()
         changed = (
             list(obj.partners.all()) == [partner]
             if model_key == "so"
-            else (obj.status, obj.progress, obj.lead_id) == ("en_cours", 40, partner.pk)
+            else (obj.lead_id, obj.start_year, obj.end_year) == (partner.pk, 2021, 2023)
         )
         assert changed is allowed, response.content.decode()[:3000]
         if not allowed:
             assert refused(response) or response.status_code == 302
+        if model_key != "so":
+            assert (obj.status, obj.progress) == ("non_renseigne", 0)
+            assert not obj.updates.exists()
 
     elif operation == "change_structure":
         data = changeform_data(superuser_client.get(admin_url(model, "change", obj.pk)))
@@ -116,10 +137,12 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
         data = changeform_data(superuser_client.get(admin_url(model, "add")))
         data.update({parent_field: str(tree[parent_key].pk), "text": "Nouvel élément ajouté"})
         if model_key != "so":
-            data.update(status="prevu", progress="0")
+            data.update(status="prevu", progress="10")  # not on the form: ignored
         response = client.post(admin_url(model, "add"), data)
-        created = model.objects.filter(text="Nouvel élément ajouté").exists()
-        assert created is allowed, response.content.decode()[:3000]
+        created = model.objects.filter(text="Nouvel élément ajouté").first()
+        assert (created is not None) is allowed, response.content.decode()[:3000]
+        if created is not None and model_key != "so":
+            assert (created.status, created.progress) == ("non_renseigne", 0)
         if not allowed:
             assert refused(response)
             assert refused(client.get(admin_url(model, "add")))
@@ -135,28 +158,55 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("place", list(PLACES))
 @pytest.mark.parametrize("model_key", ["oo", "action"])
-def test_add_progress_update_through_the_commitment_page(role, place, model_key, superuser_client):
+def test_the_commitment_page_adds_no_update_and_links_to_the_reporting_space(
+    role, place, model_key, superuser_client
+):
+    """The updates inline is a read-only timeline: a progress update is recorded in the
+    reporting space, which the form links to. A forged inline row records nothing."""
     tree = build_tree(PLACES[place]())
     obj = tree[model_key]
     model = MODELS[model_key]
     user = make_user(role)
+    client = client_for(user)
+    report(obj, datetime.date(2024, 1, 15), Status.PLANNED, 10, comment="Premier point")
+    allowed = role in ("agglomeration", "superuser") or (
+        role == "grigny_lead" and place == "grigny"
+    )
+
+    page = client.get(admin_url(model, "change", obj.pk))
+    if role != "anonymous":
+        assert page.status_code == 200
+        (timeline,) = [
+            inline
+            for inline in page.context["inline_admin_formsets"]
+            if inline.opts.model is ProgressUpdate
+        ]
+        assert not timeline.has_add_permission and not timeline.has_change_permission
+        # Every column is read-only: the row's form has no field of the update.
+        columns = {"date", "status", "progress", "comment", "link", "author"}
+        assert not columns & set(timeline.formset.forms[0].fields)
+        html = page.content.decode()
+        assert "Premier point" in html
+        assert f'href="{obj.get_reporting_url()}"' in html
+        assert "Enregistrer un point d'avancement</a>" in html
+
     data = changeform_data(superuser_client.get(admin_url(model, "change", obj.pk)))
     add_inline_form(
         data,
         "updates",
         {"date": "2024-03-01", "status": "realise", "progress": "100", "comment": "Terminé"},
     )
-    response = client_for(user).post(admin_url(model, "change", obj.pk), data)
-    target_field = "action" if model_key == "action" else "operational_objective"
-    updates = ProgressUpdate.objects.filter(**{target_field: obj})
-    allowed = role in ("agglomeration", "superuser") or (
-        role == "grigny_lead" and place == "grigny"
-    )
-    assert updates.exists() is allowed, response.content.decode()[:2000]
+    data["start_year"] = "2021"
+    response = client.post(admin_url(model, "change", obj.pk), data)
+    obj.refresh_from_db()
+    assert list(obj.updates.values_list("comment", flat=True)) == ["Premier point"]
+    assert (obj.status, obj.progress) == (Status.PLANNED, 10)
+    # The rest of the form is saved by whoever may track the commitment.
+    assert (obj.start_year == 2021) is allowed
     if allowed:
-        update = updates.get()
-        assert update.author == user  # signed by whoever reported it
-        assert update.comment == "Terminé"
+        assert response.status_code == 302, response.content.decode()[:2000]
+    else:
+        assert refused(response)
 
 
 @pytest.mark.django_db
@@ -178,54 +228,104 @@ def test_lead_change_form_shows_structure_read_only():
     action = build_tree(grigny())["action"]
     response = client_for(make_user("grigny_lead")).get(admin_url(Action, "change", action.pk))
     form = response.context["adminform"].form
-    assert set(form.fields) == {
-        "status",
-        "progress",
-        "lead",
-        "partners",
-        "start_year",
-        "end_year",
-        "version",
-    }
+    # The pilot and the years; partners are part of the adopted text, status and progress
+    # those of the latest progress update (shown read-only, with the link to record one).
+    assert set(form.fields) == {"lead", "start_year", "end_year", "version"}
+    readonly = set(response.context["adminform"].readonly_fields)
+    assert {"status", "progress", "record_update_link", "partners", "text"} <= readonly
     # No delete link, no add of children, no history revert for a lead.
     content = response.content.decode()
     assert admin_url(Action, "delete", action.pk) not in content
+    assert f'href="{action.get_reporting_url()}"' in content
 
 
 @pytest.mark.django_db
-def test_lead_list_editable_rows_of_other_territories_are_disabled(superuser_client):
+@pytest.mark.parametrize("model_key", ["oo", "action"])
+def test_a_lead_cannot_change_partners(model_key, superuser_client):
+    """Partners are part of the adopted text: staff only (TRACKING_FIELDS has no partners)."""
+    assert "partners" not in TRACKING_FIELDS
+    obj = build_tree(grigny())[model_key]
+    kept = factories.PartnerFactory()
+    obj.partners.set([kept])
+    model = MODELS[model_key]
+    data = changeform_data(superuser_client.get(admin_url(model, "change", obj.pk)))
+    data["partners"] = [str(factories.PartnerFactory().pk)]
+    data["end_year"] = "2025"
+    lead = client_for(make_user("grigny_lead"))
+    response = lead.post(admin_url(model, "change", obj.pk), data)
+    assert response.status_code == 302  # the form is saved, the partners field ignored
+    obj.refresh_from_db()
+    assert obj.end_year == 2025
+    assert list(obj.partners.all()) == [kept]
+
+    # The same change by the agglomeration replaces them.
+    data["version"] = str(obj.version)
+    assert (
+        client_for(make_user("agglomeration"))
+        .post(admin_url(model, "change", obj.pk), data)
+        .status_code
+        == 302
+    )
+    assert list(obj.partners.values_list("pk", flat=True)) == [int(data["partners"][0])]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [StrategicObjective, OperationalObjective, Action])
+def test_lead_lists_open_on_their_territories_without_editable_rows(model):
+    """A lead's lists of the tree open on their territories, and no list has an editable
+    column (status and progress are recorded as progress updates)."""
+    mine = build_tree(grigny())
+    other = build_tree(corbeil())
+    model_key = {StrategicObjective: "so", OperationalObjective: "oo", Action: "action"}[model]
+    client = client_for(make_user("grigny_lead"))
+
+    response = client.get(admin_url(model, "changelist"), {"q": ""})
+    assert response.status_code == 302
+    assert response["Location"].endswith("territoire=mes-territoires")
+    response = client.get(response["Location"])
+    assert response.status_code == 200
+    shown = list(response.context["cl"].result_list)
+    assert mine[model_key] in shown
+    assert other[model_key] not in shown
+    assert all(obj.territory == grigny() for obj in shown)
+    assert not response.context["cl"].list_editable
+    assert response.context["cl"].formset is None
+    assert "Mes territoires" in response.content.decode()
+
+    # Another territory stays one filter away, read-only.
+    response = client.get(admin_url(model, "changelist"), {"territoire": corbeil().pk})
+    assert response.status_code == 200
+    assert other[model_key] in response.context["cl"].result_list
+
+
+@pytest.mark.django_db
+def test_lead_bulk_update_records_only_on_their_own_territory():
+    """What replaced the editable list's rows: the bulk action records one dated update per
+    selected commitment the lead may track; another city's rows are refused and named."""
     mine = build_tree(grigny())["action"]
     other = build_tree(corbeil())["action"]
-    lead = make_user("grigny_lead")
-    client = client_for(lead)
-    response = client.get(admin_url(Action, "changelist"), {"id__in": f"{mine.pk},{other.pk}"})
-    forms = {form.instance.pk: form for form in response.context["cl"].formset.forms}
-    assert not forms[mine.pk].fields["status"].disabled
-    assert forms[other.pk].fields["status"].disabled
-
-    # A forged POST on the other city's row changes nothing; the own row is saved.
-    data = {
-        "form-TOTAL_FORMS": "2",
-        "form-INITIAL_FORMS": "2",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "_save": "Enregistrer",
-    }
-    for index, action in enumerate([mine, other]):
-        data.update(
-            {
-                f"form-{index}-id": str(action.pk),
-                f"form-{index}-status": "abandonne",
-                f"form-{index}-progress": "5",
-                f"form-{index}-version": str(action.version),
-            }
-        )
-    response = client.post(admin_url(Action, "changelist") + f"?id__in={mine.pk},{other.pk}", data)
-    assert response.status_code == 302
+    client = client_for(make_user("grigny_lead"))
+    # A forged POST on the unfiltered list, selecting another city's row too.
+    response = client.post(
+        admin_url(Action, "changelist"),
+        {
+            "action": "record_update",
+            "_selected_action": [str(mine.pk), str(other.pk)],
+            "status": "abandonne",
+            "date": "",
+            "comment": "Revue annuelle",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("enregistré pour 1 engagement" in message for message in messages), messages
+    assert any("1 engagement(s) d'un autre territoire" in message for message in messages)
     mine.refresh_from_db()
     other.refresh_from_db()
-    assert (mine.status, mine.progress) == ("abandonne", 5)
+    assert (mine.status, mine.progress) == ("abandonne", 0)
     assert (other.status, other.progress) == ("non_renseigne", 0)
+    assert not other.updates.exists()
 
 
 @pytest.mark.django_db

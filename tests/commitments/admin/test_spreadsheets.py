@@ -6,11 +6,12 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from import_export.formats.base_formats import CSV
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective
-from commitments.services.spreadsheet import ActionTrackingResource
+from commitments.services.spreadsheet import IMPORT_COMMENT, ActionTrackingResource
 from tests.support.admin import admin_url, client_for, make_user
 from tests.support.spreadsheet import export, fill
 
@@ -51,7 +52,9 @@ class TestAdmin:
     def test_preview_then_confirm(self, admin_client, territory):
         dataset = export(ActionTrackingResource, territory)
         pk = dataset[0][0]
-        response = self.upload(admin_client, fill(dataset, {pk: {"statut": "Réalisé"}}))
+        # "Réalisé" means 100 %: the file says both.
+        changes = {pk: {"statut": "Réalisé", "avancement": "100"}}
+        response = self.upload(admin_client, fill(dataset, changes))
         assert response.status_code == 200
         confirm = response.context["confirm_form"]
         assert confirm is not None
@@ -67,7 +70,16 @@ class TestAdmin:
             {name: confirm[name].value() for name in confirm.fields},
         )
         assert done.status_code == 302
-        assert Action.objects.get(pk=pk).status == Status.DONE
+        action = Action.objects.get(pk=pk)
+        assert (action.status, action.progress) == (Status.DONE, 100)
+        # Recorded as a progress update dated today, signed by whoever imported the file.
+        update = action.updates.get()
+        assert (update.status, update.progress, update.date) == (
+            Status.DONE,
+            100,
+            timezone.localdate(),
+        )
+        assert update.author.username == "admin" and update.comment == IMPORT_COMMENT
 
     def test_bad_row_shows_its_number_and_no_confirmation(self, admin_client, territory):
         dataset = export(ActionTrackingResource, territory)

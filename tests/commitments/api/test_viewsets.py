@@ -21,6 +21,7 @@ from commitments.reporting.filtersets import (
 from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests import factories
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -169,8 +170,9 @@ class TestProtocols:
     def test_tree_carries_tracking_and_links(self, client):
         action = models.Action.objects.with_tree().first()
         lead = factories.PartnerFactory()
-        action.status, action.progress, action.lead = Status.IN_PROGRESS, 40, lead
+        action.lead = lead
         action.save()
+        report_today(action, Status.IN_PROGRESS, 40)
         action.partners.add(lead)
         protocol = action.operational_objective.strategic_objective.section.protocol
         body = client.get(API + f"protocoles/{protocol.pk}/").json()

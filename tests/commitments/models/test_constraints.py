@@ -4,6 +4,7 @@ unique slugs and positions, one target per progress update."""
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from commitments.enums import Status
 from commitments.models import Action, OperationalObjective
 from tests.factories import (
     ActionFactory,
@@ -12,6 +13,7 @@ from tests.factories import (
     ProtocolFactory,
     TerritoryFactory,
 )
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +40,10 @@ class TestConstraints:
         refused(lambda: ProtocolFactory(start_year=2023, end_year=2019))
 
     def test_same_year_allowed(self):
-        action = ActionFactory(start_year=2020, end_year=2020, progress=100)
+        action = ActionFactory(start_year=2020, end_year=2020)
+        report_today(action, Status.DONE, 100)  # the upper bound, written by the rule
         action.refresh_from_db()
-        assert action.progress == 100
+        assert (action.start_year, action.end_year, action.progress) == (2020, 2020, 100)
 
     def test_territory_slug_unique(self):
         territory = TerritoryFactory()

@@ -18,6 +18,7 @@ from commitments.reporting import numbering
 from territories.models import Territory
 from tests import factories
 from tests.support.exports import download, read_csv
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +85,9 @@ def tracked_action():
     lead = factories.PartnerFactory(name="Mission locale test")
     other = factories.PartnerFactory(name="CAF test")
     axis = factories.AxisFactory(name="Jeunesse test")
-    action.status, action.progress, action.lead = Status.IN_PROGRESS, 40, lead
-    action.start_year, action.end_year = 2020, 2022
+    action.lead, action.start_year, action.end_year = lead, 2020, 2022
     action.save()
+    report_today(action, Status.IN_PROGRESS, 40)
     action.partners.set([lead, other])
     action.axes.set([axis])
     return action

@@ -16,6 +16,7 @@ from tests.factories import (
     SectionFactory,
     StrategicObjectiveFactory,
 )
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -141,13 +142,15 @@ class TestRollup:
 
     def test_strategic_objective_progress_from_its_leaves(self):
         so = StrategicObjectiveFactory()
-        with_actions = OperationalObjectiveFactory(strategic_objective=so, progress=0)
-        ActionFactory(operational_objective=with_actions, progress=100)
-        ActionFactory(operational_objective=with_actions, progress=50)
+        with_actions = OperationalObjectiveFactory(strategic_objective=so)
+        report_today(ActionFactory(operational_objective=with_actions), Status.DONE, 100)
+        report_today(ActionFactory(operational_objective=with_actions), Status.IN_PROGRESS, 50)
         # An operational objective without actions is a leaf of its own.
-        OperationalObjectiveFactory(strategic_objective=so, progress=30)
+        report_today(OperationalObjectiveFactory(strategic_objective=so), Status.IN_PROGRESS, 30)
         other = StrategicObjectiveFactory(section=so.section)
-        ActionFactory(operational_objective__strategic_objective=other, progress=90)
+        report_today(
+            ActionFactory(operational_objective__strategic_objective=other), Status.IN_PROGRESS, 90
+        )
 
         loaded = strategic_objectives_tree().get(pk=so.pk)
         rolled = Rollup.of_tree([loaded])
@@ -156,9 +159,10 @@ class TestRollup:
         assert rolled.avg_progress == pytest.approx(60)
 
     def test_operational_objective_with_actions_averages_them(self):
-        oo = OperationalObjectiveFactory(progress=5)
-        ActionFactory(operational_objective=oo, progress=20)
-        ActionFactory(operational_objective=oo, progress=70)
+        oo = OperationalObjectiveFactory()
+        report_today(oo, Status.IN_PROGRESS, 5)
+        report_today(ActionFactory(operational_objective=oo), Status.IN_PROGRESS, 20)
+        report_today(ActionFactory(operational_objective=oo), Status.IN_PROGRESS, 70)
         loaded = OperationalObjective.objects.prefetch_related("actions").get(pk=oo.pk)
         assert Rollup.of_leaves(loaded.leaves()).avg_progress == pytest.approx(45)
 

@@ -19,6 +19,7 @@ from commitments.models import (
 from commitments.services import backup
 from territories.models import Territory, TerritoryMembership
 from tests import factories
+from tests.support.progress import report_today
 
 
 def export_text():
@@ -33,16 +34,15 @@ def enrich():
     partner = factories.PartnerFactory(name="Partenaire « test »", acronym="PT")
     axis = factories.AxisFactory()
     action = Action.objects.order_by("pk").first()
-    action.status, action.progress, action.lead = Status.IN_PROGRESS, 35, partner
-    action.start_year, action.end_year = 2020, 2023
+    action.lead, action.start_year, action.end_year = partner, 2020, 2023
     action.save()
     action.partners.set([partner])
     action.axes.set([axis])
     oo = OperationalObjective.objects.order_by("-pk").first()
     oo.partners.set([partner])
     StrategicObjective.objects.order_by("pk").first().axes.set([axis])
-    factories.ProgressUpdateFactory(
-        action=action, author=author, comment="Réunion « lancement » — 1ʳᵉ étape", progress=35
+    report_today(
+        action, Status.IN_PROGRESS, 35, author=author, comment="Réunion « lancement » — 1ʳᵉ étape"
     )
     factories.ProgressUpdateFactory(
         action=None, operational_objective=oo, author=None, status="realise", progress=100
@@ -102,8 +102,7 @@ class TestRoundTrip:
             user=lead, territory=Territory.objects.get(slug="grigny")
         )
         action = Action.objects.order_by("pk").first()
-        action.progress = 77
-        action.save()
+        report_today(action, Status.IN_PROGRESS, 77)
 
         with pytest.raises(CommandError, match="--replace"):
             call_command("import_protocols", str(path))

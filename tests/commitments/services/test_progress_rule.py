@@ -4,12 +4,26 @@ those of its latest progress update, whatever is added, edited, moved or deleted
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, ProgressUpdate, Protocol
-from commitments.services.progress_rule import sync_from_updates
-from tests.factories import ActionFactory, OperationalObjectiveFactory
-from tests.support.progress import report
+from commitments.models.progress import EARLIEST_DATE
+from commitments.services.progress_rule import (
+    confirm_last_status,
+    record_update,
+    record_updates,
+    sync_from_updates,
+)
+from tests.factories import ActionFactory, OperationalObjectiveFactory, UserFactory
+from tests.support.admin import build_tree, corbeil, grigny, make_user
+from tests.support.progress import (
+    PROTOCOL_START,
+    VALID_UPDATE,
+    assert_follows_latest_update,
+    bad_update_params,
+    report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +139,189 @@ def test_sync_from_updates_repairs_bulk_writes_and_touches_the_protocol():
     assert Protocol.objects.get(pk=protocol.pk).last_changed_at > before
     assert sync_from_updates(Action.objects.filter(pk=action.pk)) == 0
     assert sync_from_updates(OperationalObjective.objects.none()) == 0
+
+
+# record_update, confirm_last_status, record_updates: the write paths, validated ----------------
+
+
+class TestRecordUpdate:
+    def test_records_a_dated_update_that_sets_status_and_progress(self):
+        action = ActionFactory()
+        protocol = action.operational_objective.strategic_objective.section.protocol
+        Protocol.objects.filter(pk=protocol.pk).update(last_changed_at="2000-01-01T00:00Z")
+        author = UserFactory()
+        update = record_update(
+            action,
+            status=Status.IN_PROGRESS,
+            progress=40,
+            date=datetime.date.today(),
+            author=author,
+            comment="Comité tenu",
+            link="https://example.org/cr",
+        )
+        assert (update.author, update.comment, update.confirmation) == (
+            author,
+            "Comité tenu",
+            False,
+        )
+        assert assert_follows_latest_update(action) == update
+        assert (action.status, action.progress, action.version) == (Status.IN_PROGRESS, 40, 2)
+        assert update.history.get().history_user == author
+        assert Protocol.objects.get(pk=protocol.pk).last_changed_at.year > 2000
+
+    def test_operational_objectives_too(self):
+        objective = OperationalObjectiveFactory()
+        record_update(
+            objective, status=Status.DONE, progress=100, date=datetime.date.today(), author=None
+        )
+        assert current(objective) == (Status.DONE, 100)
+
+    def test_a_back_dated_update_is_kept_without_changing_the_status(self):
+        action = ActionFactory()
+        today = datetime.date.today()
+        record_update(action, status=Status.IN_PROGRESS, progress=60, date=today, author=None)
+        record_update(action, status=Status.PLANNED, progress=0, date=PROTOCOL_START, author=None)
+        assert action.updates.count() == 2
+        assert assert_follows_latest_update(action).progress == 60
+
+    def test_the_first_day_of_the_protocol_and_today_are_accepted(self):
+        action = ActionFactory()
+        for when in (PROTOCOL_START, datetime.date.today()):
+            record_update(action, status=Status.PLANNED, progress=0, date=when, author=None)
+        assert action.updates.count() == 2
+
+    def test_a_protocol_without_period_accepts_dates_from_2000(self):
+        action = ActionFactory(
+            operational_objective__strategic_objective__section__protocol__start_year=None
+        )
+        with pytest.raises(ValidationError, match="à partir du 01/01/2000"):
+            record_update(
+                action,
+                status=Status.PLANNED,
+                progress=0,
+                date=EARLIEST_DATE - DAY,
+                author=None,
+            )
+        record_update(action, status=Status.PLANNED, progress=0, date=EARLIEST_DATE, author=None)
+
+    @pytest.mark.parametrize(("changes", "field", "message"), bad_update_params())
+    def test_an_invalid_update_is_refused_with_a_french_message(self, changes, field, message):
+        action = ActionFactory()
+        report(action, datetime.date.today() - 10 * DAY, Status.PLANNED, 10)
+        fields = {**VALID_UPDATE, "date": datetime.date.today(), **changes}
+        with pytest.raises(ValidationError) as refused:
+            record_update(action, author=None, **fields)
+        assert any(message in text for text in refused.value.message_dict[field]), (
+            refused.value.message_dict
+        )
+        assert action.updates.count() == 1  # nothing saved
+        assert current(action) == (Status.PLANNED, 10)
+
+
+class TestConfirmLastStatus:
+    def test_confirms_the_status_and_progress_of_the_latest_update(self):
+        action = ActionFactory()
+        report(action, datetime.date.today() - 400 * DAY, Status.IN_PROGRESS, 30)
+        user = UserFactory()
+        update = confirm_last_status(action, date=datetime.date.today(), author=user)
+        assert (update.status, update.progress, update.confirmation) == (
+            Status.IN_PROGRESS,
+            30,
+            True,
+        )
+        assert update.comment == "Rien de nouveau depuis le point précédent."
+        assert update.author == user
+        assert assert_follows_latest_update(action) == update
+
+    def test_nothing_to_confirm_without_an_update(self):
+        action = ActionFactory()
+        with pytest.raises(ValidationError, match="Aucun statut à confirmer"):
+            confirm_last_status(action, date=datetime.date.today(), author=None)
+        assert not action.updates.exists()
+
+    def test_the_date_is_validated_too(self):
+        action = ActionFactory()
+        report(action, datetime.date.today() - 10 * DAY, Status.PLANNED, 0)
+        with pytest.raises(ValidationError, match="dans le futur"):
+            confirm_last_status(action, date=datetime.date(9999, 12, 31), author=None)
+        assert action.updates.count() == 1
+
+
+class TestRecordUpdates:
+    """The bulk action's service: one update per commitment the user may track."""
+
+    def test_one_update_per_commitment(self):
+        oo = OperationalObjectiveFactory()
+        started, fresh = (
+            ActionFactory(operational_objective=oo),
+            ActionFactory(operational_objective=oo),
+        )
+        report(started, datetime.date.today() - 30 * DAY, Status.IN_PROGRESS, 60)
+        user = make_user("agglomeration")
+        queryset = Action.objects.filter(operational_objective=oo)
+        today = datetime.date.today()
+
+        assert record_updates(
+            queryset, status=Status.PLANNED, date=today, author=user, comment="Revue"
+        ) == (2, 0)
+        # The chosen status; the progress each commitment had.
+        assert current(started) == (Status.PLANNED, 60)
+        assert current(fresh) == (Status.PLANNED, 0)
+        for action in (started, fresh):
+            latest = assert_follows_latest_update(action)
+            assert (latest.date, latest.author, latest.comment) == (today, user, "Revue")
+            assert latest.history.get().history_user == user
+
+        # "Réalisé" means 100 %.
+        record_updates(queryset, status=Status.DONE, date=today, author=user)
+        assert current(started) == current(fresh) == (Status.DONE, 100)
+
+    def test_a_lead_records_only_on_their_territories(self):
+        mine, theirs = build_tree(grigny())["action"], build_tree(corbeil())["action"]
+        lead = make_user("grigny_lead")
+        queryset = Action.objects.filter(pk__in=[mine.pk, theirs.pk])
+        assert record_updates(
+            queryset, status=Status.ABANDONED, date=datetime.date.today(), author=lead
+        ) == (1, 1)
+        assert current(mine) == (Status.ABANDONED, 0)
+        assert current(theirs) == (Status.NOT_REPORTED, 0)
+        assert not theirs.updates.exists()
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"), bad_update_params(only=("date", "status", "comment"))
+    )
+    def test_one_invalid_update_writes_nothing(self, changes, field, message):
+        oo = OperationalObjectiveFactory()
+        actions = [ActionFactory(operational_objective=oo) for _ in range(3)]
+        fields = {"status": Status.IN_PROGRESS, "date": datetime.date.today(), **changes}
+        fields.pop("progress", None)  # the bulk action keeps each commitment's progress
+        with pytest.raises(ValidationError) as refused:
+            record_updates(
+                Action.objects.filter(operational_objective=oo),
+                author=make_user("agglomeration"),
+                **fields,
+            )
+        assert any(message in text for text in refused.value.messages), refused.value.messages
+        assert not ProgressUpdate.objects.filter(action__in=actions).exists()
+        assert all(current(action) == (Status.NOT_REPORTED, 0) for action in actions)
+
+
+def test_every_write_path_of_the_service_keeps_the_rule():
+    """Whatever the order of the calls, the stored status is the latest update's."""
+    action = ActionFactory()
+    today = datetime.date.today()
+    record_update(action, status=Status.PLANNED, progress=0, date=today - 5 * DAY, author=None)
+    assert_follows_latest_update(action)
+    record_updates(
+        Action.objects.filter(pk=action.pk),
+        status=Status.IN_PROGRESS,
+        date=today,
+        author=make_user("agglomeration"),
+    )
+    assert_follows_latest_update(action)
+    record_update(action, status=Status.DONE, progress=100, date=today - 2 * DAY, author=None)
+    assert assert_follows_latest_update(action).status == Status.IN_PROGRESS
+    confirm_last_status(action, date=today, author=None)
+    assert assert_follows_latest_update(action).confirmation
+    action.updates.latest_first().first().delete()
+    assert_follows_latest_update(action)

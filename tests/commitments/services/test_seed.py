@@ -11,8 +11,10 @@ from django.core.management import CommandError, call_command
 
 import commitments.services.seed
 from commitments import models
+from commitments.enums import Status
 from perer.lib.text import fold_accents as fold
 from territories.models import Territory
+from tests.support.progress import report_today
 from tests.support.seed import source_text
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +86,8 @@ class TestIdempotence:
     def test_an_orm_edit_survives_a_second_run(self):
         action = models.Action.objects.get(text="Mieux outiller les MOUS logement")
         action.text = "Mieux outiller les MOUS logement (texte corrigé)"
-        action.progress = 40
         action.save()
+        report_today(action, Status.IN_PROGRESS, 40)
         term = models.GlossaryTerm.objects.get(term="QPV")
         term.expansion = "Quartier prioritaire (modifié)"
         term.save()

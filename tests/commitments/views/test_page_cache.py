@@ -2,8 +2,10 @@
 
 import pytest
 
+from commitments.enums import Status
 from commitments.models import Action, Partner
 from tests.factories import UserFactory
+from tests.support.progress import report_today
 from tests.support.seed import grigny_actions
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,6 @@ def test_errors_are_not_cached(client):
 def test_an_edit_in_another_city_leaves_the_page_cached(client, django_assert_num_queries):
     client.get(GRIGNY)
     other_city = Action.objects.exclude(pk__in=grigny_actions()).first()
-    other_city.progress = 40
-    other_city.save()
+    report_today(other_city, Status.IN_PROGRESS, 40)
     with django_assert_num_queries(1):  # the territory's content version only
         assert client.get(GRIGNY).status_code == 200

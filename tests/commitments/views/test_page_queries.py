@@ -16,6 +16,7 @@ from tests.factories import (
     SectionFactory,
     StrategicObjectiveFactory,
 )
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +49,8 @@ class Tree:
                 so = StrategicObjectiveFactory(section=section, details="Un.\n\nDeux.")
                 self.tag(so)
                 for _ in range(operationals):
-                    oo = OperationalObjectiveFactory(
-                        strategic_objective=so, lead=self.partner, status=Status.IN_PROGRESS
-                    )
+                    oo = OperationalObjectiveFactory(strategic_objective=so, lead=self.partner)
+                    report_today(oo, Status.IN_PROGRESS, 0)
                     self.tag(oo)
                     for _ in range(actions):
                         self.tag(ActionFactory(operational_objective=oo, lead=self.partner))

@@ -28,6 +28,7 @@ from tests.factories import (
     TerritoryFactory,
 )
 from tests.support.pdf import font_problems, missing_in_order, outline, pdf_text, squeeze
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -235,10 +236,9 @@ def test_empty_protocol_gives_a_valid_pdf(client, with_protocol):
 
 def test_suivi_shows_status_progress_and_summary(client, small_protocol):
     action = Action.objects.get(text="Ouvrir une permanence emploi")
-    action.status = Status.IN_PROGRESS
-    action.progress = 40
     action.start_year, action.end_year = 2020, 2022
     action.save()
+    report_today(action, Status.IN_PROGRESS, 40)
     plain = pdf_text(client.get(pdf_url(small_protocol.territory)).content)
     data = client.get(pdf_url(small_protocol.territory, suivi=1)).content
     suivi = pdf_text(data)

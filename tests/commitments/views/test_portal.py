@@ -15,6 +15,7 @@ from commitments.models import (
 from commitments.rendering.glossary_markup import Glossary
 from territories.models import Territory
 from tests.support.html import assert_accessible_structure, html_of
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,7 @@ class TestHome:
         grigny = Territory.objects.get(slug="grigny")
         actions = Action.objects.for_territory(grigny)
         first = actions.in_document_order().first()
-        first.progress, first.status = 100, Status.DONE
-        first.save()
+        report_today(first, Status.DONE, 100)
 
         response = client.get(reverse("home"))
 

@@ -10,6 +10,7 @@ from commitments.reporting.protocol_tree import iter_commitments, load_protocol_
 from territories.models import Territory
 from tests.factories import ActionFactory, GlossaryTermFactory, StrategicObjectiveFactory
 from tests.support.html import assert_accessible_structure, html_of
+from tests.support.progress import report_today
 from tests.support.seed import SLUGS, UNUSED_POSITION
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +73,7 @@ class TestTerritoryPage:
     def test_status_badges_are_text(self, client):
         territory = Territory.objects.get(slug="ris-orangis")
         objective = OperationalObjective.objects.for_territory(territory).first()
-        objective.status, objective.progress = Status.IN_PROGRESS, 40
-        objective.save()
+        report_today(objective, Status.IN_PROGRESS, 40)
 
         html = html_of(client.get(territory.get_absolute_url()))
 
