@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
 from commitments.enums import Status
@@ -298,7 +299,7 @@ def commitment(request, kind, pk):
             "error_forms": [update_form, confirm_form, details_form],
             "invalid": invalid,
             "next": _back(request, ""),
-            "breadcrumbs": _space_crumbs((str(item), None)),
+            "breadcrumbs": _space_crumbs((Truncator(item.text).chars(60), None)),
         },
         status=400 if invalid else 200,
     )
@@ -440,7 +441,7 @@ def objective_review(request, pk):
             "outdated": OUTDATED if outdated else "",
             "invalid": invalid,
             "next": _back(request, ""),
-            "breadcrumbs": _space_crumbs((f"Revue : {objective}", None)),
+            "breadcrumbs": _space_crumbs((f"Revue : {Truncator(objective.text).chars(60)}", None)),
         },
         status=400 if invalid else 200,
     )

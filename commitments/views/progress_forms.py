@@ -172,6 +172,9 @@ class ConfirmForm(UpdateForm):
         super().__init__(*args, **kwargs)
         self.initial.pop("status", None)
         self.initial.pop("progress", None)
+        self.fields[
+            "comment"
+        ].help_text = "Par exemple ce qui est attendu et quand (2 000 caractères au plus)."
 
     def clean(self):
         return self.cleaned_data
@@ -302,8 +305,10 @@ class SpaceFilterForm(forms.Form):
             "invalid_choice": "Ce statut n'existe pas : choisissez-en un dans la liste."
         },
     )
-    sans_nouvelles = forms.BooleanField(label="Sans nouvelles depuis 12 mois", required=False)
-    sans_pilote = forms.BooleanField(label="Sans pilote", required=False)
+    sans_nouvelles = forms.BooleanField(
+        label="Sans nouvelles depuis 12 mois", label_suffix="", required=False
+    )
+    sans_pilote = forms.BooleanField(label="Sans pilote", label_suffix="", required=False)
 
     def __init__(self, *args, territories, thematics, **kwargs):
         super().__init__(*args, **kwargs)
