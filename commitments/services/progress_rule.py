@@ -147,7 +147,10 @@ def record_updates(queryset, *, status, date, author, comment=""):
         for commitment in allowed
     ]
     for update in updates:
-        update.full_clean()
+        # The values and the rules of clean(); not the foreign keys (the commitments come from
+        # the queryset, the author from the request) nor the check constraints (held by the
+        # fields' validators and the database): those cost a query per update.
+        update.full_clean(exclude=[*TARGET_FIELDS.values(), "author"], validate_constraints=False)
     bulk_create_with_history(updates, ProgressUpdate, default_user=author)
     commitments = queryset.model.objects.filter(pk__in=[c.pk for c in allowed])
     _sync(commitments)

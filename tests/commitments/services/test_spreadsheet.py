@@ -2,19 +2,24 @@
 rows, fill them, import them back with a preview; nothing is applied unless every row is valid.
 The `territory` fixture (Grand Paris Sud) is in tests/conftest.py."""
 
+import datetime
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from import_export.formats.base_formats import CSV, XLSX
 
 from commitments.enums import Status
-from commitments.models import Action, OperationalObjective, Protocol
+from commitments.models import Action, OperationalObjective, ProgressUpdate, Protocol
 from commitments.services.spreadsheet import (
+    IMPORT_COMMENT,
     ActionTrackingResource,
     OperationalObjectiveTrackingResource,
 )
 from tests import factories
+from tests.support.admin import admin_url
+from tests.support.progress import assert_follows_latest_update, report
 from tests.support.spreadsheet import export, fill
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +131,9 @@ class TestImport:
         for pk in ids:
             assert after[pk]["text"] == before[pk]["text"]
             assert after[pk]["position"] == before[pk]["position"]
+            # Each new status is a progress update dated today (the rule then set it).
+            latest = assert_follows_latest_update(Action.objects.get(pk=pk))
+            assert (latest.date, latest.comment) == (timezone.localdate(), IMPORT_COMMENT)
         # Unchanged rows are skipped, not saved.
         assert result.totals["update"] == 3
         assert result.totals["skip"] == len(exported) - 3
@@ -179,3 +187,120 @@ class TestImport:
         assert not result.has_validation_errors() and not result.has_errors()
         action = Action.objects.get(pk=pk)
         assert (action.status, action.progress) == (Status.IN_PROGRESS, 30)
+
+
+# Through the admin's real import and confirmation views --------------------------------------
+
+
+def upload(client, model, dataset):
+    """The admin's import form: the file, its format, the resource."""
+    from django.contrib import admin
+
+    content = CSV().export_data(dataset).encode("utf-8")
+    formats = [f.__name__ for f in admin.site._registry[model].get_import_formats()]
+    return client.post(
+        admin_url(model, "import"),
+        {
+            "format": formats.index("CSV"),
+            "import_file": SimpleUploadedFile("suivi.csv", content, "text/csv"),
+            "resource": 0,
+        },
+    )
+
+
+def confirm(client, model, preview):
+    form = preview.context["confirm_form"]
+    return client.post(
+        admin_url(model, "process_import"), {name: form[name].value() for name in form.fields}
+    )
+
+
+@pytest.mark.usefixtures("fast_password_hasher")
+class TestImportThroughTheAdmin:
+    """A changed status or progress becomes a progress update dated today, signed by whoever
+    imported the file; the preview shows it and writes nothing; a bad value is named."""
+
+    @pytest.mark.parametrize(
+        ("resource_class", "model"),
+        [
+            (ActionTrackingResource, Action),
+            (OperationalObjectiveTrackingResource, OperationalObjective),
+        ],
+    )
+    def test_a_changed_status_becomes_a_dated_update(
+        self, admin_client, admin_user, territory, resource_class, model
+    ):
+        dataset = export(resource_class, territory)
+        changed, lead_only, reported = (row[0] for row in dataset[:3])
+        report(model.objects.get(pk=reported), datetime.date(2024, 3, 1), Status.PLANNED, 10)
+        dataset = export(resource_class, territory)  # as exported after that report
+        partner = factories.PartnerFactory(name="Pilote importé")
+        filled = fill(
+            dataset,
+            {
+                changed: {"statut": "En cours", "avancement": "45"},
+                lead_only: {"pilote": "Pilote importé", "annee_debut": "2021"},
+                reported: {"pilote": "Pilote importé"},  # its status stays "prévu 10 %"
+            },
+        )
+        updates_before = ProgressUpdate.objects.count()
+
+        preview = upload(admin_client, model, filled)
+        assert preview.status_code == 200
+        assert preview.context["confirm_form"] is not None
+        rows = {row.object_id: row for row in preview.context["result"].rows}
+        # The preview's diff shows the new status and progress (columns 4 and 5).
+        assert "<ins" in rows[changed].diff[4] and "En cours" in rows[changed].diff[4]
+        assert "<ins" in rows[changed].diff[5] and "45" in rows[changed].diff[5]
+        assert ProgressUpdate.objects.count() == updates_before  # a preview writes nothing
+        assert model.objects.get(pk=changed).status == Status.NOT_REPORTED
+
+        assert confirm(admin_client, model, preview).status_code == 302
+        assert ProgressUpdate.objects.count() == updates_before + 1
+        target = model.objects.get(pk=changed)
+        latest = assert_follows_latest_update(target)
+        assert (target.status, target.progress) == (Status.IN_PROGRESS, 45)
+        assert (latest.date, latest.author, latest.comment) == (
+            timezone.localdate(),
+            admin_user,
+            IMPORT_COMMENT,
+        )
+        # The pilot and the years are saved as they are, without an update.
+        other = model.objects.get(pk=lead_only)
+        assert (other.lead, other.start_year) == (partner, 2021)
+        assert assert_follows_latest_update(other) is None
+        kept = model.objects.get(pk=reported)
+        assert kept.lead == partner
+        assert assert_follows_latest_update(kept).date == datetime.date(2024, 3, 1)
+        assert (kept.status, kept.progress) == (Status.PLANNED, 10)
+
+    @pytest.mark.parametrize(
+        ("cells", "message"),
+        [
+            ({"avancement": "140"}, "entre 0 et 100"),
+            ({"statut": "Non renseigné", "avancement": "0"}, "« Non renseigné » ne peut pas"),
+            ({"statut": "Réalisé", "avancement": "40"}, "Un engagement réalisé est avancé à 100 %"),
+        ],
+        ids=["progress-140", "not-reported", "done-at-40"],
+    )
+    def test_a_bad_value_is_named_in_the_preview_and_nothing_is_saved(
+        self, admin_client, territory, cells, message
+    ):
+        dataset = export(ActionTrackingResource, territory)
+        good, bad = dataset[0][0], dataset[1][0]
+        report(Action.objects.get(pk=bad), datetime.date(2024, 3, 1), Status.IN_PROGRESS, 40)
+        dataset = export(ActionTrackingResource, territory)
+        filled = fill(
+            dataset,
+            {good: {"statut": "Réalisé", "avancement": "100"}, bad: cells},
+        )
+        updates_before = ProgressUpdate.objects.count()
+        before = tracking(Action, [good, bad])
+
+        preview = upload(admin_client, Action, filled)
+        assert preview.status_code == 200
+        assert preview.context.get("confirm_form") is None  # nothing to confirm
+        page = preview.content.decode()
+        assert message in page, page[-3000:]
+        assert ProgressUpdate.objects.count() == updates_before
+        assert tracking(Action, [good, bad]) == before
