@@ -99,3 +99,32 @@ def bad_update_params(only=None):
         for name, changes, field, message in bad_updates()
         if only is None or set(changes) <= set(only)
     ]
+
+
+# Dates that data recorded before updates were validated may hold.
+OUT_OF_RANGE_DATES = (datetime.date(9999, 12, 31), datetime.date(1, 1, 1))
+
+
+def insert_unvalidated_updates(target, dates=OUT_OF_RANGE_DATES, status=Status.DONE, progress=100):
+    """Updates dated `dates` on `target`, written as old data may hold them: bulk_create (no
+    clean(), no signal), then the rule applied as it was then (the year-9999 update is the
+    latest one, so it sets the status)."""
+    from commitments.models import TARGET_FIELDS, ProgressUpdate
+    from commitments.services.progress_rule import sync_from_updates
+
+    field = TARGET_FIELDS[type(target)]
+    updates = ProgressUpdate.objects.bulk_create(
+        [
+            ProgressUpdate(
+                **{field: target},
+                date=when,
+                status=status,
+                progress=progress,
+                comment=f"Point daté du {when.isoformat()}",
+            )
+            for when in dates
+        ]
+    )
+    sync_from_updates(type(target).objects.filter(pk=target.pk))
+    target.refresh_from_db()
+    return updates

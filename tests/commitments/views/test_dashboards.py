@@ -3,11 +3,13 @@ tests/conftest.py)."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.enums import Status
+from commitments.models import EARLIEST_DATE, Action, OperationalObjective
 from territories.models import Territory
 from tests import factories
-from tests.support.progress import report_days_ago
+from tests.support.progress import insert_unvalidated_updates, report_days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +108,49 @@ class TestDashboards:
         with django_assert_max_num_queries(TERRITORY_DASHBOARD_QUERIES):
             response = client.get(url)
         assert response.context["dashboard"].overall.total == 25
+
+
+class TestDatesAlreadyInTheDatabase:
+    """Updates dated 31/12/9999 or 01/01/0001 (recorded before dates were validated) never
+    break a dashboard: they are left out of the progress over time and of the latest updates."""
+
+    @pytest.fixture
+    def out_of_range(self):
+        grigny = Territory.objects.get(slug="grigny")
+        action = Action.objects.for_territory(grigny).in_document_order().first()
+        objective = OperationalObjective.objects.for_territory(grigny).leaves().first()
+        report_days_ago(action, 20, Status.IN_PROGRESS, 30, comment="Point plausible")
+        for target in (action, objective):
+            insert_unvalidated_updates(target)
+        return grigny, action, objective
+
+    def test_the_dashboards_answer(self, client, out_of_range):
+        grigny, action, objective = out_of_range
+        for url in (
+            reverse("dashboard"),
+            reverse("territory_dashboard", kwargs={"slug": grigny.slug}),
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            dashboard = response.context["dashboard"]
+            # The progress over time stops this month and starts at most 36 months before.
+            months = [point.month for point in dashboard.points]
+            assert months[-1] == timezone.localdate().replace(day=1)
+            assert len(months) <= 36
+            # The latest updates keep plausible dates only.
+            dates = [update.date for update in dashboard.recent_updates]
+            assert all(EARLIEST_DATE <= when <= timezone.localdate() for when in dates), dates
+            html = response.content.decode()
+            assert "9999" not in html and "0001" not in html
+
+    def test_every_page_that_shows_updates_answers(self, client, out_of_range):
+        grigny, action, objective = out_of_range
+        for url in (
+            reverse("territory_detail", kwargs={"slug": grigny.slug}),
+            action.get_public_url(),
+            objective.get_public_url(),
+            f"/engagements/?territoire={grigny.slug}&statut=realise",
+            "/api/v1/actions/",
+            "/donnees/engagements.csv",
+        ):
+            assert client.get(url).status_code == 200, url

@@ -1,4 +1,7 @@
+"""The Atom feeds of the latest progress updates (views/feeds.py)."""
+
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,6 +14,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     ProtocolFactory,
 )
+from tests.support.progress import insert_unvalidated_updates
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,38 @@ class TestUpdatesFeed:
             atom(client.get(url))
         with django_assert_max_num_queries(1):
             atom(client.get(reverse("updates_feed")))
+
+
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+class TestDatesAlreadyInTheDatabase:
+    """Updates dated 31/12/9999 or 01/01/0001 (recorded before dates were validated): both
+    feeds still answer valid Atom, with real dates, and leave those updates out."""
+
+    @pytest.mark.parametrize("feed", ["updates_feed", "territory_updates_feed"])
+    def test_the_feeds_stay_valid_atom(self, client, territory_updates, feed):
+        territory, updates = territory_updates
+        action = updates[0].target
+        objective = updates[1].target
+        absurd = [*insert_unvalidated_updates(action), *insert_unvalidated_updates(objective)]
+        kwargs = {"slug": territory.slug} if feed == "territory_updates_feed" else {}
+
+        root = atom(client.get(reverse(feed, kwargs=kwargs)))
+
+        today = datetime.date.today()
+        stamps = [root.find(ATOM + "updated").text] + [
+            entry.find(ATOM + name).text
+            for entry in root.findall(ATOM + "entry")
+            for name in ("updated", "published")
+            if entry.find(ATOM + name) is not None
+        ]
+        for stamp in stamps:
+            assert RFC3339.fullmatch(stamp), stamp
+            parsed = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            assert 2000 <= parsed.year <= today.year, stamp
+        links = entry_links(root)
+        assert not any(link.endswith(f"#point-{update.pk}") for update in absurd for link in links)
+        # The plausible updates are all there, latest first.
+        for update in updates:
+            assert f"http://testserver{update.target.get_public_url()}#point-{update.pk}" in links
