@@ -48,12 +48,14 @@ def carry_over_statuses(apps, schema_editor):
             if latest is not None and (latest.status, latest.progress) == current:
                 continue
             when = _set_on(history, commitment)
-            date = timezone.localtime(when).date() if when else today
+            date = min(timezone.localtime(when).date(), today) if when else today
             if latest is not None and date < latest.date:
-                date = latest.date  # recorded now, it is the latest of that day
+                # Recorded now, it is the latest of that day; even after an update dated in
+                # the future (old data), so that the rule keeps explaining the status.
+                date = latest.date
             ProgressUpdate.objects.create(
                 **{field: commitment},
-                date=min(date, today),
+                date=date,
                 status=commitment.status,
                 progress=commitment.progress,
                 comment=CARRIED_OVER,
