@@ -28,8 +28,7 @@ from django.utils.safestring import mark_safe
 
 from commitments.enums import Status
 from commitments.models import Protocol
-from commitments.rendering import charts
-from commitments.rendering.fonts import use_project_fonts
+from commitments.rendering import charts, fonts
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 from commitments.reporting.rollups import Rollup
@@ -38,6 +37,8 @@ from territories.models import Territory
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "dejavu"
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "pdf"
+# The fragments the PDF shares with the pages (section introductions, details, preamble).
+SHARED_TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "includes"
 # Stale entries are never read again (the key changes with the protocol): let them expire.
 CACHE_TIMEOUT = 30 * 24 * 3600
 ALL_SLUG = "protocoles"
@@ -46,17 +47,27 @@ RENDER_WAIT_SECONDS = 30
 # The @font-face family of templates/pdf/protocol.css.
 PDF_FONT = "PERER DejaVu Sans"
 # Fontconfig finds the shipped fonts only (fonts.py): set before WeasyPrint is first imported.
-use_project_fonts()
+fonts.use_project_fonts()
 
 
 @memoize
 def layout_version():
-    """A digest of the PDF templates, so that a deployment changing them invalidates the cache
-    shared by the app servers (which all run the same code, hence compute the same digest)."""
+    """A digest of what shapes a PDF (its templates, the page fragments it shares, this module,
+    the charts, the fonts and their configuration), so that a deployment changing any of them
+    invalidates the cache shared by the app servers (which all compute the same digest)."""
     from weasyprint import __version__ as weasyprint_version
 
     digest = hashlib.sha256(weasyprint_version.encode())
-    for path in [*sorted(TEMPLATE_DIR.iterdir()), Path(__file__), Path(charts.__file__)]:
+    sources = [
+        *sorted(TEMPLATE_DIR.iterdir()),
+        *sorted(SHARED_TEMPLATE_DIR.iterdir()),
+        Path(__file__),
+        Path(charts.__file__),
+        Path(fonts.__file__),
+        fonts.CONFIG_FILE,
+        *sorted(FONT_DIR.glob("*.ttf")),
+    ]
+    for path in sources:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -5,6 +5,7 @@ every assertion below reads the same bytes."""
 import io
 import logging
 import re
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -225,3 +226,25 @@ def test_glossary_lists_the_acronyms_used(seeded_pdf):
 )
 def test_version_date_is_french_in_paris_time(moment, expected):
     assert french_date(moment) == expected
+
+
+@pytest.mark.parametrize("shared", ["templates/includes", "templates/pdf"])
+def test_a_change_to_a_template_the_pdf_uses_changes_its_cache_key(shared, tmp_path, monkeypatch):
+    """The PDF shares fragments with the pages: changing one must invalidate cached PDFs."""
+    from django.conf import settings
+
+    from commitments.rendering import pdf
+
+    attribute = "SHARED_TEMPLATE_DIR" if shared.endswith("includes") else "TEMPLATE_DIR"
+    copy = tmp_path / "templates"
+    shutil.copytree(settings.BASE_DIR / shared, copy)
+    pdf.layout_version.cache_clear()
+    monkeypatch.setattr(pdf, attribute, copy)
+    before = pdf.layout_version()
+    pdf.layout_version.cache_clear()
+    first = sorted(copy.iterdir())[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    try:
+        assert pdf.layout_version() != before
+    finally:
+        pdf.layout_version.cache_clear()
