@@ -3,6 +3,10 @@
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless on a closed network: no sandbox (root in CI), no background calls to Google.
@@ -45,3 +49,36 @@ def orm_in_playwright_loop():
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+# The rules of RGAA's reference, WCAG 2.1 A and AA.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """async ({tags, include}) => {
+    const options = {resultTypes: ["violations"]};
+    if (tags) options.runOnly = {type: "tag", values: tags};
+    const results = await axe.run(include ? {include: include} : document, options);
+    return results.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+    }));
+}"""
+
+
+def axe_violations(page, *, tags=None, include=None):
+    """axe-core's violations on the page (every rule, or those of `tags`; the whole document,
+    or the elements of the `include` selectors). The page's context needs bypass_csp=True: the
+    site's CSP rightly refuses the injected script. A missing axe-core fails, never skips."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} not found: axe-core is not installed: run `npm ci`")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN, {"tags": tags, "include": include})
+
+
+# Collects the page's Content Security Policy violations in window.__violations.
+CSP_LISTENER = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""

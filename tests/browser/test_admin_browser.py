@@ -8,14 +8,22 @@ from django.apps import apps
 
 from commitments.models import Action
 from territories.roles import sync_role_groups
+from tests.browser.chromium import WCAG, axe_violations
 from tests.support.admin import build_tree, grigny, make_user
 
 
 @pytest.fixture
 def browser_page(browser):
-    page = browser.new_page(locale="fr-FR")
-    yield page
-    page.close()
+    # bypass_csp lets axe-core be injected (the admin's CSP rightly refuses foreign scripts).
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def critical_violations(page, *selectors):
+    """axe-core's critical violations (WCAG 2.1 A/AA) in the parts of the page given."""
+    violations = axe_violations(page, tags=WCAG, include=[[selector] for selector in selectors])
+    return [v for v in violations if v["impact"] == "critical"]
 
 
 @pytest.mark.browser
@@ -44,12 +52,16 @@ def test_grigny_lead_reports_progress_in_a_browser(
     assert page.locator("[name=status], [name=progress], [name^=updates-0-]").count() == 0
     link = page.get_by_role("link", name="Enregistrer un point d'avancement")
     assert link.get_attribute("href") == action.get_reporting_url()
+    # The tracking part of the form (status, progress, link, pilot, years; the timeline).
+    assert critical_violations(page, "fieldset:has(.field-status)", ".inline-group") == []
     page.fill("input[name=start_year]", "2021")
     page.click("input[name=_save]")
     page.wait_for_url(f"{live_server.url}/admin/commitments/action/?territoire=mes-territoires")
     assert page.locator(".messagelist .success").count() == 1
 
-    # The list opens on the lead's territories; the bulk action records a dated update.
+    # The list opens on the lead's territories, without editable columns; the bulk action
+    # (its status, date and comment fields labelled) records a dated update.
+    assert critical_violations(page, "#changelist-form") == []
     page.check(f"input[name=_selected_action][value='{action.pk}']")
     page.select_option("select[name=action]", "record_update")
     page.select_option("select[name=status]", "en_cours")

@@ -5,14 +5,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.browser.chromium import CSP_LISTENER
 
-CSP_LISTENER = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-    window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

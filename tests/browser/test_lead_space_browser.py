@@ -9,10 +9,8 @@ missing fails the tests.
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -21,28 +19,12 @@ from commitments.models import Action, OperationalObjective, ProgressUpdate, Str
 from territories.models import Territory
 from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP
 from tests import factories
+from tests.browser.chromium import CSP_LISTENER, WCAG, axe_violations
 from tests.support.admin import ensure_groups
 from tests.support.progress import report_days_ago
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_RUN = """async () => {
-    const results = await axe.run(document, {
-        runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        resultTypes: ["violations"],
-    });
-    return results.violations.map(v => ({
-        id: v.id, impact: v.impact, help: v.help,
-        targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
-    }));
-}"""
-CSP_LISTENER = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-    window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
 USERNAME, PASSWORD = "cheffe-grigny", "mot-de-passe-du-test"
 WIDE, NARROW = 1280, 375
 
@@ -134,8 +116,7 @@ def tab_to(page, locator, limit=150):
 
 
 def check_axe(page, what):
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(AXE_RUN)
+    violations = axe_violations(page, tags=WCAG)
     assert violations == [], f"{what}: {violations}"
 
 
@@ -296,8 +277,6 @@ def _group_index(page, so):
 
 
 def test_every_page_of_the_space_passes_axe_at_1280_and_375_px(live_server, space, browser):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} not found: axe-core is not installed: run `npm ci`")
     staff = factories.UserFactory(username="agent-agglo", is_staff=True)
     staff.set_password(PASSWORD)
     staff.save()
@@ -316,8 +295,7 @@ def test_every_page_of_the_space_passes_axe_at_1280_and_375_px(live_server, spac
     assert page.locator("#id_territoire option").count() == 1 + Territory.objects.count()
     # axe does see violations: an image without a text alternative is reported.
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=x>')")
-    page.add_script_tag(path=str(AXE))
-    assert "image-alt" in [v["id"] for v in page.evaluate(AXE_RUN)]
+    assert "image-alt" in [v["id"] for v in axe_violations(page, tags=WCAG)]
     page.context.close()
 
 

@@ -5,32 +5,13 @@ are installed by `make test`. Either missing fails the tests.
 """
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from tests.browser.chromium import axe_violations
 from tests.support.seed import first_grigny_action
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-AXE_RUN = """async () => {
-    const results = await axe.run(document, {resultTypes: ["violations"]});
-    return results.violations.map(v => ({
-        id: v.id, impact: v.impact, help: v.help,
-        targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
-    }));
-}"""
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def axe():
-    """axe-core's script: a missing one fails the test, it is never skipped."""
-    if not AXE.exists():
-        pytest.fail(f"{AXE} not found: axe-core is not installed: run `npm ci`")
-    return AXE
 
 
 @pytest.fixture
@@ -77,7 +58,7 @@ def test_from_home_to_a_grigny_action_and_back_through_search(live_server, seede
     expect(page.locator(anchor)).to_be_in_viewport()
 
 
-def test_no_serious_accessibility_violation(live_server, seeded, page, axe):
+def test_no_serious_accessibility_violation(live_server, seeded, page):
     pages = ["/", "/territoires/grigny/", "/engagements/?q=emploi&territoire=grigny"]
     for path in pages:
         response = page.goto(live_server.url + path)
@@ -87,7 +68,6 @@ def test_no_serious_accessibility_violation(live_server, seeded, page, axe):
             ".site-header", "element => getComputedStyle(element).backgroundColor"
         )
         assert header == "rgb(7, 50, 75)"
-        page.add_script_tag(path=str(axe))
-        violations = page.evaluate(AXE_RUN)
+        violations = axe_violations(page)
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert serious == [], f"{path}: {serious}"
