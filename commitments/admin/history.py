@@ -1,11 +1,14 @@
 """History of every change (django-simple-history), with revert for the agglomeration."""
 
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import connection, router, transaction
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import RULE_FIELDS
 from commitments.permissions import can_edit_structure
+from perer.lib.admin_mixins import is_lookup_value
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -14,7 +17,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return super().revert_disabled(request, obj) or not can_edit_structure(request.user)
 
+    def check_ids(self, object_id, version_id=None):
+        """An id that cannot be a key ("abc", past 64 bits) is a page that does not exist;
+        django-simple-history would send it to the database and answer 500."""
+        history_model = self.model.history.model
+        if not is_lookup_value(self.opts.pk, unquote(object_id)) or (
+            version_id is not None and not is_lookup_value(history_model._meta.pk, version_id)
+        ):
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.check_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.check_ids(object_id, version_id)
         if request.method == "POST" and self.revert_disabled(request):
             raise PermissionDenied
         request._perer_reverting = True
