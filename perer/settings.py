@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    # Two-factor authentication (territories/two_factor.py); their admin is the user admin's.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "territories",
     "commitments",
 ]
@@ -58,11 +62,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "territories.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "perer.urls"
@@ -128,6 +134,12 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Two-factor authentication (TOTP, django-otp): offered to every account; required for the
+# "Agglomération" group and superusers when this is on (by default in production only).
+OTP_REQUIRED_FOR_AGGLOMERATION = env_bool("OTP_REQUIRED_FOR_AGGLOMERATION", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Engagements PERER")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

@@ -26,6 +26,7 @@ from commitments.views import (
 from commitments.views.feeds import TerritoryUpdatesFeed, UpdatesFeed
 from commitments.views.page_cache import cached_public_page as cached
 from commitments.views.page_cache import territory_version
+from territories.views import two_factor_setup, two_factor_verify
 
 daily = cached(daily=True)
 
@@ -51,6 +52,10 @@ KINDS = "|".join(CommitmentKind.values)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Accounts: two-factor authentication (territories/views.py); the code page is the second
+    # step of every login.
+    path("compte/connexion/code/", two_factor_verify, name="two_factor_verify"),
+    path("compte/double-authentification/", two_factor_setup, name="two_factor_setup"),
     # API, its OpenAPI schema and its documentation (Swagger UI from drf-spectacular-sidecar,
     # no CDN; its script a separate file for the CSP; no ReDoc: it loads Google fonts).
     path("api/", viewsets.IndexView.as_view(), name="api-index"),

@@ -1,11 +1,18 @@
-"""Territories, and which city project leads are attached to them."""
+"""Territories, and which city project leads are attached to them; users, with the state of
+their two-factor authentication (territories/two_factor.py) and its reset."""
+
+import logging
 
 from adminsortable2.admin import SortableAdminMixin
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.formats import date_format
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
+from territories import two_factor
 from territories.models import Territory, TerritoryMembership, territories_reordered
 
 
@@ -52,11 +59,87 @@ class UserMembershipInline(MembershipInline):
 
 
 User = get_user_model()
+logger = logging.getLogger("perer.security")
 if admin.site.is_registered(User):
     admin.site.unregister(User)
+
+
+# Devices are managed from the user admin (state, reset), never by hand: no keys in the admin.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+
+
+class TwoFactorFilter(admin.SimpleListFilter):
+    title = "double authentification"
+    parameter_name = "double_authentification"
+
+    def lookups(self, request, model_admin):
+        return [("activee", "activée"), ("non_activee", "non activée")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "activee":
+            return queryset.filter(two_factor_since__isnull=False)
+        if self.value() == "non_activee":
+            return queryset.filter(two_factor_since__isnull=True)
+        return queryset
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
-    list_filter = (*BaseUserAdmin.list_filter, "territory_memberships__territory")
+    list_display = (*BaseUserAdmin.list_display, "two_factor_state")
+    list_filter = (
+        *BaseUserAdmin.list_filter,
+        TwoFactorFilter,
+        "territory_memberships__territory",
+    )
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Double authentification", {"fields": ("two_factor_state",)}),
+    )
+    readonly_fields = ("two_factor_state",)
+    actions = ["reset_two_factor"]
+
+    def get_queryset(self, request):
+        return two_factor.with_enrolment_date(super().get_queryset(request))
+
+    @admin.display(description="double authentification", ordering="two_factor_since")
+    def two_factor_state(self, user):
+        since = getattr(user, "two_factor_since", None)
+        if since is None:
+            return "non activée"
+        return f"activée le {date_format(since, 'SHORT_DATE_FORMAT')}"
+
+    @admin.action(
+        description="Réinitialiser la double authentification (téléphone perdu)",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request, queryset):
+        """Remove the devices of the selected users, recorded in each user's history."""
+        done = []
+        for user in queryset:
+            if two_factor.reset(user):
+                self.log_change(
+                    request, user, "Double authentification réinitialisée (appareils supprimés)."
+                )
+                logger.warning(
+                    "Double authentification de %s réinitialisée par %s",
+                    user.get_username(),
+                    request.user.get_username(),
+                )
+                done.append(user.get_username())
+        if done:
+            self.message_user(
+                request,
+                f"Double authentification réinitialisée pour {len(done)} compte(s) : "
+                f"{', '.join(done)}. Ils se connectent avec leur mot de passe puis l'activent de "
+                "nouveau (obligatoire pour l'agglomération quand le réglage l'exige).",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                "Aucun des comptes choisis n'avait de double authentification.",
+                messages.WARNING,
+            )

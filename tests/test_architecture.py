@@ -16,7 +16,7 @@ PACKAGES = ("perer", "territories", "commitments")
 # Lower layers first; a module may import its own layer and the layers below it.
 LAYERS = [
     ("perer.lib", "perer.env"),
-    ("territories.models", "territories.enums", "territories.roles"),
+    ("territories.models", "territories.enums", "territories.roles", "territories.two_factor"),
     ("commitments.models", "commitments.enums"),
     ("commitments.permissions",),
     ("commitments.reporting",),
@@ -32,6 +32,9 @@ LAYERS = [
         "territories.admin",
         "territories.management",
         "territories.apps",
+        "territories.views",
+        "territories.forms",
+        "territories.middleware",
     ),
     ("perer.urls", "perer.settings", "perer.wsgi", "perer.asgi", "perer.gunicorn"),
 ]
