@@ -219,6 +219,35 @@ def rollup_rows(dimension, groups, territory=None, thematic=None, today=None):
 
 
 @dataclass
+class GridRow:
+    group: object
+    cells: list  # [(column group, Rollup)], in the columns' order
+    total: Rollup
+
+
+@dataclass
+class Grid:
+    columns: list
+    rows: list  # [GridRow]
+    column_totals: list  # [Rollup], in the columns' order
+    total: Rollup
+
+
+def rollup_grid(dimensions, rows, columns, today=None):
+    """Roll-ups crossed by two dimensions (`dimensions`: the rows' name, the columns' name),
+    a cell for every pair of `rows` and `columns` groups in their order, empty ones included,
+    with the totals of each row and column: two queries (`rollups_by`)."""
+    figures = rollups_by(tuple(dimensions), today=today)
+    columns = list(columns)
+    grid_rows = []
+    for group in rows:
+        cells = [(column, figures.get((group.pk, column.pk), Rollup())) for column in columns]
+        grid_rows.append(GridRow(group, cells, Rollup.sum(rollup for _, rollup in cells)))
+    column_totals = [Rollup.sum(row.cells[i][1] for row in grid_rows) for i in range(len(columns))]
+    return Grid(columns, grid_rows, column_totals, Rollup.sum(column_totals))
+
+
+@dataclass
 class TerritoryCard:
     territory: object
     protocol: object

@@ -26,3 +26,14 @@ def abbr(text, glossary=None):
     if not glossary:
         return conditional_escape(text or "")
     return glossary.abbreviate(text)
+
+
+FINAL_COLON = re.compile(r"[\s\u00a0\u202f]*:[\s\u00a0\u202f]*$")
+
+
+@register.filter
+def without_final_colon(text):
+    """The text without the colon that ends it: in the protocol it introduces the items below,
+    in a list of results or a link's name nothing follows. The page and the PDF of the protocol
+    keep the exact text."""
+    return FINAL_COLON.sub("", str(text or ""))

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from commitments.models import GlossaryTerm, Thematic
-from commitments.reporting.rollups import territory_cards
+from commitments.reporting.rollups import rollup_grid, territory_cards
 from perer.lib.text import fold_accents
 from territories.models import Territory
 
@@ -34,11 +34,15 @@ def territory_list(request):
 
 
 def thematic_list(request):
+    """The thematics, and how many commitments each territory tracks in each of them."""
+    thematics = list(Thematic.objects.all())
+    grid = rollup_grid(("territory", "thematic"), Territory.objects.in_display_order(), thematics)
     return render(
         request,
         "portal/thematic_list.html",
         {
-            "thematics": Thematic.objects.all(),
+            "thematics": thematics,
+            "grid": grid,
             "breadcrumbs": [("Accueil", reverse("home")), ("Thématiques", None)],
         },
     )

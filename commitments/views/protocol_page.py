@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commitments.models import Protocol
 from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
 from territories.models import Territory
@@ -20,8 +21,10 @@ def _prepare(protocol):
     """Attach to the loaded tree what the template needs and return the protocol's roll-up.
 
     Each section gets `groups`, its strategic objectives grouped by consecutive subheading;
-    each strategic objective its `rollup`."""
+    each strategic objective its `rollup`; every node its `number` ("2.1.3", as the exports
+    give it), which names its links apart."""
     rollups = []
+    paths = tree_paths(protocol)
     for section in protocol.sections.all():
         objectives = list(section.strategic_objectives.all())
         section.groups = [
@@ -31,6 +34,11 @@ def _prepare(protocol):
         for so in objectives:
             so.rollup = Rollup.of_tree([so])
             rollups.append(so.rollup)
+            so.number = paths[so.level, so.pk]
+            for oo in so.operational_objectives.all():
+                oo.number = paths[oo.level, oo.pk]
+                for action in oo.actions.all():
+                    action.number = paths[action.level, action.pk]
     return Rollup.sum(rollups)
 
 

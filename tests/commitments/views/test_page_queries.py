@@ -27,6 +27,7 @@ MAX_QUERIES = {
     "territory_list": 8,
     "territory": 16,
     "thematic": 14,
+    "thematic_list": 6,
     "search": 15,
     "glossary": 2,
 }
@@ -118,6 +119,14 @@ def test_thematic_page(client, tree, django_assert_max_num_queries):
         "thematic",
         django_assert_max_num_queries,
     )
+
+
+def test_thematic_list(client, tree, django_assert_max_num_queries):
+    def grow():
+        tree.grow(sections=2, objectives=3, operationals=3, actions=4)
+        Tree().grow()  # one more territory with its protocol
+
+    assert_constant(client, "/thematiques/", grow, "thematic_list", django_assert_max_num_queries)
 
 
 @pytest.mark.parametrize(

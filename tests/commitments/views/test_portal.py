@@ -1,6 +1,8 @@
 """The portal's other pages: home, the list of territories, the glossary, the accessibility
 statement."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -101,6 +103,32 @@ class TestThematicList:
             assert thematic.get_absolute_url() in html
             assert thematic.name in html
         assert_accessible_structure(html)
+
+    def test_counts_the_commitments_of_each_thematic_per_territory(self, client):
+        """A table: a row per territory, a column per thematic, the tracked commitments (the
+        leaves) of each pair, each linking to that territory's column of the comparison."""
+        grigny, emploi = Territory.objects.get(slug="grigny"), Thematic.objects.get(slug="emploi")
+        actions = Action.objects.for_territory(grigny).for_thematic(emploi)
+        objectives = (
+            OperationalObjective.objects.for_territory(grigny).for_thematic(emploi).leaves()
+        )
+        expected = actions.count() + objectives.count()
+        assert expected > 0
+
+        html = html_of(client.get(reverse("thematic_list")))
+
+        assert "<table" in html and "<caption" in html
+        assert html.count('<th scope="row">') == Territory.objects.count() + 1  # and the total
+        assert html.count('<th scope="col">') == Thematic.objects.count() + 2
+        link = f'href="{emploi.get_absolute_url()}?territoire=grigny"'
+        cell = html.split(link, 1)[1].split("</a>", 1)[0]
+        assert cell.startswith(f">{expected}<"), cell
+        assert (
+            f"{expected} engagements suivis de Grigny, thématique {emploi.short_name}"
+            in " ".join(re.sub(r"<[^>]+>", "", cell).split())
+        )
+        total = sum(model.objects.leaves().count() for model in (Action, OperationalObjective))
+        assert f"<td>{total}</td>" in html
 
     def test_is_the_thematic_pages_breadcrumb_and_menu_entry(self, client):
         thematic = Thematic.objects.first()

@@ -3,13 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from commitments.enums import Status
+from commitments.enums import Level, Status
 from commitments.models import OperationalObjective, Protocol, StrategicObjective
 from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests.factories import ActionFactory, GlossaryTermFactory, StrategicObjectiveFactory
-from tests.support.html import assert_accessible_structure, html_of
+from tests.support.html import PageStructure, assert_accessible_structure, html_of
 from tests.support.progress import report_today
 from tests.support.seed import SLUGS, UNUSED_POSITION
 
@@ -93,6 +94,32 @@ class TestTerritoryPage:
         html = html_of(client.get(reverse("territory_detail", kwargs={"slug": "grigny"})))
 
         assert f'<abbr title="{term.expansion}">ZZQPV</abbr>' in html
+
+    @pytest.mark.parametrize("slug", ["grigny", "moissy-cramayel"])
+    def test_every_link_has_a_name_of_its_own(self, client, slug):
+        """No two links to different places share one accessible name (RGAA 6.1): the "Suivi"
+        links and the "#" permalinks name their commitment by its number ("2.1.3", as the
+        exports give it) and the beginning of its text. Moissy repeats bullets word for word."""
+        territory = Territory.objects.get(slug=slug)
+        protocol = load_protocol_tree(Protocol.objects.current_for(territory).pk)
+        paths = tree_paths(protocol)
+
+        html = html_of(client.get(territory.get_absolute_url()))
+
+        targets = {}
+        for href, text in PageStructure(html).links:
+            targets.setdefault(text, set()).add(href)
+        shared = {text: hrefs for text, hrefs in targets.items() if len(hrefs) > 1}
+        assert shared == {}
+        # The "#" is hidden from assistive technologies (aria-hidden).
+        names = {href: text.removeprefix("#") for href, text in PageStructure(html).links}
+        for _, node, _ in iter_commitments(protocol):
+            number = paths[node.level, node.pk]
+            assert names[f"#{node.anchor}"].startswith("Lien permanent vers "), node
+            assert f" {number} " in names[f"#{node.anchor}"]
+            if node.level != Level.STRATEGIC:
+                assert names[node.get_public_url()].startswith("Suivi de "), node
+                assert f" {number} " in names[node.get_public_url()]
 
     @pytest.mark.parametrize(
         "url",

@@ -1,5 +1,6 @@
 """/engagements/: filters over the three levels, full-text search, pagination, bad input."""
 
+import re
 import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
@@ -234,3 +235,60 @@ def test_results_page_structure(client):
     assert [level for level, _ in page.headings].count(1) == 1
     assert page.heading_jumps() == []
     assert page.unlabelled_fields() == []
+
+
+class TestOnAPhone:
+    """The count and the results come first (the filters after them, reachable by a link);
+    after filtering, the focus goes to the results' heading (autofocus, no script)."""
+
+    def test_results_before_the_filters_with_a_link_to_them(self, client):
+        html = search(client, {"q": "emploi"}).content.decode()
+        main = html.split('id="contenu"', 1)[1]
+        assert '<a class="skip-to-filters" href="#filtres">Filtres</a>' in main
+        assert main.index('id="titre-resultats"') < main.index('id="filtres"')
+        assert main.index('href="#filtres"') < main.index('id="titre-resultats"')
+
+    def test_focus_on_the_results_heading_after_filtering_only(self, client):
+        heading = '<h2 id="titre-resultats" class="results__count" tabindex="-1" autofocus>'
+        assert heading in search(client, {"territoire": "grigny"}).content.decode()
+        assert heading in search(client, {"q": "emploi", "page": 2}).content.decode()
+        first_visit = search(client, {}).content.decode()
+        assert 'id="titre-resultats"' in first_visit and "autofocus" not in first_visit
+        errors = client.get(URL, {"statut": "termine"}).content.decode()
+        assert 'tabindex="-1" autofocus' in errors.split("Certains filtres ne sont pas")[0]
+
+    @pytest.mark.parametrize(
+        ("params", "title"),
+        [
+            ({"q": "zzzzqqqq"}, "<title>0 résultat — Rechercher un engagement"),
+            ({"q": "Zyxwvutsr"}, "<title>1 résultat — Rechercher un engagement"),
+            ({"territoire": "grigny"}, " résultats — Rechercher un engagement"),
+        ],
+    )
+    def test_the_count_in_the_title_even_when_zero(self, client, params, title):
+        ActionFactory(text="Une action Zyxwvutsr")
+        response = search(client, params)
+        html = response.content.decode()
+        assert title in html
+        count = response.context["paginator"].count
+        plural = "s" if count > 1 else ""
+        assert f"<title>{count} résultat{plural} — " in html
+        assert f">{count} engagement{plural} trouvé{plural}" in html
+
+    def test_no_title_ends_with_a_colon_in_the_results(self, client):
+        """Titles that introduce a list in the protocol end with ":": not in the results, where
+        nothing follows. The protocol page keeps the exact text."""
+        objective = OperationalObjective.objects.filter(text__endswith=":").first()
+        assert objective is not None
+        territory = objective.territory
+        params = {"territoire": territory.slug, "niveau": "operationnel"}
+        first = search(client, params)
+        pages = range(1, first.context["paginator"].num_pages + 1)
+        titles = []
+        for number in pages:
+            html = search(client, {**params, "page": number}).content.decode()
+            titles += re.findall(r'class="result__title"><a [^>]*>(.*?)</a>', html, re.S)
+        assert len(titles) == first.context["paginator"].count
+        assert [title for title in titles if title.rstrip().endswith(":")] == []
+        exact = client.get(territory.get_absolute_url()).content.decode()
+        assert re.search(r"\s:</p>", exact)
