@@ -36,3 +36,23 @@ class PartnerKind(models.TextChoices):
     SOCIAL = "social", "Action sociale et famille"
     ASSOCIATION = "association", "Association"
     OTHER = "autre", "Autre"
+
+
+class RoundState(models.TextChoices):
+    """A reporting round's state, derived from its dates and its closing (never stored):
+    upcoming before `opens_on`, open from `opens_on` until closed (a deadline past does not
+    close it: late answers still count until staff close it), closed once `closed_at` is set."""
+
+    UPCOMING = "a_venir", "À venir"
+    OPEN = "ouverte", "Ouverte"
+    CLOSED = "cloturee", "Clôturée"
+
+
+class NotificationKind(models.TextChoices):
+    ROUND_OPENED = "round_opened", "Ouverture d'une campagne"
+    REMINDER_7_DAYS = "reminder_7_days", "Rappel à 7 jours de l'échéance"
+    REMINDER_1_DAY = "reminder_1_day", "Rappel la veille de l'échéance"
+    REMINDER_OVERDUE = "reminder_overdue", "Relance après l'échéance"
+    WEEKLY_DIGEST = "weekly_digest", "Récapitulatif hebdomadaire"
+    INVITATION = "invitation", "Invitation"
+    PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"

@@ -15,6 +15,7 @@ from commitments.models.progress import (
 )
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
+from commitments.models.rounds import Notification, ReportingRound, RoundFigure
 
 # The shared reference lists, and a protocol's own rows in dependency order (a model only
 # points to models listed before it).
@@ -33,10 +34,13 @@ __all__ = [
     "TRACKING_FIELDS",
     "Action",
     "GlossaryTerm",
+    "Notification",
     "OperationalObjective",
     "Partner",
     "ProgressUpdate",
     "Protocol",
+    "ReportingRound",
+    "RoundFigure",
     "StrategicObjective",
     "Thematic",
     "ThematicSection",
