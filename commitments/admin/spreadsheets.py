@@ -10,6 +10,9 @@ from territories.roles import is_agglomeration
 
 
 class TrackingImportExportMixin(ImportExportMixin):
+    # Errors about the whole file as French messages, never a traceback.
+    import_template_name = "admin/commitments/spreadsheet_import.html"
+
     def has_import_permission(self, request):
         return is_agglomeration(request.user) and super().has_import_permission(request)
 

@@ -4,6 +4,11 @@ Staff export a territory's actions or operational objectives from the admin (XLS
 cities fill the status, progress, lead and years, staff import the file back: the admin shows
 a preview of every change and applies nothing unless every row is valid. Only tracking fields
 are importable; the text, the structure and the positions never change through an import.
+
+A file is checked as a whole before any row is read (`file_problems`): the "id" column must be
+there, each id may appear on one row only (two rows for one commitment would let the last one
+win silently), and a file holds at most MAX_ROWS rows. A refused file gives a result holding
+only these French messages (no row processed, nothing applied).
 """
 
 import contextlib
@@ -22,6 +27,9 @@ from commitments.services.progress_rule import record_update
 from perer.lib.text import fold_accents
 
 IMPORT_COMMENT = "Point enregistré par l'import d'un tableur de suivi."
+# The largest file an import accepts (rows after the header); documented in README.
+MAX_ROWS = 10_000
+REQUIRED_COLUMNS = ("id",)
 # Model fields → the resource's attributes, for the errors of the preview.
 COLUMNS = {"status": "status", "progress": "progress"}
 
@@ -128,6 +136,47 @@ class IdWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return value
+
+
+class SpreadsheetRefused(Exception):
+    """A file refused as a whole; its message is French and shown as is."""
+
+
+def _number(count):
+    return f"{count:,}".replace(",", "\u202f")
+
+
+def file_problems(dataset):
+    """What makes `dataset` unimportable as a whole, as French messages (empty: importable).
+    Row numbers are those of the spreadsheet (the header is line 1)."""
+    headers = [str(h).strip() if h is not None else "" for h in (dataset.headers or [])]
+    missing = [column for column in REQUIRED_COLUMNS if column not in headers]
+    problems = [
+        f"Colonne « {column} » absente : repartez d'un export du suivi, qui la contient "
+        "(l'import met à jour les lignes exportées, il n'en crée pas)."
+        for column in missing
+    ]
+    if len(dataset) > MAX_ROWS:
+        problems.append(
+            f"Le fichier compte {_number(len(dataset))} lignes : l'import est limité à "
+            f"{_number(MAX_ROWS)} lignes. Découpez-le en plusieurs fichiers."
+        )
+    if missing or problems:
+        return problems
+    lines = {}
+    for line, raw in enumerate(dataset.get_col(headers.index("id")), start=2):
+        with contextlib.suppress(ValueError):  # a bad id is reported on its row
+            key = IdWidget().clean(raw)
+            if key is not None:
+                lines.setdefault(key, []).append(line)
+    for key, found in lines.items():
+        if len(found) > 1:
+            where = ", ".join(str(n) for n in found[:-1]) + f" et {found[-1]}"
+            problems.append(
+                f"L'identifiant {key} apparaît sur plusieurs lignes ({where}) : gardez une "
+                "seule ligne par engagement."
+            )
+    return problems
 
 
 class TrackingInstanceLoader(ModelInstanceLoader):
@@ -251,6 +300,13 @@ class TrackingResource(resources.ModelResource):
         raise ValidationError("L'import ne crée jamais de ligne.")
 
     def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+        problems = file_problems(dataset)
+        if problems:
+            result = self.get_result_class()()
+            result.diff_headers = self.get_diff_headers()
+            for problem in problems:
+                result.append_base_error(self.get_error_result_class()(SpreadsheetRefused(problem)))
+            return result
         # Nothing is applied unless the whole file is valid, at the preview and at the
         # confirmation step alike (the admin passes the flag only at the preview).
         return super().import_data(dataset, *args, rollback_on_validation_errors=True, **kwargs)

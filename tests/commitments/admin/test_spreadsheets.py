@@ -92,6 +92,30 @@ class TestAdmin:
         assert "entre 0 et 100" in page
         assert Action.objects.get(pk=first).status != Status.DONE
 
+    def test_file_without_id_column_is_refused_in_french(self, admin_client, territory):
+        dataset = export(ActionTrackingResource, territory)
+        del dataset["id"]
+        response = self.upload(admin_client, dataset)
+        assert response.status_code == 200
+        assert response.context.get("confirm_form") is None
+        page = response.content.decode()
+        assert "Colonne « id » absente" in page
+        for leak in ("Traceback", "site-packages", 'File "', "import_id_fields"):
+            assert leak not in page
+
+    def test_duplicate_ids_are_refused_with_their_lines(self, admin_client, territory):
+        dataset = export(ActionTrackingResource, territory)
+        first = dataset[0][0]
+        before = Action.objects.get(pk=first).status
+        doubled = fill(dataset, {first: {"statut": "En cours", "avancement": "40"}})
+        doubled.append(dataset[0])  # the same commitment again, on the last line
+        response = self.upload(admin_client, doubled)
+        assert response.context.get("confirm_form") is None
+        page = response.content.decode()
+        last = len(doubled) + 1  # the header is line 1
+        assert f"L&#x27;identifiant {first} apparaît sur plusieurs lignes (2 et {last})" in page
+        assert Action.objects.get(pk=first).status == before
+
 
 def _import_formats(admin_client):
     from django.contrib import admin

@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from import_export.formats.base_formats import CSV, XLSX
@@ -14,6 +15,7 @@ from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, ProgressUpdate, Protocol
 from commitments.services.spreadsheet import (
     IMPORT_COMMENT,
+    MAX_ROWS,
     ActionTrackingResource,
     OperationalObjectiveTrackingResource,
 )
@@ -94,6 +96,50 @@ class TestImport:
     @pytest.fixture
     def exported(self, territory):
         return export(ActionTrackingResource, territory)
+
+    def test_file_over_the_row_limit_is_refused_before_any_row_is_read(
+        self, exported, django_assert_max_num_queries
+    ):
+        big = tablib.Dataset(headers=exported.headers)
+        for _ in range(MAX_ROWS + 1):
+            big.append(exported[0])
+        with django_assert_max_num_queries(0):
+            result = ActionTrackingResource().import_data(big, dry_run=True)
+        assert result.has_errors() and not list(result.rows)
+        messages = [str(error.error) for error in result.base_errors]
+        assert messages == [
+            "Le fichier compte 10\u202f001 lignes : l'import est limité à 10\u202f000 lignes. "
+            "Découpez-le en plusieurs fichiers."
+        ]
+
+    def test_file_under_the_row_limit_is_read(self, exported):
+        """The limit is on the number of rows, not a refusal of every large file."""
+        at_limit = tablib.Dataset(headers=exported.headers)
+        for row in exported:
+            at_limit.append(row)
+        result = ActionTrackingResource().import_data(at_limit, dry_run=True)
+        assert not result.base_errors
+
+    def test_duplicate_ids_are_refused_with_every_line(self, exported):
+        first, second = exported[0][0], exported[1][0]
+        doubled = tablib.Dataset(headers=exported.headers)
+        for row in (exported[0], exported[1], exported[0], exported[1], exported[0]):
+            doubled.append(row)
+        result = ActionTrackingResource().import_data(doubled, dry_run=True)
+        assert [str(error.error) for error in result.base_errors] == [
+            f"L'identifiant {first} apparaît sur plusieurs lignes (2, 4 et 6) : gardez une "
+            "seule ligne par engagement.",
+            f"L'identifiant {second} apparaît sur plusieurs lignes (3 et 5) : gardez une "
+            "seule ligne par engagement.",
+        ]
+
+    def test_file_without_id_column_is_refused(self, exported):
+        del exported["id"]
+        result = ActionTrackingResource().import_data(exported, dry_run=True)
+        assert [str(error.error) for error in result.base_errors] == [
+            "Colonne « id » absente : repartez d'un export du suivi, qui la contient "
+            "(l'import met à jour les lignes exportées, il n'en crée pas)."
+        ]
 
     def test_valid_file_previews_then_updates_status_and_progress(self, exported):
         lead = factories.PartnerFactory(name="Mission locale de test", acronym="MLT")
