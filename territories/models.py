@@ -76,6 +76,9 @@ class TerritoryMembership(models.Model):
         verbose_name="utilisateur",
         on_delete=models.CASCADE,
         related_name="territory_memberships",
+        # A superuser already sees everything: attaching one to a city would be a mistake
+        # (and the form listed every superuser to the agglomeration staff).
+        limit_choices_to={"is_superuser": False},
     )
     territory = models.ForeignKey(
         Territory, verbose_name="territoire", on_delete=models.CASCADE, related_name="memberships"
