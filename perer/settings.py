@@ -95,6 +95,16 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several people saving at once wait for each other instead of failing with « database is
+    # locked »: every transaction takes the write lock when it begins (no failed lock upgrade
+    # after a read), waits up to SQLITE_TIMEOUT seconds for it, and readers never block the
+    # writer (WAL). Tested in tests/perer/test_sqlite_concurrency.py.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Each test worker or session may set its own test database name.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_perer")}
