@@ -15,6 +15,10 @@
   (kind, text, territory, thematic, status, progress, last update date, comment, author name):
   deleting the commitment or the user later sets the reference to NULL and loses nothing shown.
 - `Notification`: the log of every email sent to a user (see its docstring).
+
+Writes: commitments/services/round_lifecycle.py (open_round, update_round, close_round).
+Reads: commitments/reporting/round_completion.py (reported or not, completion, what is left,
+who sees which round). Module names are unique in the project (tests/test_architecture.py).
 """
 
 from django.conf import settings

@@ -1,0 +1,430 @@
+"""What a reporting round shows: its commitments, which are reported, completion per territory
+and per thematic, who answered when, and what is still missing.
+
+The rule, written here once: a commitment of the round (a leaf, models/nodes.py, of a concerned
+territory's protocols — the same commitments as the reporting space lists) is *reported* when
+it has a progress update dated within [period_start, period_end], both inclusive; a "rien de
+nouveau" confirmation is an update, so it counts. Each row also carries the commitment's status
+and progress (its latest update, the rule of services/progress_rule.py) and that latest
+update's date, comment and author: "who answered when" groups the reported rows by territory
+and by that author.
+
+An open (or upcoming) round reads the live data (`live_rows`): three queries (actions, leaf
+objectives, their authors) whatever the number of commitments. A closed round reads its frozen
+`RoundFigure` rows instead (one query), so that an edit after closing changes nothing it shows.
+Every figure is then summed in Python over the rows (`RoundReport`): no query per row.
+
+Who sees what (the permission matrix of rounds): agglomeration staff and superusers see and
+manage every round; a city lead sees the rounds that concern a territory they lead, and only
+those territories' rows; anyone else sees nothing.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.enums import CommitmentKind, Status
+from commitments.models import (
+    TARGET_FIELDS,
+    OperationalObjective,
+    ProgressUpdate,
+    ReportingRound,
+    RoundFigure,
+)
+from commitments.reporting.rollups import leaves
+from territories.models import Territory
+from territories.roles import is_agglomeration, led_territory_ids
+
+# --- Who sees what -------------------------------------------------------------------------
+
+
+def can_manage_rounds(user):
+    """Open, edit, close and export rounds: agglomeration staff and superusers only."""
+    return is_agglomeration(user)
+
+
+def rounds_visible_to(user):
+    """The rounds `user` may see: every round for staff, the rounds concerning a territory
+    they lead for a lead, none for anyone else."""
+    rounds = ReportingRound.objects.all()
+    if is_agglomeration(user):
+        return rounds
+    led = led_territory_ids(user)
+    return rounds.concerning(led) if led else rounds.none()
+
+
+def visible_territories(user, round_):
+    """The round's territories that `user` sees, in display order (one query)."""
+    territories = round_.territories.in_display_order()
+    if is_agglomeration(user):
+        return list(territories)
+    return list(territories.filter(pk__in=led_territory_ids(user)))
+
+
+# --- Rows ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundRow:
+    """One commitment of a round, live or frozen."""
+
+    kind: str
+    commitment_id: int | None
+    text: str
+    territory: Territory
+    thematic: object
+    status: str
+    progress: int
+    reported: bool
+    last_update_date: object = None
+    last_comment: str = ""
+    author_id: int | None = None
+    author_name: str = ""
+    position: int = 0
+
+    @property
+    def status_label(self):
+        return Status(self.status).label
+
+    @property
+    def kind_label(self):
+        return CommitmentKind(self.kind).label
+
+    @property
+    def reporting_url(self):
+        """Where a lead records an update (/suivi/…); None once the commitment is deleted."""
+        if self.commitment_id is None:
+            return None
+        return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.commitment_id})
+
+
+def author_name(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def in_period(round_, model):
+    """The updates of the outer commitment row dated within the round's period."""
+    return ProgressUpdate.objects.filter(
+        **{TARGET_FIELDS[model]: OuterRef("pk")},
+        date__range=(round_.period_start, round_.period_end),
+    )
+
+
+def _latest(model):
+    return ProgressUpdate.objects.filter(**{TARGET_FIELDS[model]: OuterRef("pk")}).latest_first()
+
+
+def _document_key(node):
+    """Document order across the two levels: an objective sorts where its actions would."""
+    section = node.section
+    objective = node if isinstance(node, OperationalObjective) else node.operational_objective
+    return (
+        section.protocol.territory.position,
+        section.protocol.territory.name,
+        section.protocol_id,
+        section.position,
+        objective.strategic_objective.position,
+        objective.strategic_objective_id,
+        objective.position,
+        objective.pk,
+        node.position if node is not objective else -1,
+        node.pk,
+    )
+
+
+def live_rows(round_, territory_ids):
+    """The round's commitments in `territory_ids`, from the live data, in document order.
+    Three queries whatever their number."""
+    nodes = []
+    for queryset in leaves():
+        latest = _latest(queryset.model)
+        nodes.extend(
+            queryset.for_territories(territory_ids)
+            .with_tree()
+            .annotate(
+                round_reported=Exists(in_period(round_, queryset.model)),
+                last_date=Subquery(latest.values("date")[:1]),
+                last_comment=Subquery(latest.values("comment")[:1]),
+                last_author_id=Subquery(latest.values("author_id")[:1]),
+            )
+        )
+    nodes.sort(key=_document_key)
+    author_ids = {node.last_author_id for node in nodes if node.last_author_id is not None}
+    users = get_user_model().objects.in_bulk(author_ids) if author_ids else {}
+    return [
+        RoundRow(
+            kind=node.kind,
+            commitment_id=node.pk,
+            text=node.text,
+            territory=node.section.protocol.territory,
+            thematic=node.section.thematic,
+            status=node.status,
+            progress=node.progress,
+            reported=node.round_reported,
+            last_update_date=node.last_date,
+            last_comment=node.last_comment or "",
+            author_id=node.last_author_id,
+            author_name=author_name(users.get(node.last_author_id)),
+            position=position,
+        )
+        for position, node in enumerate(nodes)
+    ]
+
+
+def frozen_rows(round_, territory_ids):
+    """The rows frozen when the round closed (one query)."""
+    figures = (
+        RoundFigure.objects.filter(round=round_, territory_id__in=territory_ids)
+        .select_related("territory", "thematic")
+        .order_by("position", "pk")
+    )
+    return [
+        RoundRow(
+            kind=figure.kind,
+            commitment_id=figure.action_id or figure.operational_objective_id,
+            text=figure.text,
+            territory=figure.territory,
+            thematic=figure.thematic,
+            status=figure.status,
+            progress=figure.progress,
+            reported=figure.reported,
+            last_update_date=figure.last_update_date,
+            last_comment=figure.last_comment,
+            author_id=figure.author_id,
+            author_name=figure.author_name,
+            position=figure.position,
+        )
+        for figure in figures
+    ]
+
+
+def round_rows(round_, territory_ids):
+    return (frozen_rows if round_.is_closed else live_rows)(round_, territory_ids)
+
+
+# --- Figures -------------------------------------------------------------------------------
+
+
+@dataclass
+class Completion:
+    """How many commitments a group has, how many are reported, and per status."""
+
+    total: int = 0
+    reported: int = 0
+    statuses: Counter = field(default_factory=Counter)
+
+    def add(self, row):
+        self.total += 1
+        self.reported += row.reported
+        self.statuses[row.status] += 1
+
+    @property
+    def missing(self):
+        return self.total - self.reported
+
+    @property
+    def share(self):
+        """Percentage reported (0–100), None without any commitment."""
+        return round(100 * self.reported / self.total) if self.total else None
+
+    @property
+    def status_counts(self):
+        """{status value: count} for every status (the charts' input)."""
+        return {status: self.statuses.get(status, 0) for status in Status.values}
+
+    @property
+    def counts_in_display_order(self):
+        return [(status, self.statuses.get(status, 0)) for status in Status.in_display_order()]
+
+
+@dataclass
+class Answer:
+    """Who answered for a territory: the reported commitments whose latest update is theirs."""
+
+    territory: Territory
+    author_name: str
+    count: int
+    last_date: object
+
+
+def remaining_message(round_, completion):
+    """ "12 engagements sur 59 restent à renseigner pour la campagne « Campagne 2026 »"."""
+    title = f"pour la campagne « {round_.title} »"
+    missing, total = completion.missing, completion.total
+    if total == 0:
+        return f"Aucun engagement n'est concerné {title}."
+    if missing == 0:
+        return f"Tous les engagements ({total}) sont renseignés {title}."
+    if missing == 1:
+        return f"1 engagement sur {total} reste à renseigner {title}."
+    return f"{missing} engagements sur {total} restent à renseigner {title}."
+
+
+@dataclass
+class RoundReport:
+    round: ReportingRound
+    territories: list  # the visible territories of the round, in display order
+    rows: list  # [RoundRow] in document order
+
+    @property
+    def overall(self):
+        completion = Completion()
+        for row in self.rows:
+            completion.add(row)
+        return completion
+
+    @property
+    def by_territory(self):
+        """[(territory, Completion)] for every visible territory, empty ones included."""
+        figures = {territory.pk: Completion() for territory in self.territories}
+        for row in self.rows:
+            figures.setdefault(row.territory.pk, Completion()).add(row)
+        return [(territory, figures[territory.pk]) for territory in self.territories]
+
+    @property
+    def by_thematic(self):
+        """[(thematic, Completion)] for the thematics that have commitments, in their order."""
+        figures, thematics = {}, {}
+        for row in self.rows:
+            thematics[row.thematic.pk] = row.thematic
+            figures.setdefault(row.thematic.pk, Completion()).add(row)
+        ordered = sorted(thematics.values(), key=lambda t: (t.position, t.name))
+        return [(thematic, figures[thematic.pk]) for thematic in ordered]
+
+    @property
+    def answers(self):
+        """[Answer] per territory (display order) and author, latest first."""
+        grouped = {}
+        for row in self.rows:
+            if not row.reported:
+                continue
+            key = (row.territory.pk, row.author_name or "Auteur inconnu")
+            answer = grouped.get(key)
+            if answer is None:
+                grouped[key] = Answer(row.territory, key[1], 1, row.last_update_date)
+            else:
+                answer.count += 1
+                if row.last_update_date and (
+                    answer.last_date is None or row.last_update_date > answer.last_date
+                ):
+                    answer.last_date = row.last_update_date
+        order = {territory.pk: index for index, territory in enumerate(self.territories)}
+        return sorted(
+            grouped.values(),
+            key=lambda a: (
+                order.get(a.territory.pk, len(order)),
+                -(a.last_date.toordinal() if a.last_date else 0),
+                a.author_name,
+            ),
+        )
+
+    @property
+    def missing(self):
+        return [row for row in self.rows if not row.reported]
+
+    def rows_of(self, territory):
+        return [row for row in self.rows if row.territory.pk == territory.pk]
+
+    @property
+    def remaining_message(self):
+        return remaining_message(self.round, self.overall)
+
+
+def round_report(round_, territories):
+    """The report of `round_` limited to `territories` (loaded Territory objects)."""
+    ids = [territory.pk for territory in territories]
+    return RoundReport(round_, list(territories), round_rows(round_, ids))
+
+
+def report_for(user, round_):
+    """The report `user` may see of `round_` (its visible territories only)."""
+    return round_report(round_, visible_territories(user, round_))
+
+
+# --- The reporting space: open rounds and what is left -------------------------------------
+
+
+@dataclass
+class OpenRound:
+    round: ReportingRound
+    completion: Completion
+
+    @property
+    def remaining_message(self):
+        return remaining_message(self.round, self.completion)
+
+
+def open_rounds_for(territory_ids, today=None):
+    """[OpenRound] for the rounds open today concerning `territory_ids`, counted over those
+    territories only. Four queries whatever the number of rounds and commitments: the rounds,
+    their territories, then one aggregate per leaf level with two counts per round."""
+    today = today or timezone.localdate()
+    territory_ids = set(territory_ids)
+    rounds = list(
+        ReportingRound.objects.open_on(today)
+        .concerning(territory_ids)
+        .order_by("deadline", "pk")
+        .prefetch_related("territories")
+    )
+    if not rounds:
+        return []
+    scopes = {
+        round_.pk: sorted({t.pk for t in round_.territories.all()} & territory_ids)
+        for round_ in rounds
+    }
+    completions = {round_.pk: Completion() for round_ in rounds}
+    for queryset in leaves():
+        model = queryset.model
+        territory = model.tree.lookup("territory", "in")
+        figures = {}
+        for round_ in rounds:
+            scope = Q(**{territory: scopes[round_.pk]})
+            figures[f"total_{round_.pk}"] = Count("pk", filter=scope)
+            figures[f"reported_{round_.pk}"] = Count(
+                "pk", filter=scope & Q(Exists(in_period(round_, model)))
+            )
+        row = queryset.for_territories(territory_ids).aggregate(**figures)
+        for round_ in rounds:
+            completions[round_.pk].total += row[f"total_{round_.pk}"]
+            completions[round_.pk].reported += row[f"reported_{round_.pk}"]
+    return [OpenRound(round_, completions[round_.pk]) for round_ in rounds]
+
+
+# --- The public dashboard: the last closed round -------------------------------------------
+
+
+@dataclass
+class ClosedRoundFigures:
+    round: ReportingRound
+    territory_ids: set
+    at_closing: dict  # {status value: count}
+
+    @property
+    def total(self):
+        return sum(self.at_closing.values())
+
+
+def last_closed_round(territory=None):
+    """The figures of the latest closed round (of `territory` if given), or None: two queries.
+    The live figures to compare with are the dashboard's own, over `territory_ids`."""
+    rounds = ReportingRound.objects.closed()
+    if territory is not None:
+        rounds = rounds.concerning([territory.pk])
+    round_ = rounds.order_by("-closed_at", "-pk").first()
+    if round_ is None:
+        return None
+    figures = RoundFigure.objects.filter(round=round_)
+    if territory is not None:
+        figures = figures.filter(territory=territory)
+    at_closing = dict.fromkeys(Status.values, 0)
+    territory_ids = set()
+    for row in figures.order_by().values("territory_id", "status").annotate(n=Count("pk")):
+        territory_ids.add(row["territory_id"])
+        at_closing[row["status"]] += row["n"]
+    return ClosedRoundFigures(round_, territory_ids, at_closing)

@@ -1,0 +1,58 @@
+"""A small town with a protocol and a reporting round around today, as the round tests state
+them (tests of models, services, reporting, views and admin of rounds)."""
+
+import datetime
+
+from django.utils import timezone
+
+from commitments.enums import Status
+from commitments.services.round_lifecycle import open_round
+from tests import factories
+from tests.support.progress import report
+
+
+def days_ago(days):
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+# The round's period: from 100 days ago to 10 days ago; open since 20 days, due in 5 days.
+PERIOD = (100, 10)
+
+
+def round_fields(**fields):
+    return {
+        "title": "Campagne 2026",
+        "period_start": days_ago(PERIOD[0]),
+        "period_end": days_ago(PERIOD[1]),
+        "opens_on": days_ago(20),
+        "deadline": days_ago(-5),
+        **fields,
+    }
+
+
+def new_round(by, territories, **fields):
+    return open_round(by=by, territories=territories, **round_fields(**fields))
+
+
+def town(name="Ville test", slug=None, size=1):
+    """A territory whose protocol has, per `size`: one operational objective without actions
+    (a leaf) and one with two actions (the actions are the leaves): 3 commitments per size."""
+    territory = factories.TerritoryFactory(name=name, **({"slug": slug} if slug else {}))
+    protocol = factories.ProtocolFactory(territory=territory, start_year=2019, end_year=2030)
+    section = factories.SectionFactory(protocol=protocol)
+    leaves = []
+    for _ in range(size):
+        so = factories.StrategicObjectiveFactory(section=section)
+        leaf = factories.OperationalObjectiveFactory(strategic_objective=so)
+        parent = factories.OperationalObjectiveFactory(strategic_objective=so)
+        leaves += [
+            leaf,
+            factories.ActionFactory(operational_objective=parent),
+            factories.ActionFactory(operational_objective=parent),
+        ]
+    return territory, leaves
+
+
+def report_in_period(target, status=Status.IN_PROGRESS, progress=50, **fields):
+    """An update dated in the middle of the round's period."""
+    return report(target, days_ago(50), status, progress, **fields)
