@@ -13,9 +13,14 @@ export PYTHON
 install:
 	.ci/setup python
 
+# The server and, beside it, one worker of the background jobs (every queue); the worker stops
+# with the server. Jobs left running by a previous worker are put back in their queue first.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_protocols
+	$(BIN)/python manage.py requeue_lost_jobs --older-than 0
+	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # -rs: the reason of every skipped test in the summary (on SQLite, the PostgreSQL-only ones).

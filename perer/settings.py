@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Background jobs: Django's Tasks API (backport) with its database backend (perer/lib/jobs.py).
+    "django_tasks",
+    "perer.lib.jobs_app.JobsAppConfig",  # django_tasks_db, named in French
     "territories",
     "commitments",
 ]
@@ -151,7 +154,23 @@ OTP_REQUIRED_FOR_AGGLOMERATION = env_bool("OTP_REQUIRED_FOR_AGGLOMERATION", not 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Engagements PERER")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Background jobs (perer/lib/jobs.py): Django's Tasks API through the django-tasks backport and
+# its database backend, on SQLite and PostgreSQL alike, in tests too (tests run the queue with a
+# real worker, in process or as `manage.py db_worker`). Workers are separate processes:
+# `manage.py db_worker --queue-name '*'` (`make run` starts one beside the server).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "emails", "pdf"],
+    }
+}
+# A job still "running" after this many seconds lost its worker: `requeue_lost_jobs` puts it
+# back in its queue (no job of the portal runs that long).
+JOBS_LOST_AFTER = env_int("JOBS_LOST_AFTER", 30 * 60)
+
 LANGUAGE_CODE = "fr-fr"
+# French names of third-party models shown in the admin (background jobs).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
