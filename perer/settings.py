@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from perer.env import env_bool, env_int, env_list, env_str
+from perer.env import env_bool, env_email, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -164,6 +164,21 @@ TASKS = {
         "QUEUES": ["default", "emails", "pdf"],
     }
 }
+# Email (perer/env.py `env_email`): EMAIL_URL, or EMAIL_HOST…; console in development, SMTP in
+# production. Every email is rendered from templates/emails/ and sent by a job of the "emails"
+# queue (perer/lib/mail.py).
+_EMAIL = env_email(DEBUG)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Engagements PERER <ne-pas-repondre@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
 # A job still "running" after this many seconds lost its worker: `requeue_lost_jobs` puts it
 # back in its queue (no job of the portal runs that long).
 JOBS_LOST_AFTER = env_int("JOBS_LOST_AFTER", 30 * 60)
