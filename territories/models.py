@@ -96,3 +96,41 @@ class TerritoryMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.territory}"
+
+
+class AccountPreferences(models.Model):
+    """What a user chose to receive by email. Invitations and password resets are always sent;
+    reminders of reporting rounds and the weekly digest can be turned off. A user without a row
+    has the defaults (everything on): `for_user` reads without writing."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="account_preferences",
+    )
+    reminders = models.BooleanField(
+        "rappels des campagnes de suivi",
+        default=True,
+        help_text="L'ouverture d'une campagne et les rappels avant et après son échéance.",
+    )
+    weekly_digest = models.BooleanField(
+        "récapitulatif hebdomadaire",
+        default=True,
+        help_text="Chaque lundi, les points d'avancement enregistrés la semaine précédente "
+        "(agents de l'agglomération).",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "préférences de notification"
+        verbose_name_plural = "préférences de notification"
+
+    def __str__(self):
+        return f"Préférences de {self.user}"
+
+    @classmethod
+    def for_user(cls, user):
+        """The user's preferences (unsaved defaults when they never chose)."""
+        found = cls.objects.filter(user=user).first()
+        return found or cls(user=user)
