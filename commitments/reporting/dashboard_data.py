@@ -73,6 +73,34 @@ def stale(territory=None, today=None):
     )
 
 
+@dataclass(frozen=True)
+class LevelList:
+    """One level's part of a list of commitments cut at a limit: the items shown and how many
+    there are in all (None when unknown: both levels were cut)."""
+
+    items: list
+    count: int | None
+
+    @property
+    def cut(self):
+        return self.count is None or len(self.items) < self.count
+
+
+def level_lists(pair, total, limit):
+    """(actions, leaf operational objectives) as LevelLists, from a pair of lists cut at
+    `limit` whose levels add up to `total` (a roll-up's figure): a list shorter than the limit
+    is whole, so the other level holds the rest. No query."""
+    actions, objectives = pair
+    whole_actions, whole_objectives = len(actions) < limit, len(objectives) < limit
+    action_count = len(actions) if whole_actions else None
+    objective_count = len(objectives) if whole_objectives else None
+    if whole_actions and not whole_objectives:
+        objective_count = total - len(actions)
+    elif whole_objectives and not whole_actions:
+        action_count = total - len(objectives)
+    return LevelList(actions, action_count), LevelList(objectives, objective_count)
+
+
 # Progress over time.
 MAX_MONTHS = 36
 

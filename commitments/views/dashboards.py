@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.rendering import charts
-from commitments.reporting.dashboard_data import build_dashboard
+from commitments.reporting.dashboard_data import build_dashboard, level_lists
 from territories.models import Territory
 
 
@@ -34,6 +34,11 @@ def _dashboard_context(dashboard, prefix):
             dashboard.points, chart_id=f"{prefix}-avancement"
         ),
         "list_limit": dashboard.list_limit,
+        # Each list by level (actions, operational objectives), with its count in all.
+        "without_lead_lists": level_lists(
+            dashboard.without_lead, dashboard.overall.without_lead, dashboard.list_limit
+        ),
+        "stale_lists": level_lists(dashboard.stale, dashboard.overall.stale, dashboard.list_limit),
         "show_territory": dashboard.territory is None,
         "today": timezone.localdate(),
     }

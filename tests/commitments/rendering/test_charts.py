@@ -3,6 +3,11 @@ import xml.etree.ElementTree as ET
 
 from commitments.enums import Status
 from commitments.rendering.charts import (
+    BAR_WIDTH,
+    LABEL_SPACING,
+    SMALL_FONT_SIZE,
+    WIDTH,
+    group_share_label,
     progress_over_time_svg,
     status_bars_svg,
     status_chart_svg,
@@ -94,12 +99,75 @@ class TestStatusBars:
         first = {r.get("data-status"): r for r in groups[0].iter(SVG + "rect")}
         assert set(first) == {s for s, n in COUNTS.items() if n}  # no empty segment
         widths = sum(float(r.get("width")) for r in first.values())
-        assert abs(widths - 360) < 0.5  # 100 % of the bar
-        assert round(float(first[Status.NOT_REPORTED].get("width")), 1) == round(360 * 11 / 20, 1)
+        assert abs(widths - BAR_WIDTH) < 0.5  # 100 % of the bar
+        expected = round(BAR_WIDTH * 11 / 20, 1)
+        assert round(float(first[Status.NOT_REPORTED].get("width")), 1) == expected
         texts = ["".join(t.itertext()) for g in groups for t in g.iter(SVG + "text")]
         assert "Grigny <b>" in texts  # escaped on output, intact once parsed
         assert "aucun engagement suivi" in texts
-        assert "100\u00a0%" in texts and "15\u00a0%" in texts
+        assert "100\u00a0% réalisés" in texts and "15\u00a0% réalisés" in texts
+
+    def test_a_bar_all_not_reported_is_not_labelled_0_percent(self):
+        """A full "Non renseigné" bar once stood beside a bare "0 %" (its share done)."""
+        rows = [("Rien de renseigné", {Status.NOT_REPORTED: 7})]
+        root = parse(status_bars_svg(rows, title="Par territoire", chart_id="t"))
+        values = [t.text for t in root.iter(SVG + "text") if t.get("class") == "value"]
+        assert values == ["100\u00a0% non renseignés"]
+        assert not any(t.text == "0\u00a0%" for t in root.iter(SVG + "text"))
+
+    def test_the_label_says_what_the_share_is(self):
+        assert group_share_label({}) == "aucun engagement suivi"
+        assert group_share_label({Status.NOT_REPORTED: 3}) == "100\u00a0% non renseignés"
+        in_progress = {Status.IN_PROGRESS: 1, Status.NOT_REPORTED: 3}
+        assert group_share_label(in_progress) == "0\u00a0% réalisés"
+        assert group_share_label({Status.DONE: 1, Status.PLANNED: 2}) == "33,3\u00a0% réalisés"
+
+
+def long_series(months):
+    start = datetime.date(2022, 1, 1)
+    return [
+        Point(datetime.date(start.year + (i // 12), i % 12 + 1, 1), i * 100 / months, 0, 1)
+        for i in range(months)
+    ]
+
+
+class TestLegibleOnAPhone:
+    """Drawn for a phone: 340 units wide, never wider, no text under 13 units, so that a
+    375 px screen shows it at about its own size (the browser test measures the pixels)."""
+
+    def charts(self):
+        rows = [("Évry-Courcouronnes", COUNTS), ("Vide", {})] * 4
+        return [
+            status_chart_svg(COUNTS),
+            status_bars_svg(rows, title="Par territoire", chart_id="t"),
+            progress_over_time_svg(long_series(36)),
+            progress_over_time_svg([]),
+        ]
+
+    def test_width_and_font_sizes(self):
+        for svg in self.charts():
+            root = parse(svg)
+            assert root.get("width") == str(WIDTH)
+            assert root.get("viewBox").split()[2] == str(WIDTH)
+            sizes = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+            assert sizes and min(sizes) >= SMALL_FONT_SIZE >= 13
+            for shape in root.iter(SVG + "rect"):
+                assert float(shape.get("x")) + float(shape.get("width")) <= WIDTH + 0.01
+
+    def test_month_labels_never_overlap(self):
+        for months in (2, 3, 5, 12, 13, 36):
+            root = parse(progress_over_time_svg(long_series(months)))
+            labels = [
+                float(t.get("x"))
+                for t in root.iter(SVG + "text")
+                if t.get("text-anchor") == "middle"
+            ]
+            assert labels, months
+            gaps = [b - a for a, b in zip(labels, labels[1:], strict=False)]
+            assert all(gap >= LABEL_SPACING for gap in gaps), (months, labels)
+            # The last month is always labelled, within the chart.
+            assert labels[-1] == float(list(root.iter(SVG + "circle"))[-1].get("cx"))
+            assert labels[-1] + 36 <= WIDTH
 
 
 class TestProgressOverTime:

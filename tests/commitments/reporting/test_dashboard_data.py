@@ -58,3 +58,29 @@ class TestProgressOverTime:
         protocol = ProtocolFactory()
         ActionFactory(operational_objective__strategic_objective__section__protocol=protocol)
         assert dashboard_data.progress_over_time(protocol.territory) == []
+
+
+class TestLevelLists:
+    """Counts per level of lists cut at a limit, from the roll-up's total (no query)."""
+
+    def test_whole_lists(self):
+        actions, objectives = dashboard_data.level_lists((["a"] * 3, ["o"] * 2), 5, limit=10)
+        assert (actions.count, objectives.count) == (3, 2)
+        assert not actions.cut and not objectives.cut
+
+    def test_one_level_cut_the_other_gives_its_count(self):
+        actions, objectives = dashboard_data.level_lists((["a"] * 59, ["o"] * 100), 354, 100)
+        assert (actions.count, objectives.count) == (59, 295)
+        assert objectives.cut and not actions.cut
+        actions, objectives = dashboard_data.level_lists((["a"] * 100, ["o"] * 4), 150, 100)
+        assert (actions.count, objectives.count) == (146, 4)
+        assert actions.cut and not objectives.cut
+
+    def test_exactly_the_limit_is_not_cut(self):
+        actions, objectives = dashboard_data.level_lists((["a"] * 2, ["o"] * 100), 102, 100)
+        assert objectives.count == 100 and not objectives.cut
+
+    def test_both_cut_counts_unknown(self):
+        actions, objectives = dashboard_data.level_lists((["a"] * 100, ["o"] * 100), 450, 100)
+        assert actions.count is None and objectives.count is None
+        assert actions.cut and objectives.cut

@@ -1,6 +1,8 @@
 """The dashboards, of the agglomeration and of each territory (the `action` fixture:
 tests/conftest.py)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +86,28 @@ class TestDashboards:
         assert dashboard.overall.not_reported == 1
         assert dashboard.overall.without_lead == 1
         assert dashboard.overall.stale == 1
+
+    def test_long_lists_are_folded_with_their_counts(self, client):
+        """The seeded agglomeration lists 100 objectives and 59 actions without lead, and as
+        many without news: each level folded in a <details> whose summary says how many."""
+        response = client.get(reverse("dashboard"))
+        html = response.content.decode()
+        dashboard = response.context["dashboard"]
+        actions, objectives = dashboard.without_lead
+        assert len(objectives) == dashboard.list_limit  # cut: the count comes from the roll-up
+        missing = dashboard.overall.without_lead - len(actions)
+        assert (
+            "<summary>Objectifs opérationnels sans pilote : "
+            f"<strong>{missing}</strong> (les 100 premiers listés)</summary>"
+        ) in html
+        assert f"<summary>Actions sans pilote : <strong>{len(actions)}</strong></summary>" in html
+        assert "<summary>Actions sans point depuis 12 mois : <strong>" in html
+        # Every listed link is inside a closed <details>, four of them.
+        assert html.count('<details class="commitment-details">') == 4
+        folded = html.split('<section aria-labelledby="sans-pilote">')[1]
+        folded = folded.split('<section aria-labelledby="derniers-points">')[0]
+        outside = re.sub(r"<details.*?</details>", "", folded, flags=re.S)
+        assert "<a " not in outside
 
     def test_every_seeded_territory_has_a_dashboard(self, client):
         for slug in Territory.objects.values_list("slug", flat=True):
