@@ -13,6 +13,7 @@ from commitments.admin import (  # noqa: F401 (registration)
     protocol_admin,
     reference_admin,
     round_admin,
+    round_admin,
     update_admin,
 )
 

@@ -254,13 +254,18 @@ class Answer:
 
 
 def remaining_message(round_, completion):
-    """ "12 engagements sur 59 restent à renseigner pour la campagne « Campagne 2026 »"."""
+    """ "12 engagements sur 59 restent à renseigner pour la campagne « Campagne 2026 »" (once
+    closed: "… n'ont pas été renseignés …")."""
     title = f"pour la campagne « {round_.title} »"
     missing, total = completion.missing, completion.total
     if total == 0:
         return f"Aucun engagement n'est concerné {title}."
     if missing == 0:
         return f"Tous les engagements ({total}) sont renseignés {title}."
+    if getattr(round_, "closed_at", None) is not None:
+        if missing == 1:
+            return f"1 engagement sur {total} n'a pas été renseigné {title}."
+        return f"{missing} engagements sur {total} n'ont pas été renseignés {title}."
     if missing == 1:
         return f"1 engagement sur {total} reste à renseigner {title}."
     return f"{missing} engagements sur {total} restent à renseigner {title}."

@@ -36,6 +36,7 @@ from commitments.models import (
 )
 from commitments.permissions import can_edit_tracking, can_track_territory
 from commitments.reporting.protocol_tree import strategic_objectives_tree
+from commitments.reporting.round_completion import open_rounds_for
 from commitments.reporting.worklist import (
     count_stale,
     grouped,
@@ -140,6 +141,8 @@ def space(request):
             "stale_count": stale_count,
             "stale_query": stale_query.urlencode(),
             "territories": territory_list,
+            # The open reporting rounds of these territories and what is left for each.
+            "open_rounds": open_rounds_for([t.pk for t in territory_list]),
             "scope_names": _names([chosen] if chosen else territory_list),
             "next": request.get_full_path(),
             "breadcrumbs": [("Accueil", reverse("home")), ("Espace de suivi", None)],

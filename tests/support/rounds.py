@@ -56,3 +56,53 @@ def town(name="Ville test", slug=None, size=1):
 def report_in_period(target, status=Status.IN_PROGRESS, progress=50, **fields):
     """An update dated in the middle of the round's period."""
     return report(target, days_ago(50), status, progress, **fields)
+
+
+# The roles of the rounds' permission matrix: a round concerns "ours" and not "theirs".
+MATRIX_ROLES = ("anonymous", "lead", "other_lead", "agglomeration", "superuser")
+
+
+def lead_of(territory, username):
+    """A city project lead attached to `territory`."""
+    from django.contrib.auth.models import Group
+
+    from territories.roles import CITY_LEAD_GROUP
+    from tests.support.admin import ensure_groups
+
+    ensure_groups()
+    user = factories.UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=CITY_LEAD_GROUP))
+    factories.MembershipFactory(user=user, territory=territory)
+    return user
+
+
+def matrix_user(role, ours, theirs):
+    """The user of `role` (None for anonymous)."""
+    from tests.support.admin import make_user
+
+    if role == "lead":
+        return lead_of(ours, "chef-de-projet-ici")
+    if role == "other_lead":
+        return lead_of(theirs, "chef-de-projet-ailleurs")
+    return make_user(role)
+
+
+def rounds_sample():
+    """A closed round on Grigny (its frozen figures) and a notification: a row of each model
+    of rounds, for the tests that open every admin page."""
+    from commitments.enums import NotificationKind
+    from commitments.models import Notification
+    from commitments.services.round_lifecycle import close_round
+    from tests.support.admin import grigny, make_user
+
+    staff = make_user("agglomeration", username="rounds-sample-staff")
+    round_ = new_round(staff, [grigny()], title="Campagne <échantillon>")
+    close_round(round_, staff)
+    Notification.objects.create(
+        user=staff,
+        kind=NotificationKind.ROUND_OPENED,
+        round=round_,
+        key=f"round_opened:round={round_.pk}:user={staff.pk}",
+        error="SMTP <refus>",
+    )
+    return round_

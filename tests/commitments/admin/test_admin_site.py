@@ -16,6 +16,7 @@ from commitments.models import (
 )
 from tests import factories
 from tests.support.admin import admin_url, build_tree, client_for, grigny, make_user
+from tests.support.rounds import rounds_sample
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 
@@ -31,6 +32,7 @@ def test_every_admin_page_opens(model, superuser_client, rf):
     tree = build_tree(grigny())
     factories.ProgressUpdateFactory(action=tree["action"])
     make_user("grigny_lead")  # a territory membership
+    rounds_sample()  # a closed reporting round, its frozen figures, a notification
     model_admin = admin.site._registry[model]
     request = rf.get("/admin/")
     request.user = make_user("superuser")

@@ -136,8 +136,14 @@ class TestMessages:
         ],
     )
     def test_what_is_left(self, staff, total, reported, expected):
-        round_ = type("R", (), {"title": "C"})()
+        round_ = type("R", (), {"title": "C", "closed_at": None})()
         assert remaining_message(round_, Completion(total=total, reported=reported)) == expected
+
+    def test_what_was_left_at_closing(self):
+        round_ = type("R", (), {"title": "C", "closed_at": "hier"})()
+        assert remaining_message(round_, Completion(total=59, reported=47)) == (
+            "12 engagements sur 59 n'ont pas été renseignés pour la campagne « C »."
+        )
 
 
 class TestOpenRounds:

@@ -1,0 +1,257 @@
+"""Reporting rounds, their frozen figures and the notifications log in the admin.
+
+Rounds are managed by role, not by Django model permissions (no group change needed):
+agglomeration staff and superusers (reporting/round_completion.can_manage_rounds) open, edit
+and close rounds here; city project leads do not see these admins at all — they follow their
+rounds in /suivi/campagnes/. Every write goes through services/round_lifecycle.py: a new
+round through `open_round` (no territory chosen = every territory), a change through
+`update_round`, "Clôturer la campagne" (a button on the change form, or the list's action)
+through `close_round` after a confirmation page. A closed round is read-only and cannot be
+deleted (its figures are what was reported to the council). Frozen figures and notifications
+are read-only lists.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from commitments.models import Notification, ReportingRound, RoundFigure
+from commitments.reporting.round_completion import can_manage_rounds
+from commitments.services.round_lifecycle import (
+    ROUND_FIELDS,
+    check_not_closed,
+    close_round,
+    open_round,
+    update_round,
+)
+from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
+
+
+class StaffOnlyMixin:
+    """Every permission by role: staff only, whatever the model permissions."""
+
+    def has_module_permission(self, request):
+        return can_manage_rounds(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_manage_rounds(request.user)
+
+
+class ReadOnlyMixin(StaffOnlyMixin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class ReportingRoundForm(forms.ModelForm):
+    class Meta:
+        model = ReportingRound
+        fields = (*ROUND_FIELDS, "territories")
+        widgets = {name: DateInput() for name in ROUND_FIELDS if name != "title"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            try:
+                check_not_closed(ReportingRound.objects.get(pk=self.instance.pk))
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return cleaned
+
+
+@admin.register(ReportingRound)
+class ReportingRoundAdmin(StaffOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+    form = ReportingRoundForm
+    change_form_template = "rounds/admin_change_form.html"
+    list_display = (
+        "title",
+        "state_label",
+        "period_start",
+        "period_end",
+        "opens_on",
+        "deadline",
+        "closed_at",
+        "page_link",
+    )
+    search_fields = ("title",)
+    filter_horizontal = ("territories",)
+    readonly_fields = ("created_by", "created_at", "closed_at", "closed_by")
+    fieldsets = (
+        (None, {"fields": ("title",)}),
+        (
+            "Calendrier",
+            {
+                "fields": ("period_start", "period_end", "opens_on", "deadline"),
+                "description": "Un engagement est renseigné pour la campagne s'il a reçu un point "
+                "d'avancement daté de la période (bornes comprises ; une confirmation « rien de "
+                "nouveau » compte).",
+            },
+        ),
+        ("Territoires concernés", {"fields": ("territories",)}),
+        ("Enregistrement", {"fields": readonly_fields}),
+    )
+    actions = ["close_selected"]
+
+    def has_add_permission(self, request):
+        return can_manage_rounds(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_rounds(request.user) and not (obj is not None and obj.is_closed)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_rounds(request.user) and not (obj is not None and obj.is_closed)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by", "closed_by")
+
+    @admin.display(description="état")
+    def state_label(self, obj):
+        return obj.state.label
+
+    @admin.display(description="suivi")
+    def page_link(self, obj):
+        return format_html(
+            '<a href="{}">Voir la campagne<span class="visually-hidden"> « {} »</span></a>',
+            obj.get_absolute_url(),
+            obj.title,
+        )
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ROUND_FIELDS}
+        territories = form.cleaned_data.get("territories")
+        if change:
+            update_round(obj, by=request.user, territories=territories, **fields)
+        else:
+            created = open_round(by=request.user, territories=territories, **fields)
+            obj.pk, obj._state = created.pk, created._state
+
+    def save_related(self, request, form, formsets, change):
+        # The territories were written by the service ("all" when none is chosen).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(closed_at__isnull=False).exists():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+    # Closing: a confirmation page, then services/round_lifecycle.close_round.
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/cloturer/",
+                self.admin_site.admin_view(self.close_view),
+                name="commitments_reportinground_close",
+            ),
+        ] + super().get_urls()
+
+    def close_view(self, request, object_id):
+        round_ = self.get_object(request, unquote(object_id))
+        if round_ is None:
+            raise Http404("Cette campagne n'existe pas.")
+        if not can_manage_rounds(request.user):
+            raise PermissionDenied
+        change_url = reverse("admin:commitments_reportinground_change", args=[round_.pk])
+        if request.method == "POST":
+            try:
+                frozen = close_round(round_, request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"La campagne « {round_.title} » est clôturée : les chiffres de {frozen} "
+                    f"engagement{'s' if frozen > 1 else ''} sont figés.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Clôturer la campagne « {round_.title} »",
+            "round": round_,
+            "opts": self.opts,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "rounds/admin_close.html", context)
+
+    @admin.action(description="Clôturer la campagne sélectionnée (avec confirmation)")
+    def close_selected(self, request, queryset):
+        rounds = list(queryset[:2])
+        if len(rounds) != 1:
+            self.message_user(
+                request, "Sélectionnez une seule campagne à clôturer.", messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:commitments_reportinground_close", args=[rounds[0].pk])
+        )
+
+
+@admin.register(RoundFigure)
+class RoundFigureAdmin(ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "round",
+        "territory",
+        "thematic",
+        "text_short",
+        "status",
+        "progress",
+        "reported",
+        "last_update_date",
+        "author_name",
+    )
+    list_filter = ("round", "territory", "reported", "status")
+    list_select_related = ("round", "territory", "thematic")
+    search_fields = ("text", "last_comment", "author_name")
+
+    @admin.display(description="intitulé")
+    def text_short(self, obj):
+        return obj.text if len(obj.text) <= 90 else obj.text[:89] + "…"
+
+
+class SentFilter(admin.SimpleListFilter):
+    title = "envoi"
+    parameter_name = "envoi"
+
+    def lookups(self, request, model_admin):
+        return [("envoyee", "Envoyée"), ("en_attente", "En attente"), ("erreur", "En erreur")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "envoyee":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "en_attente":
+            return queryset.filter(sent_at__isnull=True, error="")
+        if self.value() == "erreur":
+            return queryset.exclude(error="")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "kind", "round", "sent_at", "error_short")
+    list_filter = ("kind", SentFilter, "round")
+    list_select_related = ("user", "round")
+    search_fields = ("user__username", "user__email", "key")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="erreur")
+    def error_short(self, obj):
+        return obj.error if len(obj.error) <= 80 else obj.error[:79] + "…"
