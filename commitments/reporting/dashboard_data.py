@@ -2,7 +2,8 @@
 territory, thematic, protocol and strategic objective, progress over time, the commitments
 without lead or without news, the latest updates.
 
-`build_dashboard` runs a constant number of queries (about 20), whatever the data size.
+`build_dashboard` runs a constant number of queries (about 20, two of them for the last closed
+reporting round), whatever the data size.
 """
 
 import datetime
@@ -29,6 +30,7 @@ from commitments.reporting.rollups import (
     rollups_by,
     stale_cutoff,
 )
+from commitments.reporting.round_completion import last_closed_round
 from territories.models import Territory
 
 
@@ -208,6 +210,8 @@ class Dashboard:
     recent_updates: list
     cutoff: datetime.date
     list_limit: int
+    # The last closed reporting round's status counts at closing and today (or None).
+    last_round: object = None
 
 
 def build_dashboard(territory=None, today=None):
@@ -237,9 +241,10 @@ def build_dashboard(territory=None, today=None):
         )
     no_lead, not_updated = without_lead(territory), stale(territory, today)
     limit = LIST_LIMIT if territory is None else TERRITORY_LIST_LIMIT
+    overall = Rollup.sum(rollup for _, rollup in by_thematic)
     return Dashboard(
         territory=territory,
-        overall=Rollup.sum(rollup for _, rollup in by_thematic),
+        overall=overall,
         by_territory=by_territory,
         by_thematic=by_thematic,
         by_protocol=by_protocol,
@@ -251,4 +256,16 @@ def build_dashboard(territory=None, today=None):
         recent_updates=list(recent_updates(territory)),
         cutoff=stale_cutoff(today),
         list_limit=limit,
+        last_round=last_round_figures(territory, by_territory, overall),
     )
+
+
+def last_round_figures(territory, by_territory, overall):
+    """The last closed round's counts at closing next to today's over the same territories
+    (today's from the roll-ups already computed): two queries."""
+    figures = last_closed_round(territory)
+    if figures is None:
+        return None
+    if territory is None:
+        overall = Rollup.sum(r for group, r in by_territory if group.pk in figures.territory_ids)
+    return figures.compared_with(overall.counts)

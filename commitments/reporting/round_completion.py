@@ -409,10 +409,29 @@ class ClosedRoundFigures:
     round: ReportingRound
     territory_ids: set
     at_closing: dict  # {status value: count}
+    now: dict = field(default_factory=dict)  # {status value: count}, set by compared_with
 
     @property
     def total(self):
         return sum(self.at_closing.values())
+
+    @property
+    def total_now(self):
+        return sum(self.now.values())
+
+    def compared_with(self, now):
+        """The same figures with today's counts (`now`: {status value: count}) over the same
+        territories, for the dashboard's table "à la clôture / aujourd'hui"."""
+        self.now = {status: now.get(status, 0) for status in Status.values}
+        return self
+
+    @property
+    def rows(self):
+        """[(status label, count at closing, count now)] in display order."""
+        return [
+            (status.label, self.at_closing.get(status, 0), self.now.get(status, 0))
+            for status in Status.in_display_order()
+        ]
 
 
 def last_closed_round(territory=None):

@@ -270,3 +270,36 @@ def test_round_list_queries_are_constant(staff, django_assert_max_num_queries):
         new_round(staff, [territory], title=f"Campagne {index}", opens_on=days_ago(30 + index))
     with django_assert_max_num_queries(len(small)):
         client.get("/suivi/campagnes/")
+
+
+# --- The public dashboard: the last closed round next to today ------------------------------
+
+
+def test_dashboard_shows_the_last_closed_round(setup, staff, client, django_assert_max_num_queries):
+    from tests.commitments.views.test_dashboards import (
+        DASHBOARD_QUERIES,
+        TERRITORY_DASHBOARD_QUERIES,
+    )
+
+    assert (
+        "Dernière campagne de suivi clôturée"
+        not in client.get("/tableau-de-bord/").content.decode()
+    )
+    round_ = closed(setup, staff)
+    # After closing: one more commitment done in the same territory, and one elsewhere.
+    report_in_period(setup["leaves"][1], Status.DONE, 100)
+    with django_assert_max_num_queries(DASHBOARD_QUERIES):
+        response = client.get("/tableau-de-bord/")
+    last = response.context["dashboard"].last_round
+    assert last.round == round_
+    assert {label: (then, now) for label, then, now in last.rows}["Réalisé"] == (1, 2)
+    assert (last.total, last.total_now) == (3, 3)
+    page = response.content.decode()
+    assert (
+        "Dernière campagne de suivi clôturée" in page
+        and "Campagne « Campagne &lt;2026&gt; »" in page
+    )
+    with django_assert_max_num_queries(TERRITORY_DASHBOARD_QUERIES):
+        page = client.get("/tableau-de-bord/notre-ville/").content.decode()
+    assert "Campagne &lt;2026&gt;" in page
+    assert "Dernière campagne" not in client.get("/tableau-de-bord/autre-ville/").content.decode()
