@@ -12,12 +12,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
+from perer.lib.admin_wording import FrenchTitlesMixin
 from territories import two_factor
 from territories.models import Territory, TerritoryMembership, territories_reordered
 
 
 class MembershipInline(admin.TabularInline):
     model = TerritoryMembership
+    template = "admin/edit_inline/tabular_labelled.html"  # rows and fields named
     extra = 0
     verbose_name = "chef de projet rattaché"
     verbose_name_plural = "chefs de projet rattachés (groupe « Chef de projet ville »)"
@@ -28,7 +30,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Territory)
 class TerritoryAdmin(
-    SortableAdminMixin, AccentInsensitiveSearchMixin, ViewOnSiteMixin, admin.ModelAdmin
+    SortableAdminMixin,
+    FrenchTitlesMixin,
+    AccentInsensitiveSearchMixin,
+    ViewOnSiteMixin,
+    admin.ModelAdmin,
 ):
     list_display = ("position", "name", "kind", "department", "parent", "site_link")
     list_select_related = ("parent",)
@@ -45,7 +51,7 @@ class TerritoryAdmin(
 
 
 @admin.register(TerritoryMembership)
-class TerritoryMembershipAdmin(admin.ModelAdmin):
+class TerritoryMembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     list_display = ("user", "territory", "created_at")
     list_select_related = ("user", "territory")
     list_filter = ("territory",)
@@ -86,7 +92,7 @@ class TwoFactorFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FrenchTitlesMixin, BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
     list_display = (*BaseUserAdmin.list_display, "two_factor_state")
     list_filter = (

@@ -9,10 +9,18 @@ from simple_history.admin import SimpleHistoryAdmin
 from commitments.models import RULE_FIELDS
 from commitments.permissions import can_edit_structure
 from perer.lib.admin_mixins import is_lookup_value
+from perer.lib.admin_wording import FrenchTitlesMixin, history_title, version_title
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """History of every change (who, when, before/after) with revert for the agglomeration."""
+class HistoryAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
+    """History of every change (who, when, before/after) with revert for the agglomeration.
+    Every page is titled in French (perer/lib/admin_wording.py)."""
+
+    def history_view_title(self, request, obj):
+        return history_title(self.opts, obj)
+
+    def history_form_view_title(self, request, obj):
+        return version_title(self.opts, obj, not self.revert_disabled(request, obj))
 
     def revert_disabled(self, request, obj=None):
         return super().revert_disabled(request, obj) or not can_edit_structure(request.user)
@@ -45,19 +53,21 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def use_current_version(self, request, obj):
         """A reverted object is saved on top of the current row: it takes the row's current
-        version, so that the version keeps growing and concurrent edits are still caught."""
-        if not hasattr(obj, "version"):
+        version, so that the version keeps growing and concurrent edits are still caught, and
+        its current place among its siblings (positions change through
+        commitments/services/ordering.py only: an old position could be another's now)."""
+        kept = [name for name in ("version", "position", *RULE_FIELDS) if hasattr(obj, name)]
+        if not kept:
             return
-        obj._perer_reverting = True
+        if hasattr(obj, "version"):
+            obj._perer_reverting = True
         rows = self.model._default_manager.filter(pk=obj.pk)
         if request.method == "POST" and connection.features.has_select_for_update:
             rows = rows.select_for_update()
-        rule_fields = [name for name in RULE_FIELDS if hasattr(obj, name)]
-        current = rows.values("version", *rule_fields).first()
+        current = rows.values(*kept).first()
         if current is not None:
-            obj.version = current["version"]
             # Status and progress follow the progress updates, not the text's history.
-            for name in rule_fields:
+            for name in kept:
                 setattr(obj, name, current[name])
-            if rule_fields:
+            if any(name in RULE_FIELDS for name in kept):
                 obj._remember_rule_values()

@@ -1,15 +1,27 @@
-"""Strategic objectives → operational objectives → actions."""
+"""Strategic objectives → operational objectives → actions, and what every level of the tree
+shares in the admin: the children's inline, their "Monter" / "Descendre" buttons, the
+breadcrumb trail through the hierarchy.
 
-from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+Reordering: the buttons of a parent's inline belong to a separate form (#ordre-form, after the
+change form, so that Enter in a field still saves the change form) posting to the parent's
+`<id>/ordre/` view, which calls commitments/services/ordering.move — the only code changing a
+position; a new child goes last (ordering.next_position). The page comes back with the focus on
+the moved element's button, so that pressing Enter again moves it further.
+"""
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from commitments.admin.breadcrumbs import trail
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import (
     TerritoryFilter,
@@ -29,19 +41,47 @@ from commitments.admin.version_mixins import (
 )
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.permissions import can_edit_structure
+from commitments.services.ordering import (
+    DOWN,
+    PARENT_FIELDS,
+    UP,
+    OrderingError,
+    move,
+    next_position,
+    parent_field,
+)
 from commitments.services.restore import RestoreError, deleted_items, restore_deleted
 from commitments.services.spreadsheet import (
     ActionTrackingResource,
     OperationalObjectiveTrackingResource,
 )
-from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
+from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin, is_lookup_value
+from perer.lib.admin_wording import plural_participle
 
-SHORT_TEXT = forms.Textarea(attrs={"rows": 2, "cols": 60})
+SHORT_TEXT = forms.Textarea(attrs={"rows": 2, "cols": 50})
+# Tabular inlines whose rows and fields are named for assistive technologies.
+LABELLED_TABULAR = "admin/edit_inline/tabular_labelled.html"
+# The words of the reorder buttons, as posted ("12:monter").
+DIRECTIONS = {"monter": UP, "descendre": DOWN}
 
 
-class TreeInline(StructureInlineMixin, VersionedInlineMixin, SortableTabularInline):
-    """Children of a protocol element, reorderable by drag and drop."""
+class TreeFormSet(BaseInlineFormSet):
+    """A child added on its parent's form goes after the last one."""
 
+    def save_new(self, form, commit=True):
+        obj = super().save_new(form, commit=False)
+        obj.position = next_position(type(obj), self.instance.pk)
+        if commit:
+            obj.save()
+            form.save_m2m()
+        return obj
+
+
+class TreeInline(StructureInlineMixin, VersionedInlineMixin, admin.TabularInline):
+    """Children of a protocol element, in order; the parent's form moves them up and down."""
+
+    template = LABELLED_TABULAR
+    formset = TreeFormSet
     ordering = ("position",)
     extra = 0
     show_change_link = True
@@ -50,6 +90,95 @@ class TreeInline(StructureInlineMixin, VersionedInlineMixin, SortableTabularInli
         if db_field.name == "text":
             kwargs["widget"] = SHORT_TEXT
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class TreeFormMixin:
+    """For the ModelAdmins of the protocol tree: the breadcrumb trail through the hierarchy on
+    the change form, a new element placed last, and the reorder view of the children shown by
+    `reorder_inline` (None: no children)."""
+
+    reorder_inline = None
+
+    @property
+    def ordered(self):
+        return self.model in PARENT_FIELDS
+
+    def get_fieldsets(self, request, obj=None):
+        # The position is shown, never typed: new elements go last, the parent's buttons move them.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None or not self.ordered:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "position"]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "position"] if self.ordered else readonly
+
+    def save_model(self, request, obj, form, change):
+        if not change and self.ordered:
+            field = parent_field(type(obj))
+            obj.position = next_position(type(obj), getattr(obj, f"{field}_id"))
+        super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["tree_trail"] = trail(obj, self.admin_site.name)
+            if self.reorder_inline is not None and can_edit_structure(request.user):
+                context["reorder_url"] = reverse(
+                    f"{self.admin_site.name}:{self.url_name('reorder')}", args=[obj.pk]
+                )
+                moved_pk, _, moved_dir = request.GET.get("deplace", "").partition("-")
+                context.update(moved_pk=moved_pk, moved_dir=moved_dir)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def url_name(self, view):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self):
+        if self.reorder_inline is None:
+            return super().get_urls()
+        return [
+            path(
+                "<path:object_id>/ordre/",
+                self.admin_site.admin_view(self.reorder_view),
+                name=self.url_name("reorder"),
+            ),
+        ] + super().get_urls()
+
+    def reorder_view(self, request, object_id):
+        """POST deplacer=<child id>:<monter|descendre>: move that child among its siblings."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        parent = self.get_object(request, unquote(object_id))
+        if parent is None:
+            raise Http404
+        if not (can_edit_structure(request.user) and self.has_change_permission(request, parent)):
+            raise PermissionDenied
+        change_url = reverse(f"{self.admin_site.name}:{self.url_name('change')}", args=[parent.pk])
+        model = self.reorder_inline.model
+        pk, _, word = request.POST.get("deplacer", "").partition(":")
+        child = None
+        if word in DIRECTIONS and is_lookup_value(model._meta.pk, pk):
+            siblings = {f"{parent_field(model)}_id": parent.pk}
+            child = model._default_manager.filter(pk=pk, **siblings).first()
+        if child is None:
+            self.message_user(request, "Élément à déplacer inconnu.", messages.ERROR)
+            return redirect(change_url)
+        try:
+            other = move(child, DIRECTIONS[word])
+        except OrderingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(change_url)
+        if other is None:
+            where = "première" if word == "monter" else "dernière"
+            self.message_user(request, f"« {child} » est déjà en {where} position.", messages.INFO)
+        else:
+            where = "avant" if word == "monter" else "après"
+            self.message_user(request, f"Ordre modifié : « {child} » passe {where} « {other} ».")
+        return redirect(f"{change_url}?deplace={child.pk}-{word}")
 
 
 class OperationalObjectiveInline(TreeInline):
@@ -65,11 +194,11 @@ class ActionInline(TreeInline):
 
 
 class NodeAdmin(
+    TreeFormMixin,
     RoleAdminMixin,
     ConcurrencyAdminMixin,
     AccentInsensitiveSearchMixin,
     ViewOnSiteMixin,
-    SortableAdminBase,
     HistoryAdmin,
 ):
     """What the three levels share: roles, versions, search, history, restore of deletions.
@@ -109,9 +238,6 @@ class NodeAdmin(
             ),
         ] + super().get_urls()
 
-    def url_name(self, view):
-        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
-
     def changelist_view(self, request, extra_context=None):
         own = opens_on_own_territories(request)
         if own is not None:
@@ -146,7 +272,7 @@ class NodeAdmin(
             return redirect(f"admin:{self.url_name('change')}", restored.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{self.opts.verbose_name_plural.capitalize()} supprimés",
+            "title": plural_participle(self.opts, "supprimé"),
             "opts": self.opts,
             "items": deleted_items(self.model),
         }
@@ -159,6 +285,7 @@ class StrategicObjectiveAdmin(NodeAdmin):
     list_filter = (*NodeAdmin.list_filter, "axes")
     autocomplete_fields = ("section", "partners", "axes")
     inlines = [OperationalObjectiveInline]
+    reorder_inline = OperationalObjectiveInline
     fieldsets = (
         (
             None,
@@ -200,8 +327,9 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
 
     def get_fieldsets(self, request, obj=None):
         tracking = ("status", "progress", "record_update_link") if obj else ()
+        place = ("position",) if obj else ()  # a new element goes last
         return (
-            (None, {"fields": (self.parent, "position", "text", "details", "version")}),
+            (None, {"fields": (self.parent, *place, "text", "details", "version")}),
             ("Suivi", {"fields": (*tracking, "lead", "start_year", "end_year")}),
             ("Partenaires et axes transversaux", {"fields": ("partners", "axes")}),
         )
@@ -219,6 +347,7 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
 class OperationalObjectiveAdmin(TrackedAdmin):
     parent = "strategic_objective"
     inlines = [ActionInline, ObjectiveProgressUpdateInline]
+    reorder_inline = ActionInline
     resource_classes = [OperationalObjectiveTrackingResource]
 
 

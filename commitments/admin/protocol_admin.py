@@ -1,12 +1,11 @@
 """Protocols and their thematic sections: the top of the hierarchy."""
 
-from adminsortable2.admin import SortableAdminBase
 from django import forms
 from django.contrib import admin
 
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import ThematicFilter
-from commitments.admin.node_admin import TreeInline
+from commitments.admin.node_admin import TreeFormMixin, TreeInline
 from commitments.admin.role_mixins import RoleAdminMixin
 from commitments.models import Protocol, StrategicObjective, ThematicSection
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
@@ -25,7 +24,7 @@ class StrategicObjectiveInline(TreeInline):
 
 
 class StructureAdmin(
-    RoleAdminMixin, AccentInsensitiveSearchMixin, ViewOnSiteMixin, SortableAdminBase, HistoryAdmin
+    TreeFormMixin, RoleAdminMixin, AccentInsensitiveSearchMixin, ViewOnSiteMixin, HistoryAdmin
 ):
     pass
 
@@ -46,6 +45,7 @@ class ProtocolAdmin(StructureAdmin):
     autocomplete_fields = ("territory",)
     readonly_fields = ("last_changed_at", "created_at")
     inlines = [ThematicSectionInline]
+    reorder_inline = ThematicSectionInline
     fieldsets = (
         (
             None,
@@ -81,6 +81,7 @@ class ThematicSectionAdmin(StructureAdmin):
     search_fields = ("heading", "subtitle", "objective", "intro")
     autocomplete_fields = ("protocol", "thematic")
     inlines = [StrategicObjectiveInline]
+    reorder_inline = StrategicObjectiveInline
     fieldsets = (
         (None, {"fields": ("protocol", "thematic", "position", "heading", "subtitle")}),
         (

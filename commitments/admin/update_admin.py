@@ -112,6 +112,7 @@ class ProgressUpdateInline(ProgressUpdateInlinePermissions, admin.TabularInline)
     the progress-update admin for staff), never typed next to the commitment's own fields."""
 
     model = ProgressUpdate
+    template = "admin/edit_inline/tabular_labelled.html"  # rows and fields named
     fields = ("date", "status", "progress", "comment", "author")
     readonly_fields = fields
     extra = 0

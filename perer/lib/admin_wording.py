@@ -1,0 +1,127 @@
+"""French titles for the admin pages of every app (perer.lib is below them all), with the
+articles Django cannot compose.
+
+Django builds "Modification de action", "Sélectionnez l'objet action à changer", "Ajouter un
+objet Action supplémentaire" from a model's verbose name alone. `FrenchTitlesMixin` gives
+every page of a ModelAdmin a title that reads naturally instead ("Modifier l'action « … »",
+"Choisissez une action à modifier", "Ajouter une action"), from the model's verbose name and
+its grammatical gender declared here (masculine unless listed).
+"""
+
+import json
+
+from django.contrib.admin.utils import unquote
+from django.utils.text import Truncator, capfirst
+
+# Verbose names (singular) of feminine nouns.
+FEMININE = {
+    "action",
+    "section thématique",
+    "thématique",
+    "campagne de suivi",
+    "notification",
+    "tâche en arrière-plan",
+}
+TITLE_OBJECT_LENGTH = 80
+
+
+def indefinite(name):
+    """« une action », « un objectif stratégique »."""
+    return f"{'une' if name in FEMININE else 'un'} {name}"
+
+
+def definite(name):
+    """« l'action », « le protocole », « la thématique »."""
+    if name[:1].lower() in "aeéèêiîoôuhœ":
+        return f"l'{name}"
+    return f"{'la' if name in FEMININE else 'le'} {name}"
+
+
+def of_definite(name):
+    """« de l'action », « du protocole », « de la thématique »."""
+    article = definite(name)
+    return f"du {name}" if article.startswith("le ") else f"de {article}"
+
+
+def quoted(obj):
+    return f"« {Truncator(str(obj)).chars(TITLE_OBJECT_LENGTH)} »"
+
+
+def plural_participle(opts, participle):
+    """« actions supprimées », « objectifs supprimés »."""
+    ending = "es" if str(opts.verbose_name) in FEMININE else "s"
+    return f"{capfirst(str(opts.verbose_name_plural))} {participle}{ending}"
+
+
+def list_title(opts, can_change):
+    verb = "modifier" if can_change else "consulter"
+    return f"Choisissez {indefinite(str(opts.verbose_name))} à {verb}"
+
+
+def add_title(opts):
+    return f"Ajouter {indefinite(str(opts.verbose_name))}"
+
+
+def change_title(opts, obj, can_change):
+    verb = "Modifier" if can_change else "Consulter"
+    return f"{verb} {definite(str(opts.verbose_name))} {quoted(obj)}"
+
+
+def history_title(opts, obj):
+    return f"Historique {of_definite(str(opts.verbose_name))} {quoted(obj)}"
+
+
+def version_title(opts, obj, can_revert):
+    verb = "Rétablir" if can_revert else "Consulter"
+    return f"{verb} une version {of_definite(str(opts.verbose_name))} {quoted(obj)}"
+
+
+def inline_formset_data(inline_admin_formset):
+    """The data of inlines.js with a French "add" link: « Ajouter une action »."""
+    formset = inline_admin_formset.formset
+    name = str(inline_admin_formset.opts.verbose_name)
+    return json.dumps(
+        {
+            "name": f"#{formset.prefix}",
+            "options": {
+                "prefix": formset.prefix,
+                "addText": capfirst(f"ajouter {indefinite(name)}"),
+                "deleteText": "Retirer",
+            },
+        }
+    )
+
+
+class FrenchTitlesMixin:
+    """ModelAdmin mixin: the titles of the list, add, change, view and history pages, and the
+    "add" link of each inline, worded as above."""
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": list_title(self.opts, self.has_change_permission(request)),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history's admins title their history page themselves
+        # (history_view_title); Django's own history page is titled here.
+        if not hasattr(self, "history_view_title"):
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                extra_context = {"title": history_title(self.opts, obj), **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if add:
+            context["title"] = add_title(self.opts)
+        elif obj is not None:
+            context["title"] = change_title(
+                self.opts, obj, self.has_change_permission(request, obj)
+            )
+        for inline_admin_formset in context.get("inline_admin_formsets", []):
+            # The template calls it without arguments: an instance attribute replaces the method.
+            inline_admin_formset.inline_formset_data = lambda formset=inline_admin_formset: (
+                inline_formset_data(formset)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,0 +1,143 @@
+"""The admin as its two everyday roles use it, in a real headless Chromium (the `browser`
+fixture, tests/conftest.py): a Grigny project lead and an agglomeration agent.
+
+- axe-core (WCAG 2.0/2.1 A and AA) on every admin page each role reaches by following the
+  admin's own links: the index, each list, each add and change form, each history page and one
+  recorded version, the deleted-elements (restore) page and the spreadsheet import. A critical
+  or serious violation fails the test, which lists every page with its violations.
+- No sideways scrolling at 1,280 px on those lists and forms.
+- Reordering by keyboard: Tab to "Descendre" on an action of an objective's form, Enter; the
+  two actions swapped places (commitments/services/ordering.py).
+
+Needs Debian's chromium and `npm ci` (axe-core), as every browser test.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+
+from commitments.models import Action
+from tests.browser.chromium import WCAG, axe_violations
+from tests.support.admin import build_tree, client_for, grigny, make_user
+
+pytestmark = pytest.mark.browser
+
+WIDE = 1280
+BLOCKING = ("critical", "serious")
+
+
+# --- The browser ---------------------------------------------------------------------------
+
+
+def logged_in_page(browser, live_server, user):
+    """A page of a new browser context carrying `user`'s session (no login form: the login
+    itself is tested elsewhere)."""
+    client = client_for(user)
+    assert client.session[SESSION_KEY] == str(user.pk)
+    # bypass_csp lets axe-core be injected (the admin's CSP rightly refuses foreign scripts).
+    context = browser.new_context(
+        locale="fr-FR", bypass_csp=True, viewport={"width": WIDE, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def blocking_violations(page):
+    return [
+        f"{v['id']} ({v['impact']}) {v['targets']}"
+        for v in axe_violations(page, tags=WCAG)
+        if v["impact"] in BLOCKING
+    ]
+
+
+def overflow(page):
+    """How many pixels the page is wider than the window (0: no sideways scrolling)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def hrefs(page, selector):
+    return page.eval_on_selector_all(selector, "links => links.map(a => a.href)")
+
+
+# --- The crawl -----------------------------------------------------------------------------
+
+
+def admin_pages(page, base):
+    """The admin pages a user reaches from the index: each list, its add form, the first
+    row's change form, that object's history and its first recorded version, and the links
+    the list offers (import, deleted elements)."""
+    page.goto(f"{base}/admin/")
+    yield "/admin/"
+    for changelist in dict.fromkeys(hrefs(page, "#content-main a[href$='/']")):
+        path = changelist.removeprefix(base)
+        if not re.fullmatch(r"/admin/\w+/\w+/", path):
+            continue
+        page.goto(changelist)
+        yield page.url.removeprefix(base)
+        tools = hrefs(page, ".object-tools a")
+        rows = hrefs(page, "#result_list tbody th a, #result_list tbody td.field-__str__ a")
+        for tool in tools:
+            if re.search(r"/(add|import|supprimes)/", tool):
+                page.goto(tool)
+                yield tool.removeprefix(base)
+        if not rows:
+            continue
+        page.goto(rows[0])
+        yield rows[0].removeprefix(base)
+        history = hrefs(page, ".object-tools a.historylink")
+        if history:
+            page.goto(history[0])
+            yield history[0].removeprefix(base)
+            versions = hrefs(
+                page, "#change-history a[href*='/history/'], table a[href*='/history/']"
+            )
+            if versions:
+                page.goto(versions[-1])
+                yield versions[-1].removeprefix(base)
+
+
+@pytest.fixture
+def data(seeded, fast_password_hasher):
+    lead = make_user("grigny_lead", username="cheffe-grigny")
+    agent = make_user("agglomeration", username="agent-agglo")
+    tree = build_tree(grigny())
+    # A second action, so that the objective's form has two rows to reorder.
+    second = Action.objects.create(
+        operational_objective=tree["oo"], position=2, text="Deuxième action"
+    )
+    # A deleted action: the restore page lists it.
+    Action.objects.create(operational_objective=tree["oo"], position=3, text="Supprimée").delete()
+    return {"grigny_lead": lead, "agglomeration": agent, "second": second, **tree}
+
+
+@pytest.mark.parametrize("role", ["grigny_lead", "agglomeration"])
+def test_every_admin_page_has_no_serious_violation(role, data, live_server, browser):
+    page = logged_in_page(browser, live_server, data[role])
+    found, wide, visited = {}, {}, []
+    for path in admin_pages(page, live_server.url):
+        visited.append(path)
+        violations = blocking_violations(page)
+        if violations:
+            found[path] = violations
+        extra = overflow(page)
+        if extra > 0:
+            wide[path] = extra
+    page.context.close()
+    report = "\n".join(f"{path}: {violations}" for path, violations in found.items())
+    assert len(visited) > 30, visited
+    assert (found, wide) == ({}, {}), (
+        f"{len(found)} page(s) of {len(visited)} with violations:\n{report}\n"
+        f"pages wider than {WIDE} px (by how many pixels): {wide}"
+    )
