@@ -1,0 +1,188 @@
+"""Rounds in the admin (commitments/admin/round_admin.py): staff only, by role; writes through
+services/round_lifecycle.py (every territory when none is chosen, French validation, a closed
+round read-only and never deleted); "Clôturer la campagne" with a confirmation page; frozen
+figures and notifications read-only."""
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Notification, ReportingRound, RoundFigure
+from territories.models import Territory
+from tests.support.admin import admin_url, client_for, make_user
+from tests.support.rounds import (
+    MATRIX_ROLES,
+    matrix_user,
+    new_round,
+    round_fields,
+    rounds_sample,
+    town,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+
+@pytest.fixture
+def staff():
+    return make_user("agglomeration")
+
+
+@pytest.fixture
+def setup(staff):
+    ours, _ = town("Notre ville", slug="notre-ville")
+    theirs, _ = town("Autre ville", slug="autre-ville")
+    return {"ours": ours, "theirs": theirs, "round": new_round(staff, [ours])}
+
+
+def close_url(round_):
+    return reverse("admin:commitments_reportinground_close", args=[round_.pk])
+
+
+def form_data(**fields):
+    data = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in round_fields().items()}
+    data.update(fields)
+    return data
+
+
+# --- The permission matrix ------------------------------------------------------------------
+
+# Staff see and manage; leads (of the round's territory or not) get 403 from the admin views of
+# rounds; anonymous users go to the login page.
+STAFF = (302, 403, 403, 200, 200)
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_permission_matrix(setup, role):
+    user = matrix_user(role, setup["ours"], setup["theirs"])
+    client = client_for(user)
+    sample = rounds_sample()
+    figure, notification = RoundFigure.objects.first(), Notification.objects.get()
+    pages = [
+        admin_url(ReportingRound, "changelist"),
+        admin_url(ReportingRound, "add"),
+        admin_url(ReportingRound, "change", setup["round"].pk),
+        admin_url(ReportingRound, "change", sample.pk),
+        close_url(setup["round"]),
+        admin_url(RoundFigure, "changelist"),
+        admin_url(RoundFigure, "change", figure.pk),
+        admin_url(Notification, "changelist"),
+        admin_url(Notification, "change", notification.pk),
+    ]
+    expected = STAFF[MATRIX_ROLES.index(role)]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == expected, url
+    # POST: closing, creating, changing.
+    assert client.post(close_url(setup["round"])).status_code in (
+        {302} if expected in (200, 302) else {403}
+    )
+    closed = ReportingRound.objects.get(pk=setup["round"].pk).is_closed
+    assert closed == (role in ("agglomeration", "superuser"))
+    response = client.post(admin_url(ReportingRound, "add"), form_data(title="Par POST"))
+    assert response.status_code == (302 if expected != 403 else 403)
+    assert ReportingRound.objects.filter(title="Par POST").exists() == (expected == 200)
+    if role in ("lead", "other_lead"):
+        # Nothing of rounds in a lead's admin index.
+        index = client.get(reverse("admin:index")).content.decode()
+        assert "Campagnes de suivi" not in index and "Notifications" not in index
+
+
+# --- Writes go through the services ---------------------------------------------------------
+
+
+def test_add_without_territory_means_every_territory(staff):
+    client = client_for(staff)
+    response = client.post(admin_url(ReportingRound, "add"), form_data(title="Campagne admin"))
+    assert response.status_code == 302
+    round_ = ReportingRound.objects.get(title="Campagne admin")
+    assert round_.territories.count() == Territory.objects.count()
+    assert round_.created_by == staff
+
+
+def test_add_with_chosen_territories(staff, setup):
+    client = client_for(staff)
+    data = form_data(title="Choisie", territories=[setup["theirs"].pk])
+    assert client.post(admin_url(ReportingRound, "add"), data).status_code == 302
+    assert list(ReportingRound.objects.get(title="Choisie").territories.all()) == [setup["theirs"]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"period_end": "2000-01-01"}, "La fin de la période doit être postérieure"),
+        ({"deadline": "2000-01-01"}, "L&#x27;échéance doit être postérieure"),
+        ({"opens_on": "pas une date"}, "Saisissez une date valide"),
+        ({"territories": ["abc"]}, "«\xa0abc\xa0» n’est pas une valeur correcte"),
+    ],
+)
+def test_bad_input_is_a_french_message(staff, changes, message):
+    response = client_for(staff).post(admin_url(ReportingRound, "add"), form_data(**changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ReportingRound.objects.exists()
+
+
+def test_change_then_closed_is_read_only(staff, setup):
+    client = client_for(staff)
+    url = admin_url(ReportingRound, "change", setup["round"].pk)
+    data = form_data(title="Renommée", territories=[setup["ours"].pk])
+    assert client.post(url, data).status_code == 302
+    assert ReportingRound.objects.get(pk=setup["round"].pk).title == "Renommée"
+    page = client.get(url).content.decode()
+    assert "Clôturer la campagne" in page
+    client.post(close_url(setup["round"]))
+    assert "Clôturer la campagne" not in client.get(url).content.decode()
+    assert client.post(url, {**data, "title": "Après"}).status_code == 403
+    assert ReportingRound.objects.get(pk=setup["round"].pk).title == "Renommée"
+    delete = admin_url(ReportingRound, "delete", setup["round"].pk)
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ReportingRound.objects.filter(pk=setup["round"].pk).exists()
+
+
+def test_close_with_confirmation(staff, setup):
+    client = client_for(staff)
+    page = client.get(close_url(setup["round"])).content.decode()
+    assert "Oui, clôturer la campagne" in page and not RoundFigure.objects.exists()
+    response = client.post(close_url(setup["round"]), follow=True)
+    assert "les chiffres de 3 engagements sont figés" in response.content.decode()
+    assert RoundFigure.objects.count() == 3
+    response = client.post(close_url(setup["round"]), follow=True)
+    assert "ne peut plus être modifiée ni clôturée de nouveau" in response.content.decode()
+    assert RoundFigure.objects.count() == 3
+    assert (
+        client.get(reverse("admin:commitments_reportinground_close", args=[999999])).status_code
+        == 404
+    )
+
+
+def test_close_action_goes_to_the_confirmation(staff, setup):
+    client = client_for(staff)
+    url = admin_url(ReportingRound, "changelist")
+    data = {"action": "close_selected", "_selected_action": [setup["round"].pk]}
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == close_url(setup["round"])
+    other = new_round(staff, [setup["theirs"]], title="Autre")
+    data["_selected_action"] = [setup["round"].pk, other.pk]
+    response = client.post(url, data, follow=True)
+    assert "Sélectionnez une seule campagne à clôturer" in response.content.decode()
+    assert not RoundFigure.objects.exists()
+
+
+def test_notifications_list_escapes_and_filters(staff):
+    rounds_sample()
+    client = client_for(staff)
+    page = client.get(admin_url(Notification, "changelist")).content.decode()
+    assert "SMTP &lt;refus&gt;" in page
+    for value in ("envoyee", "en_attente", "erreur"):
+        assert (
+            client.get(admin_url(Notification, "changelist"), {"envoi": value}).status_code == 200
+        )
+
+
+def test_figures_list_queries_are_constant(staff, django_assert_max_num_queries):
+    client = client_for(staff)
+    rounds_sample()
+    url = admin_url(RoundFigure, "changelist")
+    with django_assert_max_num_queries(12) as captured:
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(len(captured)):
+        assert client.get(url, {"p": "2"}).status_code in (200, 302)
