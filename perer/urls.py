@@ -27,6 +27,7 @@ from commitments.views import (
 from commitments.views.feeds import TerritoryUpdatesFeed, UpdatesFeed
 from commitments.views.page_cache import cached_public_page as cached
 from commitments.views.page_cache import territory_version
+from territories import views as account_views
 from territories.views import two_factor_setup, two_factor_verify
 
 daily = cached(daily=True)
@@ -57,6 +58,34 @@ urlpatterns = [
     # step of every login.
     path("compte/connexion/code/", two_factor_verify, name="two_factor_verify"),
     path("compte/double-authentification/", two_factor_setup, name="two_factor_setup"),
+    # Accounts: Django's auth views in the site's design, the account page, invitations
+    # (territories/views.py); emails go through the job queue.
+    path("compte/", account_views.account, name="account"),
+    path("compte/connexion/", account_views.login_page, name="login"),
+    path("compte/deconnexion/", account_views.logout_page, name="logout"),
+    path("compte/mot-de-passe/", account_views.password_change, name="password_change"),
+    path("compte/mot-de-passe-oublie/", account_views.password_reset, name="password_reset"),
+    path(
+        "compte/mot-de-passe-oublie/envoye/",
+        account_views.password_reset_done,
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe-oublie/termine/",
+        account_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path(
+        "compte/mot-de-passe-oublie/<uidb64>/<token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/bienvenue/<uidb64>/<token>/",
+        account_views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path("compte/invitations/", account_views.invite, name="account_invite"),
     # API, its OpenAPI schema and its documentation (Swagger UI from drf-spectacular-sidecar,
     # no CDN; its script a separate file for the CSP; no ReDoc: it loads Google fonts).
     path("api/", viewsets.IndexView.as_view(), name="api-index"),

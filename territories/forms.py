@@ -1,9 +1,15 @@
-"""The forms of the two-factor pages (territories/views.py): one field, the code.
+"""The forms of the account pages (territories/views.py): the two-factor pages (one field, the
+code), login, password reset, notification preferences, invitations.
 
 The code itself is checked by the view (territories/two_factor.py), which knows the user and
 the request (a wrong code at login counts as a failed login)."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from perer.lib.admin_mixins import CheckedModelMultipleChoiceField
+from territories.accounts import password_reset_email
+from territories.models import AccountPreferences, Territory
 
 WRONG_CODE = (
     "Ce code n'est pas valable. Saisissez le code à 6 chiffres affiché en ce moment par votre "
@@ -54,3 +60,93 @@ class LoginCodeForm(CodeForm):
         )
         field.error_messages["required"] = "Saisissez un code."
         field.widget.attrs["inputmode"] = "text"
+
+
+# --- Account pages (territories/views.py, services in territories/accounts.py) -----------------
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form (it passes the request to `authenticate`: django-axes counts the
+    failures and locks out), with the portal's wording."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Identifiant ou mot de passe incorrect. Vérifiez votre saisie (les majuscules "
+            "comptent) ; après plusieurs erreurs, la connexion est bloquée pendant une heure."
+        ),
+        "inactive": "Ce compte est désactivé.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Identifiant"
+        self.fields["username"].help_text = "Souvent votre adresse électronique."
+        self.fields["username"].error_messages["required"] = "Saisissez votre identifiant."
+        self.fields["password"].error_messages["required"] = "Saisissez votre mot de passe."
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form: the same answer whatever the address; its email goes through the
+    job queue (territories/accounts.py `password_reset_email`), never sent in the request."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = "Adresse électronique"
+        field.help_text = "L'adresse de votre compte, par exemple prenom.nom@exemple.fr."
+        field.error_messages = {
+            "required": "Saisissez votre adresse électronique.",
+            "invalid": "Saisissez une adresse électronique valide (prenom.nom@exemple.fr).",
+        }
+
+    def save(self, request=None, **kwargs):
+        scheme = "https" if request is not None and request.is_secure() else "http"
+        url_root = f"{scheme}://{request.get_host()}" if request is not None else None
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_email(user, url_root)
+
+
+class PreferencesForm(forms.ModelForm):
+    """Two checkboxes (an unticked box is "no": nothing to get wrong)."""
+
+    class Meta:
+        model = AccountPreferences
+        fields = ["reminders", "weekly_digest"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse électronique",
+        max_length=254,
+        error_messages={
+            "required": "Saisissez l'adresse électronique du chef de projet.",
+            "invalid": "Saisissez une adresse électronique valide (prenom.nom@ville.fr).",
+        },
+    )
+    first_name = forms.CharField(
+        label="Prénom", max_length=150, error_messages={"required": "Saisissez le prénom."}
+    )
+    last_name = forms.CharField(
+        label="Nom", max_length=150, error_messages={"required": "Saisissez le nom."}
+    )
+    territories = CheckedModelMultipleChoiceField(
+        label="Territoires suivis",
+        queryset=Territory.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choisissez au moins un territoire.",
+            "invalid_choice": "Ce territoire n'existe pas : choisissez dans la liste.",
+            "invalid_pk_value": "Ce territoire n'existe pas : choisissez dans la liste.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["territories"].queryset = Territory.objects.in_display_order()
+        self.fields["email"].widget.attrs.update(autocomplete="off", spellcheck="false")

@@ -1,4 +1,6 @@
-"""The account pages of two-factor authentication (rules in territories/two_factor.py).
+"""The account pages: two-factor authentication (rules in territories/two_factor.py), then
+login, logout, forgotten password, password change, the account page and invitations (rules in
+territories/accounts.py).
 
 - `two_factor_verify` (/compte/connexion/code/): the second step of any login, after the
   password, for an enrolled user: a code of the app or a recovery code. A wrong code is a
@@ -7,7 +9,12 @@
   code to confirm, then the recovery codes, shown once), or once enrolled: new recovery codes,
   or turn it off (not when it is required), each confirmed by a current code.
 
-Never cached; GET, HEAD and POST only.
+- /compte/connexion/, /compte/deconnexion/ (POST), /compte/mot-de-passe-oublie/ (+ envoye/,
+  <uidb64>/<token>/, termine/), /compte/mot-de-passe/ (change), /compte/ (preferences),
+  /compte/bienvenue/<uidb64>/<token>/ (an invitation's link), /compte/invitations/ (staff).
+  The reset page answers the same whatever the address; its email goes through the job queue.
+
+Never cached; GET, HEAD and POST only. Each page a constant number of queries.
 """
 
 import logging
@@ -17,16 +24,29 @@ from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from territories import two_factor
-from territories.forms import WRONG_CODE, WRONG_LOGIN_CODE, CodeForm, LoginCodeForm
+from territories import accounts, two_factor
+from territories.forms import (
+    WRONG_CODE,
+    WRONG_LOGIN_CODE,
+    CodeForm,
+    InvitationForm,
+    LoginCodeForm,
+    LoginForm,
+    PreferencesForm,
+    QueuedPasswordResetForm,
+)
+from territories.models import AccountPreferences
+from territories.roles import is_agglomeration, is_city_lead, led_territories
 
 logger = logging.getLogger("perer.security")
 read_or_post = require_http_methods(["GET", "HEAD", "POST"])
@@ -177,3 +197,161 @@ def _manage(request, user, next_url):
     return render(
         request, "accounts/two_factor_manage.html", context, status=400 if invalid else 200
     )
+
+
+# --- Account pages ----------------------------------------------------------------------------
+# Login, logout, forgotten password and password change are Django's auth views in the site's
+# design (templates/accounts/); their writes are Django's. Invitations and preferences write
+# through territories/accounts.py. Anonymous visitors of a login-only page go to /compte/connexion/.
+
+members_only = login_required(login_url="login")
+
+
+class ErrorSummaryMixin:
+    """For Django's form views: the error summary at the top (includes/form_errors.html), and
+    400 for a form sent with errors."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        context["error_forms"] = [form] if form is not None else []
+        context["invalid"] = bool(form is not None and form.is_bound and form.errors)
+        return context
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LoginView(ErrorSummaryMixin, auth_views.LoginView):
+    """/compte/connexion/: Django's LoginView (the two-factor step follows by `user_logged_in`,
+    django-axes' lockout by the form's `authenticate(request, …)`)."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        if is_agglomeration(user):
+            return reverse("admin:index")
+        if is_city_lead(user):
+            return reverse("lead_space")
+        return reverse("account")
+
+
+class PasswordResetView(ErrorSummaryMixin, auth_views.PasswordResetView):
+    """/compte/mot-de-passe-oublie/: the same answer for any address (the email, if any, goes
+    through the job queue: QueuedPasswordResetForm)."""
+
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfirmView):
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("password_reset_complete")
+    extra_context = {"invitation": False}
+
+
+class InvitationAcceptView(PasswordResetConfirmView):
+    """/compte/bienvenue/<uidb64>/<token>/: the invitation's link, to choose a first password
+    (the same one-time token as a reset); then the login page."""
+
+    success_url = reverse_lazy("login")
+    extra_context = {"invitation": True}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Votre mot de passe est enregistré : connectez-vous pour commencer."
+        )
+        return response
+
+
+class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Votre mot de passe a été changé.")
+        return response
+
+
+login_page = LoginView.as_view()
+logout_page = auth_views.LogoutView.as_view(next_page="home")
+password_reset = PasswordResetView.as_view()
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+password_reset_confirm = PasswordResetConfirmView.as_view()
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)
+invitation_accept = InvitationAcceptView.as_view()
+password_change = never_cache(members_only(PasswordChangeView.as_view()))
+
+
+@never_cache
+@read_or_post
+@members_only
+def account(request):
+    """/compte/: the user's account: password, notification preferences, two-factor."""
+    user = request.user
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        instance=AccountPreferences.for_user(user),
+    )
+    if form.is_valid():
+        accounts.save_preferences(user, **form.cleaned_data)
+        messages.success(request, "Vos préférences de notification sont enregistrées.")
+        return redirect(reverse("account"))
+    context = {
+        "form": form,
+        "territories": led_territories(user).in_display_order(),
+        "is_lead": is_city_lead(user),
+        "can_invite": is_agglomeration(user),
+        "two_factor_enrolled": two_factor.is_enrolled(user),
+        "two_factor_required": two_factor.is_required(user),
+        "admin_closed": True,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@never_cache
+@read_or_post
+@members_only
+def invite(request):
+    """/compte/invitations/: agglomeration staff invite a city project lead."""
+    if not is_agglomeration(request.user):
+        raise PermissionDenied
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = accounts.invite_lead(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                territories=data["territories"],
+                invited_by=request.user,
+                url_root=request.build_absolute_uri("/"),
+            )
+        except accounts.InvitationError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                f"Invitation envoyée à {user.email} : le lien pour choisir un mot de passe est "
+                f"valable {accounts.link_days()} jours.",
+            )
+            return redirect(reverse("account_invite"))
+    context = {
+        "form": form,
+        "error_forms": [form],
+        "invalid": form.is_bound,
+        "pending": accounts.pending_invitations(),
+    }
+    return render(request, "accounts/invite.html", context, status=400 if form.is_bound else 200)

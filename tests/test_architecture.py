@@ -16,7 +16,13 @@ PACKAGES = ("perer", "territories", "commitments")
 # Lower layers first; a module may import its own layer and the layers below it.
 LAYERS = [
     ("perer.lib", "perer.env"),
-    ("territories.models", "territories.enums", "territories.roles", "territories.two_factor"),
+    (
+        "territories.models",
+        "territories.enums",
+        "territories.roles",
+        "territories.two_factor",
+        "territories.accounts",
+    ),
     ("commitments.models", "commitments.enums"),
     ("commitments.permissions",),
     ("commitments.reporting",),

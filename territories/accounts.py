@@ -1,0 +1,141 @@
+"""Accounts: inviting a city project lead, the one-time links of invitations and password
+resets, and notification preferences. Every write of these goes through a function here
+(views, admin and commands call them).
+
+Invariants:
+- **An invitation** creates (or, while never used, renews) an active staff account in the
+  "Chef de projet ville" group with an *unusable* password, attached to the chosen territories,
+  and queues one email (perer/lib/mail.py) holding a link to choose a password. All in one
+  transaction: the account, its memberships and the email's job exist together or not at all.
+  The username is the email address, lower-cased.
+- **One-time links** use Django's `default_token_generator` (the token covers the password hash
+  and the last login: it dies once a password is chosen or the user logs in) and expire after
+  settings.PASSWORD_RESET_TIMEOUT.
+- An address that already has an account that was used (a usable password, or a login) is not
+  invited again: `InvitationError`, said to the staff member only (staff see the user list
+  anyway); the public reset page never tells whether an address has an account.
+
+Queries: `invite_lead` a constant number (one lookup, one insert per table, the job).
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from perer.lib.mail import send_email
+from territories.models import AccountPreferences, TerritoryMembership
+from territories.roles import CITY_LEAD_GROUP
+
+
+class InvitationError(Exception):
+    """The invitation cannot be sent (the message is French, for the staff member)."""
+
+
+def link_days():
+    """How many days a one-time link lives (PASSWORD_RESET_TIMEOUT, rounded down, at least 1)."""
+    return max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1)
+
+
+def one_time_path(url_name, user):
+    """The path of a one-time link for `user` (the uidb64 and token of Django's reset views)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse(url_name, kwargs={"uidb64": uid, "token": token})
+
+
+def _site(url_root):
+    return (url_root or settings.SITE_URL).rstrip("/")
+
+
+def find_account(email):
+    return get_user_model().objects.filter(email__iexact=email.strip()).order_by("pk").first()
+
+
+def invite_lead(*, email, first_name, last_name, territories, invited_by=None, url_root=None):
+    """Invite a city project lead (see the module docstring); returns the user.
+
+    `territories` a non-empty iterable of Territory; `url_root` the portal's address for the
+    link (the request's, else settings.SITE_URL)."""
+    email = email.strip()
+    territories = list(territories)
+    if not territories:
+        raise InvitationError("Choisissez au moins un territoire.")
+    user_model = get_user_model()
+    with transaction.atomic():
+        user = find_account(email)
+        if user is not None and (user.has_usable_password() or user.last_login is not None):
+            raise InvitationError(
+                f"Un compte existe déjà pour l'adresse {email} ({user.get_username()}) : "
+                "rattachez-le aux territoires depuis l'administration des utilisateurs, ou "
+                "envoyez-lui le lien « mot de passe oublié »."
+            )
+        if user is None:
+            user = user_model(username=email.lower()[:150], email=email)
+            user.set_unusable_password()
+        if user.is_superuser:
+            raise InvitationError("Un superutilisateur ne peut pas être chef de projet ville.")
+        user.first_name, user.last_name = first_name.strip(), last_name.strip()
+        user.is_active = user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name=CITY_LEAD_GROUP))
+        TerritoryMembership.objects.bulk_create(
+            [TerritoryMembership(user=user, territory=territory) for territory in territories],
+            ignore_conflicts=True,
+        )
+        AccountPreferences.objects.get_or_create(user=user)
+        site = _site(url_root)
+        inviter = invited_by.get_full_name() or invited_by.get_username() if invited_by else ""
+        send_email(
+            "invitation",
+            [email],
+            {
+                "user": user,
+                "inviter_name": inviter,
+                "territories": [territory.name for territory in territories],
+                "set_password_url": site + one_time_path("invitation_accept", user),
+                "login_url": site + reverse("login"),
+                "valid_days": link_days(),
+            },
+        )
+    return user
+
+
+def password_reset_email(user, url_root):
+    """Queue the email with a link to choose a new password (called by the reset form for each
+    active account of the address, never telling the visitor)."""
+    send_email(
+        "password_reset",
+        [user.email],
+        {
+            "user": user,
+            "reset_url": _site(url_root) + one_time_path("password_reset_confirm", user),
+            "valid_days": link_days(),
+        },
+    )
+
+
+def save_preferences(user, *, reminders, weekly_digest):
+    """Record what `user` wants to receive (one row per user)."""
+    preferences, _ = AccountPreferences.objects.update_or_create(
+        user=user, defaults={"reminders": reminders, "weekly_digest": weekly_digest}
+    )
+    return preferences
+
+
+def pending_invitations(limit=20):
+    """Leads invited who have not chosen a password yet, latest first."""
+    return (
+        get_user_model()
+        .objects.filter(
+            groups__name=CITY_LEAD_GROUP,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            last_login__isnull=True,
+        )
+        .order_by("-date_joined")[:limit]
+    )

@@ -1,0 +1,354 @@
+"""Accounts (territories/views.py, territories/accounts.py): login in the site's design (with
+the two-factor step and django-axes' lockout), forgotten password (same answer for any
+address; the email through the job queue; the link works), password change, notification
+preferences, invitations (the email's link → a password → logged in → the reporting space)."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from territories import accounts
+from territories.models import AccountPreferences, Territory, TerritoryMembership
+from territories.roles import CITY_LEAD_GROUP
+from tests.support.admin import client_for, corbeil, grigny, make_user
+from tests.support.jobs import run_jobs
+from tests.support.two_factor import PASSWORD, enrol
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/compte/connexion/"
+RESET = "/compte/mot-de-passe-oublie/"
+INVITE = "/compte/invitations/"
+NEW_PASSWORD = "Lavande-et-Cerisier-2026"
+
+
+@pytest.fixture(autouse=True)
+def locmem_email(settings, fast_password_hasher):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.DEFAULT_FROM_EMAIL = "Engagements PERER <ne-pas-repondre@perer.example.org>"
+
+
+def text(response):
+    return response.content.decode()
+
+
+def link_in(message):
+    """The portal's link in an email (plain text), as a path."""
+    (url,) = re.findall(
+        r"https?://testserver(/compte/(?:bienvenue|mot-de-passe-oublie)/[^\s]+)", message.body
+    )
+    return url
+
+
+def log_in(client, username, password=PASSWORD, next_url=""):
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(LOGIN, data)
+
+
+class TestLogin:
+    def test_the_page_is_in_the_sites_design(self, client):
+        response = client.get(LOGIN)
+        assert response.status_code == 200
+        page = text(response)
+        assert "<h1>Connexion</h1>" in page and 'class="site-header"' in page
+        assert 'href="/compte/mot-de-passe-oublie/"' in page
+
+    def test_a_lead_lands_in_the_reporting_space(self, client):
+        lead = make_user("grigny_lead")
+        response = log_in(client, lead.username)
+        assert (response.status_code, response["Location"]) == (302, "/suivi/")
+        assert client.get("/suivi/").status_code == 200
+
+    def test_staff_land_in_the_admin_and_next_is_followed(self, client):
+        agent = make_user("agglomeration")
+        assert log_in(client, agent.username)["Location"] == "/admin/"
+        client.post("/compte/deconnexion/")
+        assert log_in(client, agent.username, next_url="/compte/")["Location"] == "/compte/"
+
+    def test_an_outside_next_is_ignored(self, client):
+        lead = make_user("grigny_lead")
+        assert log_in(client, lead.username, next_url="https://evil.example/")["Location"] == (
+            "/suivi/"
+        )
+
+    def test_a_wrong_password_is_refused_in_french(self, client):
+        lead = make_user("grigny_lead")
+        response = log_in(client, lead.username, "mauvais")
+        assert response.status_code == 400
+        assert "Identifiant ou mot de passe incorrect" in text(response)
+        assert "_auth_user_id" not in client.session
+
+    def test_wrong_passwords_lock_out(self, client, settings):
+        lead = make_user("grigny_lead")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert log_in(client, lead.username, "mauvais").status_code == 400
+        assert log_in(client, lead.username, "mauvais").status_code == 429
+        # Even the right password is refused for the cool-off time.
+        assert log_in(client, lead.username).status_code == 429
+        assert "_auth_user_id" not in client.session
+
+    def test_an_enrolled_user_gives_a_code_after_the_password(self, client):
+        lead = make_user("grigny_lead")
+        enrol(lead)
+        response = log_in(client, lead.username, next_url="/suivi/")
+        assert response.status_code == 302
+        followed = client.get(response["Location"])
+        assert followed.status_code == 302
+        assert followed["Location"].startswith("/compte/connexion/code/")
+
+    def test_logout(self, client):
+        lead = make_user("grigny_lead")
+        log_in(client, lead.username)
+        assert client.get("/compte/deconnexion/").status_code == 405
+        response = client.post("/compte/deconnexion/")
+        assert (response.status_code, response["Location"]) == (302, "/")
+        assert "_auth_user_id" not in client.session
+
+
+class TestPasswordReset:
+    def test_a_known_address_gets_a_link_that_works_once(self, client):
+        lead = make_user("grigny_lead")
+        response = client.post(RESET, {"email": lead.email.upper()})
+        assert (response.status_code, response["Location"]) == (
+            302,
+            "/compte/mot-de-passe-oublie/envoye/",
+        )
+        assert mail.outbox == []  # queued, not sent in the request
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 1
+        run_jobs()
+        (message,) = mail.outbox
+        assert message.to == [lead.email]
+        assert message.subject == "Choisir un nouveau mot de passe — Engagements PERER"
+        assert "Vous avez demandé à changer le mot de passe" in message.body
+        html = message.alternatives[0].content
+        assert "Choisir un nouveau mot de passe" in html and '<html lang="fr">' in html
+
+        link = link_in(message)
+        form_page = client.get(link, follow=True)
+        assert "Choisir un nouveau mot de passe" in text(form_page)
+        set_url = form_page.redirect_chain[-1][0]
+        done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        assert (done.status_code, done["Location"]) == (302, "/compte/mot-de-passe-oublie/termine/")
+        assert "Mot de passe enregistré" in text(client.get(done["Location"]))
+
+        assert log_in(Client(), lead.username).status_code == 400  # the old one is gone
+        assert log_in(Client(), lead.username, NEW_PASSWORD).status_code == 302
+        again = Client().get(link, follow=True)
+        assert "Ce lien n'est plus valable" in text(again)
+
+    def test_an_unknown_address_gets_the_same_answer_and_nothing_is_sent(self, client):
+        make_user("grigny_lead")
+        known = client.post(RESET, {"email": "test-grigny_lead@example.org"})
+        unknown = client.post(RESET, {"email": "personne@example.org"})
+        assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+        assert text(client.get(unknown["Location"])) == text(client.get(known["Location"]))
+        run_jobs()
+        assert [m.to for m in mail.outbox] == [["test-grigny_lead@example.org"]]
+
+    def test_an_inactive_account_gets_nothing(self, client):
+        lead = make_user("grigny_lead")
+        get_user_model().objects.filter(pk=lead.pk).update(is_active=False)
+        assert client.post(RESET, {"email": lead.email}).status_code == 302
+        assert DBTaskResult.objects.count() == 0
+
+    @pytest.mark.parametrize("value", ["", "pas-une-adresse", "a" * 300 + "@example.org"])
+    def test_bad_input_is_explained(self, client, value):
+        response = client.post(RESET, {"email": value})
+        assert response.status_code == 400
+        assert "adresse électronique" in text(response)
+        assert DBTaskResult.objects.count() == 0
+
+    def test_a_tampered_link_is_refused_without_error(self, client):
+        response = client.get("/compte/mot-de-passe-oublie/MTIzNDU2/abc-def/")
+        assert response.status_code == 200
+        assert "Ce lien n'est plus valable" in text(response)
+        response = client.get("/compte/mot-de-passe-oublie/%00%FF/x/")
+        assert response.status_code in (200, 404)
+
+
+class TestAccountPage:
+    def test_preferences_are_saved(self, client):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        page = text(client.get("/compte/"))
+        assert "Grigny" in page and "checked" in page
+        response = client.post("/compte/", {"weekly_digest": "on"})
+        assert (response.status_code, response["Location"]) == (302, "/compte/")
+        preferences = AccountPreferences.objects.get(user=lead)
+        assert (preferences.reminders, preferences.weekly_digest) == (False, True)
+        assert "Vos préférences de notification sont enregistrées." in text(client.get("/compte/"))
+
+    def test_defaults_without_a_row(self):
+        lead = make_user("grigny_lead")
+        preferences = AccountPreferences.for_user(lead)
+        assert (preferences.pk, preferences.reminders, preferences.weekly_digest) == (
+            None,
+            True,
+            True,
+        )
+
+    def test_password_change(self):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        wrong = client.post(
+            "/compte/mot-de-passe/",
+            {
+                "old_password": "mauvais",
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+        assert wrong.status_code == 400
+        assert "ancien mot de passe est incorrect" in text(wrong)
+        response = client.post(
+            "/compte/mot-de-passe/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+        assert (response.status_code, response["Location"]) == (302, "/compte/")
+        assert client.get("/compte/").status_code == 200  # still logged in
+        assert log_in(Client(), lead.username, NEW_PASSWORD).status_code == 302
+
+    @pytest.mark.parametrize("territories", [1, 6])
+    def test_constant_queries(self, territories, django_assert_max_num_queries):
+        lead = make_user("grigny_lead")
+        for territory in Territory.objects.exclude(slug="grigny")[: territories - 1]:
+            TerritoryMembership.objects.create(user=lead, territory=territory)
+        client = client_for(lead)
+        with django_assert_max_num_queries(12):
+            assert client.get("/compte/").status_code == 200
+
+
+def invite(client, **fields):
+    data = {
+        "email": "Lea.Martin@ville-grigny.fr",
+        "first_name": "Léa",
+        "last_name": "Martin",
+        "territories": [grigny().pk],
+    }
+    data.update(fields)
+    return client.post(INVITE, data)
+
+
+class TestInvitations:
+    def test_invited_lead_chooses_a_password_logs_in_and_reports(self):
+        staff = client_for(make_user("agglomeration"))
+        response = invite(staff, territories=[grigny().pk, corbeil().pk])
+        assert (response.status_code, response["Location"]) == (302, INVITE)
+        user = get_user_model().objects.get(email="Lea.Martin@ville-grigny.fr")
+        assert user.username == "lea.martin@ville-grigny.fr"
+        assert (user.is_active, user.is_staff, user.has_usable_password()) == (True, True, False)
+        assert list(user.groups.values_list("name", flat=True)) == [CITY_LEAD_GROUP]
+        assert set(user.territory_memberships.values_list("territory__slug", flat=True)) == {
+            "grigny",
+            "corbeil-essonnes",
+        }
+        assert "Invitation envoyée à Lea.Martin@ville-grigny.fr" in text(staff.get(INVITE))
+        assert "Léa Martin — Lea.Martin@ville-grigny.fr" in text(staff.get(INVITE))
+
+        run_jobs()
+        (message,) = mail.outbox
+        assert message.to == ["Lea.Martin@ville-grigny.fr"]
+        assert message.subject == "Votre compte sur le portail des engagements PERER"
+        assert "Bonjour Léa," in message.body
+        assert "Grigny" in message.body and "Corbeil-Essonnes" in message.body
+        assert "Votre identifiant : lea.martin@ville-grigny.fr" in message.body
+        assert "Choisir mon mot de passe" in message.alternatives[0].content
+
+        lead = Client()
+        page = lead.get(link_in(message), follow=True)
+        assert "Bienvenue, choisissez votre mot de passe" in text(page)
+        set_url = page.redirect_chain[-1][0]
+        weak = lead.post(set_url, {"new_password1": "123", "new_password2": "123"})
+        assert weak.status_code == 400
+        assert "Le mot de passe n'a pas été enregistré" in text(weak)
+        done = lead.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        assert (done.status_code, done["Location"]) == (302, LOGIN)
+        assert "Votre mot de passe est enregistré" in text(lead.get(LOGIN))
+        logged_in = log_in(lead, "lea.martin@ville-grigny.fr", NEW_PASSWORD)
+        assert logged_in["Location"] == "/suivi/"
+        assert lead.get("/suivi/").status_code == 200
+        # The link served once.
+        assert "Ce lien n'est plus valable" in text(Client().get(link_in(message), follow=True))
+        assert "Aucune" in text(staff.get(INVITE))
+
+    def test_a_pending_invitation_can_be_sent_again(self):
+        staff = client_for(make_user("agglomeration"))
+        invite(staff)
+        assert invite(staff, territories=[corbeil().pk]).status_code == 302
+        assert (
+            get_user_model().objects.filter(email__iexact="lea.martin@ville-grigny.fr").count() == 1
+        )
+        run_jobs()
+        assert len(mail.outbox) == 2
+
+    def test_an_account_in_use_is_not_invited_again(self):
+        staff = client_for(make_user("agglomeration"))
+        lead = make_user("grigny_lead")
+        response = invite(staff, email=lead.email)
+        assert response.status_code == 400
+        assert "Un compte existe déjà pour l&#x27;adresse" in text(response)
+        assert DBTaskResult.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"email": ""}, "Saisissez l&#x27;adresse électronique du chef de projet."),
+            ({"email": "pas-une-adresse"}, "Saisissez une adresse électronique valide"),
+            ({"first_name": ""}, "Saisissez le prénom."),
+            ({"territories": []}, "Choisissez au moins un territoire."),
+            ({"territories": ["999999"]}, "Ce territoire n&#x27;existe pas"),
+            ({"territories": ["abc"]}, "Ce territoire n&#x27;existe pas"),
+            ({"territories": ["9" * 30]}, "Ce territoire n&#x27;existe pas"),
+        ],
+    )
+    def test_bad_input_is_explained(self, fields, message):
+        staff = client_for(make_user("agglomeration"))
+        response = invite(staff, **fields)
+        assert response.status_code == 400
+        assert message in text(response)
+        assert (
+            not get_user_model().objects.filter(email__iexact="lea.martin@ville-grigny.fr").exists()
+        )
+
+    def test_names_are_escaped(self):
+        staff = client_for(make_user("agglomeration"))
+        invite(staff, first_name="<script>alert(1)</script>")
+        page = text(staff.get(INVITE))
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;" in page
+
+    def test_the_service_writes_everything_or_nothing(self, monkeypatch):
+        def fail(*args, **kwargs):
+            raise RuntimeError("file indisponible")
+
+        monkeypatch.setattr(accounts, "send_email", fail)
+        with pytest.raises(RuntimeError):
+            accounts.invite_lead(
+                email="x@example.org", first_name="X", last_name="Y", territories=[grigny()]
+            )
+        assert not get_user_model().objects.filter(email="x@example.org").exists()
+        assert Group.objects.get(name=CITY_LEAD_GROUP)  # untouched
+
+    @pytest.mark.parametrize("pending", [1, 8])
+    def test_constant_queries(self, pending, django_assert_max_num_queries):
+        for n in range(pending):
+            accounts.invite_lead(
+                email=f"lead{n}@example.org",
+                first_name="L",
+                last_name=str(n),
+                territories=[grigny()],
+            )
+        staff = client_for(make_user("agglomeration"))
+        with django_assert_max_num_queries(12):
+            assert staff.get(INVITE).status_code == 200
