@@ -26,7 +26,6 @@ from commitments.views import (
 )
 from commitments.views.feeds import TerritoryUpdatesFeed, UpdatesFeed
 from commitments.views.page_cache import cached_public_page as cached
-from commitments.views.page_cache import territory_version
 from territories import views as account_views
 from territories.views import two_factor_setup, two_factor_verify
 
@@ -100,7 +99,11 @@ urlpatterns = [
     ),
     # Public pages.
     path("", cached(portal.home), name="home"),
-    path("territoires/", cached(portal.territory_list), name="territory_list"),
+    path(
+        "territoires/",
+        cached(portal.territory_list, version=pdf_downloads.territory_list_version),
+        name="territory_list",
+    ),
     # PDFs and flat exports: fixed file names, before /territoires/<slug>/.
     path("territoires/protocoles.pdf", pdf_downloads.all_protocols_pdf, name="all_protocols_pdf"),
     path(
@@ -120,7 +123,7 @@ urlpatterns = [
     ),
     path(
         "territoires/<slug:slug>/",
-        cached(protocol_page.territory_detail, version=territory_version),
+        cached(protocol_page.territory_detail, version=pdf_downloads.protocol_page_version),
         name="territory_detail",
     ),
     path("thematiques/", cached(portal.thematic_list), name="thematic_list"),

@@ -6,6 +6,12 @@ the tree, the glossary or the territory), so an edit in the admin makes every ap
 the cache (Redis in production) render the new version on the next download; the old entry
 simply expires.
 
+What each render produced (its size and page count: `RenderedFacts`) is kept in the cache
+under a key per PDF (territory or all, with or without tracking) that outlives versions, so that
+the pages that link the PDF say its size without ever rendering it (RGAA 13.3): exact when the
+facts are those of the current version, approximate ("environ") when they are a previous one's.
+Reading them costs one cache read, no SQL query.
+
 The output is a tagged PDF/UA-1 document (title, language, bookmarks following the headings)
 that embeds the DejaVu fonts shipped under static/fonts/dejavu/, so it does not depend on the
 fonts installed on the machine.
@@ -73,6 +79,16 @@ def layout_version():
 
 
 @dataclass(frozen=True)
+class RenderedFacts:
+    """What the last render of a PDF produced: the version it was (`cache_key`), its size in
+    bytes and its number of pages."""
+
+    cache_key: str
+    size: int
+    pages: int
+
+
+@dataclass(frozen=True)
 class ProtocolPdf:
     """One downloadable PDF: the current protocol of `territory`, or every territory's protocol
     (agglomeration first) when `territory` is None.
@@ -96,6 +112,24 @@ class ProtocolPdf:
             .values_list("pk", "last_changed_at")[:1]
         )
         return cls(territory, suivi, versions, (territory,))
+
+    @classmethod
+    def for_loaded(cls, territory, protocol, *, suivi=False):
+        """The PDF of `territory` whose protocol in force (`protocol`, or None) is loaded
+        already: no query."""
+        versions = ((protocol.pk, protocol.last_changed_at),) if protocol else ()
+        return cls(territory, suivi, versions, (territory,))
+
+    @classmethod
+    def for_all_loaded(cls, territories, protocols, *, suivi=False):
+        """The combined PDF from the territories in display order and their protocols in force
+        ({territory id: protocol}) loaded already: no query."""
+        versions = tuple(
+            (protocols[t.pk].pk, protocols[t.pk].last_changed_at)
+            for t in territories
+            if t.pk in protocols
+        )
+        return cls(None, suivi, versions, tuple(territories))
 
     @classmethod
     def for_all(cls, *, suivi=False):
@@ -127,6 +161,19 @@ class ProtocolPdf:
         return f"pdf:{layout_version()}:{self.slug}:suivi={int(self.suivi)}:{last}:{digest}"
 
     @property
+    def facts_key(self):
+        return facts_key(self.slug, self.suivi)
+
+    def rendered_facts(self):
+        """The facts of the last render of this PDF (this version or an earlier one), or None:
+        one cache read, never a render. Kept as a plain tuple: what an older deployment
+        wrote never fails to load."""
+        value = cache.get(self.facts_key)
+        if not (isinstance(value, tuple) and len(value) == 3):
+            return None
+        return RenderedFacts(*value)
+
+    @property
     def etag(self):
         return hashlib.sha256(self.cache_key.encode()).hexdigest()[:32]
 
@@ -152,6 +199,20 @@ class ProtocolPdf:
         return data
 
 
+def facts_key(slug, suivi):
+    """Where the facts of the last render of a PDF (`slug`: a territory's, or ALL_SLUG) are
+    kept, whatever its version."""
+    return f"pdf-rendu:{slug}:suivi={int(suivi)}"
+
+
+def facts_stamp(slug):
+    """The facts of the last renders of a PDF, with and without tracking, as a string that
+    changes when either is rendered again: part of the cache key of the pages that link it
+    (one cache read, no SQL query)."""
+    found = cache.get_many([facts_key(slug, False), facts_key(slug, True)])
+    return "|".join(str(found.get(facts_key(slug, suivi), "-")) for suivi in (False, True))
+
+
 def _wait_for(key):
     """The value another process is putting under `key`, or None after RENDER_WAIT_SECONDS."""
     deadline = time.monotonic() + RENDER_WAIT_SECONDS
@@ -164,17 +225,27 @@ def _wait_for(key):
 
 
 def render_pdf(pdf):
-    """Render `pdf` (a ProtocolPdf) to bytes. Slow (about a second per protocol)."""
+    """Render `pdf` (a ProtocolPdf) to bytes, and keep the facts of this render (size, pages)
+    for the pages that link it. Slow (about a second per protocol)."""
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
         html = render_to_string("pdf/document.html", document_context(pdf))
-    return HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=LocalFonts()).write_pdf(
+    pages = []
+
+    def finish(document, output):
+        pages.append(len(document.pages))
+        _open_with_bookmarks(document, output)
+
+    data = HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=LocalFonts()).write_pdf(
         pdf_variant="pdf/ua-1",
         # Reproducible output: the same protocol state gives the same bytes on every server.
         pdf_identifier=pdf.etag.encode(),
-        finisher=_open_with_bookmarks,
+        finisher=finish,
     )
+    # Kept as long as the PDF itself: a page may still show it (as approximate) after an edit.
+    cache.set(pdf.facts_key, (pdf.cache_key, len(data), pages[0]), CACHE_TIMEOUT)
+    return data
 
 
 def _open_with_bookmarks(document, pdf):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from commitments.models import GlossaryTerm, Thematic
 from commitments.reporting.rollups import rollup_grid, territory_cards
+from commitments.views.pdf_downloads import all_protocols_pdf_links
 from perer.lib.text import fold_accents
 from territories.models import Territory
 
@@ -23,11 +24,14 @@ def home(request):
 
 def territory_list(request):
     territories = list(Territory.objects.in_display_order())
+    cards = territory_cards(territories)
+    protocols = {card.territory.pk: card.protocol for card in cards if card.protocol}
     return render(
         request,
         "portal/territory_list.html",
         {
-            "cards": territory_cards(territories),
+            "cards": cards,
+            "pdf_links": all_protocols_pdf_links(territories, protocols),
             "breadcrumbs": [("Accueil", reverse("home")), ("Territoires", None)],
         },
     )

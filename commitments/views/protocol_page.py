@@ -1,7 +1,8 @@
 """/territoires/<slug>/: the whole protocol of one territory, as the document reads.
 
 Queries: the territory, the protocol in force, its loaded tree (reporting/protocol_tree.py) and
-the glossary; every roll-up is computed from the loaded tree, without a query.
+the glossary; every roll-up is computed from the loaded tree, without a query. The PDF links
+say the files' sizes from the cache (views/pdf_downloads.py): no query, never a render.
 """
 
 from itertools import groupby
@@ -14,6 +15,7 @@ from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
+from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
 
 
@@ -55,5 +57,10 @@ def territory_detail(request, slug):
     }
     if current is not None:
         protocol = load_protocol_tree(current.pk)
-        context.update(protocol=protocol, rollup=_prepare(protocol), glossary=Glossary())
+        context.update(
+            protocol=protocol,
+            rollup=_prepare(protocol),
+            glossary=Glossary(),
+            pdf_links=territory_pdf_links(territory, current),
+        )
     return render(request, "portal/territory_detail.html", context)

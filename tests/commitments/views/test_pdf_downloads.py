@@ -4,6 +4,7 @@ Most tests use a small protocol built with factories: rendering it takes a fract
 """
 
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -17,6 +18,7 @@ from pypdf import PdfReader
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol
 from commitments.rendering import pdf as pdf_service
+from commitments.views import pdf_downloads
 from territories.models import Territory
 from tests.factories import (
     ActionFactory,
@@ -334,3 +336,106 @@ def test_render_query_count_does_not_grow_with_the_tree(client, django_assert_ma
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(15):
         client.get(pdf_url(small.territory, suivi=1))
+
+
+# --- The links to the PDFs: format and size in their text (RGAA 13.3), never a render -----
+
+
+def pdf_link_texts(client, url):
+    """{href: text} of the PDF links of a page (text with the tags removed)."""
+    html = client.get(url).content.decode()
+    links = re.findall(r'<a class="button[^"]*" href="([^"]*\.pdf[^"]*)">(.*?)</a>', html)
+    return {href: re.sub(r"<[^>]+>", "", text) for href, text in links}
+
+
+def test_the_protocol_page_links_both_pdfs_without_rendering(client, small_protocol):
+    territory = small_protocol.territory
+    with rendering_spy() as render:
+        links = pdf_link_texts(client, territory.get_absolute_url())
+    render.assert_not_called()
+    # Never rendered yet: the format only.
+    assert links == {
+        pdf_url(territory): "Télécharger le protocole (PDF)",
+        pdf_url(territory, suivi=1): (
+            "Télécharger le protocole avec le suivi des engagements (PDF)"
+        ),
+    }
+
+
+def test_once_rendered_the_links_say_size_and_pages(client, small_protocol):
+    territory = small_protocol.territory
+    client.get(territory.get_absolute_url())  # cached as it was: the render must update it
+    data = client.get(pdf_url(territory)).content
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    with rendering_spy() as render:
+        links = pdf_link_texts(client, territory.get_absolute_url())
+    render.assert_not_called()
+    size = pdf_downloads.file_size(len(data))
+    label = f"Télécharger le protocole (PDF, {size}, {pages} page{'s' if pages > 1 else ''})"
+    assert links[pdf_url(territory)] == label
+    # The version with tracking was never rendered.
+    assert links[pdf_url(territory, suivi=1)].endswith("(PDF)")
+
+
+def test_after_an_edit_the_size_is_approximate(client, small_protocol):
+    territory = small_protocol.territory
+    data = client.get(pdf_url(territory)).content
+    Protocol.objects.filter(pk=small_protocol.pk).touch()
+    with rendering_spy() as render:
+        links = pdf_link_texts(client, territory.get_absolute_url())
+    render.assert_not_called()
+    size = pdf_downloads.file_size(len(data))
+    assert links[pdf_url(territory)] == f"Télécharger le protocole (PDF, environ {size})"
+
+
+def test_the_territory_list_links_the_combined_pdfs(client):
+    url = reverse("all_protocols_pdf")
+    with rendering_spy() as render:
+        links = pdf_link_texts(client, reverse("territory_list"))
+    render.assert_not_called()
+    label = "Télécharger les protocoles de tous les territoires"
+    assert links == {
+        url: f"{label} (PDF)",
+        f"{url}?suivi=1": f"{label} avec le suivi des engagements (PDF)",
+    }
+    # Facts of a render of the current version (as the combined PDF's render keeps them).
+    pdf = pdf_service.ProtocolPdf.for_all()
+    cache.set(pdf.facts_key, (pdf.cache_key, 1_234_567, 180))
+    links = pdf_link_texts(client, reverse("territory_list"))
+    assert links[url] == f"{label} (PDF, 1,2 Mo, 180 pages)"
+
+
+def test_facts_written_by_an_older_deployment_are_ignored(small_protocol):
+    pdf = pdf_service.ProtocolPdf.for_territory(small_protocol.territory)
+    cache.set(pdf.facts_key, {"size": 3})
+    assert pdf_downloads.file_details(pdf) == "PDF"
+
+
+def test_loaded_pdfs_are_the_downloaded_ones(small_protocol):
+    """The links compare versions built from loaded protocols with the downloads' own."""
+    territory = small_protocol.territory
+    for suivi in (False, True):
+        loaded = pdf_service.ProtocolPdf.for_loaded(territory, small_protocol, suivi=suivi)
+        assert (
+            loaded.cache_key
+            == pdf_service.ProtocolPdf.for_territory(territory, suivi=suivi).cache_key
+        )
+    territories = list(Territory.objects.in_display_order())
+    protocols = {p.territory_id: p for p in Protocol.objects.in_force()}
+    combined = pdf_service.ProtocolPdf.for_all_loaded(territories, protocols)
+    assert combined.cache_key == pdf_service.ProtocolPdf.for_all().cache_key
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (850, "850 octets"),
+        (72_493, "72 ko"),
+        (999_499, "999 ko"),
+        (1_000_000, "1 Mo"),
+        (1_234_567, "1,2 Mo"),
+        (12_960_000, "13 Mo"),
+    ],
+)
+def test_file_size_in_french(size, text):
+    assert pdf_downloads.file_size(size) == text
