@@ -7,6 +7,8 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -55,7 +57,8 @@ def closed(setup, staff):
 
 # --- The permission matrix ------------------------------------------------------------------
 
-LOGIN = "/admin/login/"
+def login_path():
+    return resolve_url(settings.LOGIN_URL)
 
 
 def urls(round_, ours):
@@ -101,7 +104,7 @@ def test_permission_matrix(setup, role, view, method):
     response = getattr(client_of(role, setup), method)(url, data)
     assert response.status_code == expected
     if role == "anonymous":
-        assert response["Location"].startswith(LOGIN)
+        assert response["Location"].startswith(login_path())
     closed_now = ReportingRound.objects.get(pk=setup["round"].pk).is_closed
     assert closed_now == (
         view == "close" and method == "post" and expected == 302 and role != "anonymous"
