@@ -184,8 +184,8 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 JOBS_LOST_AFTER = env_int("JOBS_LOST_AFTER", 30 * 60)
 
 LANGUAGE_CODE = "fr-fr"
-# French names of third-party models shown in the admin (background jobs).
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# French names of third-party models shown in the admin (background jobs): perer/locale/.
+LOCALE_PATHS = [BASE_DIR / "perer" / "locale"]
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -1,5 +1,5 @@
 """django-tasks-db's app under a French name in the admin ("Tâches en arrière-plan"); its
-model and field names are translated in locale/fr (perer/lib/jobs.py has the rules)."""
+model and field names are translated in perer/locale/fr (perer/lib/jobs.py has the rules)."""
 
 from django_tasks_db.apps import TasksAppConfig
 
