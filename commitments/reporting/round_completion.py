@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -399,6 +399,26 @@ def open_rounds_for(territory_ids, today=None):
             completions[round_.pk].total += row[f"total_{round_.pk}"]
             completions[round_.pk].reported += row[f"reported_{round_.pk}"]
     return [OpenRound(round_, completions[round_.pk]) for round_ in rounds]
+
+
+def missing_by_territory(round_, today=None):
+    """{territory id: number of commitments still missing} for the round's territories that
+    have any (the reminders' recipients are the leads of these territories). Three queries
+    whatever the number of territories and commitments."""
+    territory_ids = list(round_.territories.values_list("pk", flat=True))
+    missing = Counter()
+    for queryset in leaves():
+        model = queryset.model
+        rows = (
+            queryset.for_territories(territory_ids)
+            .exclude(Exists(in_period(round_, model)))
+            .order_by()
+            .values(territory_id=F(model.tree.territory))
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            missing[row["territory_id"]] += row["n"]
+    return dict(missing)
 
 
 # --- The public dashboard: the last closed round -------------------------------------------

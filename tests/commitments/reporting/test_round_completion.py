@@ -9,6 +9,7 @@ from commitments.enums import Status
 from commitments.reporting.round_completion import (
     Completion,
     last_closed_round,
+    missing_by_territory,
     open_rounds_for,
     remaining_message,
     report_for,
@@ -204,3 +205,14 @@ def test_report_queries_are_constant(staff, closed, django_assert_max_num_querie
             result = round_report(round_, [territory])
             assert result.overall.total == 3 * size
             assert result.answers and result.by_thematic and result.by_territory
+
+
+def test_missing_by_territory(staff, django_assert_max_num_queries):
+    one, (a, *_) = town("Une")
+    two, _ = town("Deux", size=2)
+    three, leaves = town("Trois")
+    for leaf in [a, *leaves]:
+        report_in_period(leaf)
+    round_ = new_round(staff, [one, two, three])
+    with django_assert_max_num_queries(3):
+        assert missing_by_territory(round_) == {one.pk: 2, two.pk: 6}
