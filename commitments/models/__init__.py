@@ -1,3 +1,4 @@
+from commitments.models.editions import Edition, EditionImmutable, EditionQuerySet
 from commitments.models.nodes import (
     NODE_MODELS,
     RULE_FIELDS,
@@ -33,6 +34,9 @@ __all__ = [
     "TRACKED_MODELS",
     "TRACKING_FIELDS",
     "Action",
+    "Edition",
+    "EditionImmutable",
+    "EditionQuerySet",
     "GlossaryTerm",
     "Notification",
     "OperationalObjective",
