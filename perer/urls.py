@@ -7,10 +7,11 @@ before /territoires/<slug>/. Public pages are wrapped in the anonymous page cach
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from commitments.api import viewsets
+from commitments.api.docs_page import ApiDocsView
 from commitments.enums import CommitmentKind
 from commitments.views import (
     commitment_page,
@@ -92,9 +93,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api-schema", template_name="api/swagger_ui.html"
-        ),
+        ApiDocsView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
         name="api-docs",
     ),
     # Public pages.
