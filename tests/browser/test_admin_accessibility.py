@@ -17,9 +17,12 @@ import re
 import pytest
 from django.contrib.auth import SESSION_KEY
 
-from commitments.models import Action
+from commitments.enums import Status
+from commitments.models import Action, OperationalObjective
+from tests import factories
 from tests.browser.chromium import WCAG, axe_violations
 from tests.support.admin import build_tree, client_for, grigny, make_user
+from tests.support.progress import report_days_ago
 
 pytestmark = pytest.mark.browser
 
@@ -108,11 +111,39 @@ def admin_pages(page, base):
                 yield versions[-1].removeprefix(base)
 
 
+LONG_COMMENT = (
+    "Comité de pilotage tenu avec la Mission locale, la CAF et les bailleurs ; compte rendu : "
+    "https://www.grandparissud.fr/documents/politique-de-la-ville/comptes-rendus/2024/"
+    "comite-de-pilotage-emploi-insertion-quartiers-prioritaires-grigny-version-definitive.pdf "
+) * 3
+
+
+def give_a_timeline(commitment, lead):
+    """A pilot, partners and three progress updates with long comments and links: the form's
+    widest content."""
+    commitment.lead = lead
+    commitment.save()
+    commitment.partners.set(factories.PartnerFactory.create_batch(3))
+    for days, status in (
+        (300, Status.PLANNED),
+        (120, Status.IN_PROGRESS),
+        (10, Status.IN_PROGRESS),
+    ):
+        report_days_ago(commitment, days, status, 40, comment=LONG_COMMENT)
+
+
 @pytest.fixture
 def data(seeded, fast_password_hasher):
     lead = make_user("grigny_lead", username="cheffe-grigny")
     agent = make_user("agglomeration", username="agent-agglo")
     tree = build_tree(grigny())
+    # The first row of each list (the lead's and the staff's) has a full timeline.
+    pilot = factories.PartnerFactory(
+        name="Établissement public territorial Grand-Orly Seine Bièvre — direction de l'emploi"
+    )
+    for commitment in {tree["action"], tree["oo"], Action.objects.first()}:
+        give_a_timeline(commitment, pilot)
+    give_a_timeline(OperationalObjective.objects.first(), pilot)
     # A second action, so that the objective's form has two rows to reorder.
     second = Action.objects.create(
         operational_objective=tree["oo"], position=2, text="Deuxième action"
@@ -141,3 +172,66 @@ def test_every_admin_page_has_no_serious_violation(role, data, live_server, brow
         f"{len(found)} page(s) of {len(visited)} with violations:\n{report}\n"
         f"pages wider than {WIDE} px (by how many pixels): {wide}"
     )
+
+
+# --- Reordering by keyboard ----------------------------------------------------------------
+
+
+def focused_text(page):
+    return page.evaluate("() => document.activeElement.textContent.trim()")
+
+
+def tab_to(page, locator, limit=200):
+    """Press Tab until `locator` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("element => document.activeElement === element"):
+            return
+    raise AssertionError(f"{locator} cannot be reached with Tab")
+
+
+def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browser):
+    from playwright.sync_api import expect
+
+    agent = make_user("agglomeration", username="agent-ordre")
+    tree = build_tree(grigny())
+    first = tree["action"]
+    first.text = "Ouvrir un guichet unique"
+    first.save()
+    second = Action.objects.create(
+        operational_objective=tree["oo"], position=2, text="Former les agents d'accueil"
+    )
+    page = logged_in_page(browser, live_server, agent)
+    form_url = f"{live_server.url}/admin/commitments/operationalobjective/{tree['oo'].pk}/change/"
+    page.goto(form_url)
+    assert overflow(page) == 0
+    rows = page.locator("#actions-group tbody tr.has_original")
+    expect(rows.nth(0)).to_contain_text("Ouvrir un guichet unique")
+
+    # The first action has only "Descendre", named after it; Tab, then Enter.
+    down = page.get_by_role("button", name="Descendre « Ouvrir un guichet unique »")
+    assert page.get_by_role("button", name="Monter « Ouvrir un guichet unique »").count() == 0
+    box = down.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    tab_to(page, down)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?deplace="))
+    expect(page.locator(".messagelist")).to_contain_text(
+        "« Ouvrir un guichet unique » passe après « Former les agents d'accueil »"
+    )
+    expect(rows.nth(0)).to_contain_text("Former les agents d'accueil")
+    # The focus stays on the moved action: now last, its "Monter" button.
+    assert focused_text(page) == "Monter « Ouvrir un guichet unique »"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.position, second.position) == (2, 1)
+
+    # Enter again: back up, the focus on its "Descendre".
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(".messagelist")).to_contain_text("passe avant")
+    assert focused_text(page) == "Descendre « Ouvrir un guichet unique »"
+    first.refresh_from_db()
+    assert first.position == 1
+    assert axe_violations(page, tags=WCAG) == []
+    page.context.close()
