@@ -148,10 +148,10 @@ def test_close_with_confirmation(staff, setup):
     response = client.post(close_url(setup["round"]), follow=True)
     assert "ne peut plus être modifiée ni clôturée de nouveau" in response.content.decode()
     assert RoundFigure.objects.count() == 3
-    assert (
-        client.get(reverse("admin:commitments_reportinground_close", args=[999999])).status_code
-        == 404
-    )
+    for pk in ("999999", "abc", str(2**63), "99999999999999999999999"):
+        url = f"/admin/commitments/reportinground/{pk}/cloturer/"
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
 
 
 def test_close_action_goes_to_the_confirmation(staff, setup):
