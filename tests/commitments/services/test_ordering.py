@@ -3,7 +3,14 @@
 import pytest
 from django.db import connection
 
-from commitments.models import Action, Protocol, StrategicObjective, Thematic, ThematicSection
+from commitments.models import (
+    Action,
+    Protocol,
+    StrategicObjective,
+    Thematic,
+    ThematicSection,
+    TransversalAxis,
+)
 from commitments.services.ordering import (
     DOWN,
     UP,
@@ -88,21 +95,13 @@ class TestMove:
         assert moved.version == Action.objects.get(pk=moved.pk).version
 
     def test_duplicate_positions_are_numbered_first(self):
-        oo = factories.OperationalObjectiveFactory()
-        # Typed by hand long ago: two actions at 5 (SQLite keeps no unique constraint).
-        rows = [
-            factories.ActionFactory(operational_objective=oo, position=p, text=t)
-            for p, t in ((5, "A"), (9, "B"), (12, "C"))
-        ]
-        Action.objects.filter(pk=rows[1].pk).update(position=5)
-        if connection.vendor == "postgresql":
-            pytest.skip("PostgreSQL refuses duplicate positions at commit")  # pragma: no cover
-        move(action("C"), UP)
-        assert [(a.text, a.position) for a in siblings(rows[0])] == [
-            ("A", 1),
-            ("C", 2),
-            ("B", 3),
-        ]
+        """Transversal axes have no unique position (typed by hand long ago: two at 5)."""
+        TransversalAxis.objects.all().delete()
+        for position, name in ((5, "A"), (5, "B"), (12, "C")):
+            factories.AxisFactory(position=position, name=name)
+        move(TransversalAxis.objects.get(name="C"), UP)
+        rows = TransversalAxis.objects.order_by("position", "pk")
+        assert [(axis.name, axis.position) for axis in rows] == [("A", 1), ("C", 2), ("B", 3)]
 
     def test_positions_keep_their_numbers(self):
         """Gaps between positions stay: only the two swapped rows change."""
