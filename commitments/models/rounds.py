@@ -21,6 +21,8 @@ Reads: commitments/reporting/round_completion.py (reported or not, completion, w
 who sees which round). Module names are unique in the project (tests/test_architecture.py).
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -30,6 +32,11 @@ from django.utils import timezone
 
 from commitments.enums import CommitmentKind, NotificationKind, RoundState, Status
 from commitments.models.constraints import progress_0_100
+
+# The plausible dates of a round (no update is dated before 2000: models/progress.py).
+EARLIEST_ROUND_DATE = datetime.date(2000, 1, 1)
+LATEST_ROUND_DATE = datetime.date(2099, 12, 31)
+ROUND_DATE_FIELDS = ("period_start", "period_end", "opens_on", "deadline")
 
 
 class ReportingRoundQuerySet(models.QuerySet):
@@ -117,6 +124,15 @@ class ReportingRound(models.Model):
 
     def clean(self):
         errors = {}
+        for name in ROUND_DATE_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not (EARLIEST_ROUND_DATE <= value <= LATEST_ROUND_DATE):
+                errors[name] = (
+                    f"Indiquez une date entre le {EARLIEST_ROUND_DATE:%d/%m/%Y} et le "
+                    f"{LATEST_ROUND_DATE:%d/%m/%Y}."
+                )
+        if errors:
+            raise ValidationError(errors)
         if self.period_start and self.period_end and self.period_start > self.period_end:
             errors["period_end"] = (
                 "La fin de la période doit être postérieure ou égale à son début "

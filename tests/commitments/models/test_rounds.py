@@ -52,6 +52,15 @@ class TestValidation:
             in (raised.value.message_dict["deadline"][0])
         )
 
+    @pytest.mark.parametrize("name", ["period_start", "period_end", "opens_on", "deadline"])
+    @pytest.mark.parametrize("day", [D(1, 1, 1), D(1999, 12, 31), D(2100, 1, 1), D(9999, 12, 31)])
+    def test_implausible_dates(self, name, day):
+        with pytest.raises(ValidationError) as raised:
+            new_round(**{name: day}).full_clean()
+        assert raised.value.message_dict[name] == [
+            "Indiquez une date entre le 01/01/2000 et le 31/12/2099."
+        ]
+
     def test_the_database_refuses_what_clean_refuses(self):
         with pytest.raises(IntegrityError), transaction.atomic():
             new_round(period_end=D(2025, 1, 1)).save()
