@@ -1,4 +1,4 @@
-from commitments.models.editions import Edition, EditionImmutable, EditionQuerySet
+from commitments.models.edition import Edition, EditionImmutable, EditionQuerySet
 from commitments.models.nodes import (
     NODE_MODELS,
     RULE_FIELDS,

@@ -1,5 +1,8 @@
 """Editions of a protocol: frozen, immutable copies of its whole text.
 
+(Named `edition.py`: module names are unique in the project and commitments/services/editions.py
+holds the snapshots and the publication.)
+
 An edition is what a council deliberation (or an amendment, « avenant ») adopted: every
 section, objective, action, details, partners, axes, the preamble and the preconditions — never
 the tracking data (status, progress, lead, years, updates). Edition 1 of each seeded protocol is
@@ -143,6 +146,11 @@ class Edition(models.Model):
 
     @property
     def label(self):
-        """« édition 2 du 14/03/2024 » (the deliberation's date, else the publication's)."""
-        day = self.deliberation_date or timezone.localdate(self.published_at)
-        return f"édition {self.number} du {day:%d/%m/%Y}"
+        """« édition 2 du 14/03/2024 » (the deliberation's date); without a known date (the
+        seeded edition 1: the sources do not date « Del 2019 0128 »), « édition 1 (Del 2019
+        0128) », never the publication's date, which would misdate an adopted text."""
+        if self.deliberation_date:
+            return f"édition {self.number} du {self.deliberation_date:%d/%m/%Y}"
+        if self.deliberation_reference:
+            return f"édition {self.number} ({self.deliberation_reference})"
+        return f"édition {self.number}"
