@@ -5,8 +5,9 @@ existing one is kept in the history without changing the current state. Deleting
 update restores the one before it; deleting the last one returns the commitment to "Non
 renseigné" at 0 %, since a status must be backed by a report.
 
-Every path records updates through `record_update`, `confirm_last_status` or `record_updates`,
-which validate them (ProgressUpdate.clean). Saving or deleting an update applies the rule
+Every path records updates through `record_update`, `confirm_last_status`, `record_updates` or
+`prepare_update` + `save_prepared` (the bulk path: many validated updates, then one INSERT), which
+validate them (ProgressUpdate.clean). Saving or deleting an update applies the rule
 (receivers in commitments/signals.py); code that writes updates without signals (bulk_create)
 calls `sync_from_updates`. Each sync is one UPDATE whatever the number of commitments.
 """
@@ -124,6 +125,42 @@ def confirm_last_status(commitment, *, date, author, comment=""):
     return update
 
 
+def prepare_update(commitment, *, status, progress, date, author, comment="", link=""):
+    """An update of `commitment`, validated but not saved (ValidationError with French
+    messages otherwise), for `save_prepared` to write with others in bulk. The values and the
+    rules of clean(); not the foreign keys (the commitment comes from a query, the author from
+    the request) nor the check constraints (held by the fields' validators and the database):
+    those cost a query per update. `commitment` should come with its tree (with_tree()): the
+    date rule reads its protocol."""
+    update = _new_update(
+        commitment,
+        status=status,
+        progress=progress,
+        date=date,
+        comment=comment,
+        link=link,
+        author=author,
+    )
+    update.full_clean(exclude=[*TARGET_FIELDS.values(), "author"], validate_constraints=False)
+    return update
+
+
+@transaction.atomic
+def save_prepared(updates, author):
+    """Write updates made by `prepare_update` (all on commitments of one model): one INSERT,
+    their history, one UPDATE by the rule and the touch of their protocols, whatever their
+    number. The bulk path of the admin's bulk action and of spreadsheet imports."""
+    if not updates:
+        return
+    bulk_create_with_history(updates, ProgressUpdate, default_user=author)
+    model = type(updates[0].target)
+    field = TARGET_FIELDS[model]
+    commitments = model.objects.filter(pk__in=[getattr(u, f"{field}_id") for u in updates])
+    _sync(commitments)
+    # New updates show on the public pages even when no status changed.
+    _touch_protocols_of(commitments)
+
+
 @transaction.atomic
 def record_updates(queryset, *, status, date, author, comment=""):
     """One dated update per commitment of `queryset` that `author` may track (the admin's bulk
@@ -135,8 +172,9 @@ def record_updates(queryset, *, status, date, author, comment=""):
     """
     selected = queryset.count()
     allowed = list(trackable_by(author, queryset).with_tree())
+    # Every update is validated before anything is written.
     updates = [
-        _new_update(
+        prepare_update(
             commitment,
             status=status,
             progress=100 if status == Status.DONE else commitment.progress,
@@ -146,14 +184,5 @@ def record_updates(queryset, *, status, date, author, comment=""):
         )
         for commitment in allowed
     ]
-    for update in updates:
-        # The values and the rules of clean(); not the foreign keys (the commitments come from
-        # the queryset, the author from the request) nor the check constraints (held by the
-        # fields' validators and the database): those cost a query per update.
-        update.full_clean(exclude=[*TARGET_FIELDS.values(), "author"], validate_constraints=False)
-    bulk_create_with_history(updates, ProgressUpdate, default_user=author)
-    commitments = queryset.model.objects.filter(pk__in=[c.pk for c in allowed])
-    _sync(commitments)
-    # New updates show on the public pages even when no status changed.
-    _touch_protocols_of(commitments)
+    save_prepared(updates, author)
     return len(updates), selected - len(allowed)

@@ -12,6 +12,8 @@ only these French messages (no row processed, nothing applied).
 """
 
 import contextlib
+import copy
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -20,10 +22,10 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from commitments.enums import Status
-from commitments.models import Action, OperationalObjective, Partner, Protocol
+from commitments.models import TRACKING_FIELDS, Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
 from commitments.reporting.numbering import commitment_paths
-from commitments.services.progress_rule import record_update
+from commitments.services.progress_rule import prepare_update, save_prepared
 from perer.lib.text import fold_accents
 
 IMPORT_COMMENT = "Point enregistré par l'import d'un tableur de suivi."
@@ -138,6 +140,19 @@ class IdWidget(widgets.Widget):
         return value
 
 
+def _copy_sharing_parents(instance, memo):
+    """A copy of `instance` whose own field values are copied and whose cached related objects
+    (its parents, its pilot) are shared: a deep copy for every field an import can change."""
+    return copy.copy(instance)
+
+
+def _tracking_values(instance):
+    """The values of the fields a lead may change (TRACKING_FIELDS), to tell a changed row."""
+    return tuple(
+        getattr(instance, instance._meta.get_field(name).attname) for name in TRACKING_FIELDS
+    )
+
+
 class SpreadsheetRefused(Exception):
     """A file refused as a whole; its message is French and shown as is."""
 
@@ -250,6 +265,7 @@ class TrackingResource(resources.ModelResource):
         self._paths = None
         self.fields["chemin"].resource = self
         self._saved_pks = set()
+        self._prepared = []  # validated updates, written after the last row
 
     # Export ---------------------------------------------------------------------------------
 
@@ -288,6 +304,12 @@ class TrackingResource(resources.ModelResource):
         except ValueError as error:
             raise ValidationError(str(error)) from None
         instance = super().get_instance(instance_loader, row)
+        if instance is not None:
+            instance._loaded_tracking = _tracking_values(instance)
+            # import-export deep-copies each row's instance to compare it after the import:
+            # with the whole tree above it (with_tree) that was a third of a preview's time.
+            # The field values are immutable; the parents can be shared by the copy.
+            instance.__deepcopy__ = functools.partial(_copy_sharing_parents, instance)
         if instance is None:
             raise ValidationError(
                 f"Identifiant {raw} inconnu : aucun(e) {self.level_label} ne porte cet "
@@ -313,14 +335,20 @@ class TrackingResource(resources.ModelResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         """A new status or progress in the file becomes a progress update dated today (the
-        rule then sets them); the pilot and the years are saved as they are."""
+        rule then sets them); the pilot and the years are saved as they are.
+
+        The updates are validated here, row by row (their errors go to the row), and written
+        together after the last row (`after_import`: one INSERT and one UPDATE by the rule,
+        through progress_rule.save_prepared); the preview writes none. A row whose pilot and
+        years did not change is not saved at all."""
         reported = (instance.status, instance.progress)
         instance.status, instance.progress = instance._rule_values
-        super().save_instance(instance, is_create, row, **kwargs)
+        if self._tracking_changed(instance):
+            super().save_instance(instance, is_create, row, **kwargs)
         if reported == instance._rule_values:
             return
         try:
-            record_update(
+            update = prepare_update(
                 instance,
                 status=reported[0],
                 progress=reported[1],
@@ -333,8 +361,26 @@ class TrackingResource(resources.ModelResource):
             raise ValidationError(
                 {COLUMNS.get(name, NON_FIELD_ERRORS): errors for name, errors in error}
             ) from None
-        # The rule wrote them in the database: the preview's diff shows the new values.
-        instance.refresh_from_db(fields=["status", "progress", "version", "updated_at"])
+        self._prepared.append(update)
+        # Dated today and recorded last, the update will be the latest (no update is dated in
+        # the future): the preview's diff shows the values the rule will set.
+        instance.status, instance.progress = reported
+        instance._remember_rule_values()
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """A row whose pilot and years did not change has nothing of the commitment's own to
+        validate (its new status and progress are an update, validated by prepare_update):
+        only the file's errors are reported. Other rows get the model's full validation."""
+        if self._tracking_changed(instance):
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+        return None
+
+    @staticmethod
+    def _tracking_changed(instance):
+        loaded = getattr(instance, "_loaded_tracking", None)
+        return loaded is None or loaded != _tracking_values(instance)
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
@@ -342,6 +388,10 @@ class TrackingResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        if not (kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors()):
+            save_prepared(self._prepared, kwargs.get("user"))
+            self._saved_pks.update(update.target.pk for update in self._prepared)
+        self._prepared = []
         # Saves already fire the signals; touching again keeps the PDFs' cache honest even if
         # a future version of the library saves in bulk.
         if self._saved_pks and not kwargs.get("dry_run"):
