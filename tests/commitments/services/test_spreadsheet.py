@@ -98,7 +98,7 @@ class TestImport:
         return export(ActionTrackingResource, territory)
 
     def test_new_statuses_are_written_together(self, exported):
-        """The updates of an import are one INSERT and one UPDATE by the rule: importing 30
+        """The updates of an import are one INSERT and one UPDATE by the rule: importing 20
         new statuses costs the same queries as importing 3 (same file, same number of rows)."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
