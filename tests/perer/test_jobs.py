@@ -8,10 +8,8 @@ and read back by other processes (tests/support/jobs.py `in_database`).
 
 import os
 import time
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -21,6 +19,7 @@ from perer.lib.jobs import LOST_WORKER_ERROR, requeue_failed, requeue_lost_jobs,
 from tests.support.admin import client_for, make_user
 from tests.support.jobs import (
     broken,
+    database_url_for_processes,
     flaky,
     in_database,
     manage,
@@ -39,21 +38,7 @@ STATES = (
 
 @pytest.fixture
 def worker_database_url(request, tmp_path):
-    """A database that worker processes can share with this test: on PostgreSQL the test
-    database itself (committed data: transactional test), on SQLite a file database migrated
-    for the test (the test database lives in this process's memory)."""
-    if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
-        settings = connection.settings_dict
-        password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
-        return (
-            f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or 'localhost'}"
-            f":{settings['PORT'] or 5432}/{settings['NAME']}"
-        )
-    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-    migrated = manage(url, "migrate", "--noinput", "-v0")
-    assert migrated.returncode == 0, migrated.stderr
-    return url
+    return database_url_for_processes(request, tmp_path)
 
 
 def _enqueue(url, expression):

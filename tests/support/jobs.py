@@ -93,6 +93,28 @@ def slow_once(path, seconds):
 # --- Real processes ---------------------------------------------------------------------------
 
 
+def database_url_for_processes(request, tmp_path):
+    """A database that other processes share with a test: on PostgreSQL the test database
+    itself (the test becomes transactional: its data is committed), on SQLite a file database
+    migrated for the test (the test database lives in this process's memory)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        settings = connection.settings_dict
+        password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
+        return (
+            f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or 'localhost'}"
+            f":{settings['PORT'] or 5432}/{settings['NAME']}"
+        )
+    url = f"sqlite:///{tmp_path / 'processes.sqlite3'}"
+    migrated = manage(url, "migrate", "--noinput", "-v0")
+    assert migrated.returncode == 0, migrated.stderr
+    return url
+
+
 def _env(database_url):
     env = dict(os.environ, DATABASE_URL=database_url, DEBUG="1")
     env.pop("TEST_DATABASE_NAME", None)

@@ -1,0 +1,312 @@
+"""The notifications of reporting rounds and the weekly digest: what is due on a day, to whom,
+sent exactly once. Run by the daily tick, `python manage.py send_reminders`
+(management/commands/send_reminders.py; a systemd timer, docs/deployment.md).
+
+What is due on `today` (the rules, written once here):
+- **Opening** ("round_opened"): to every lead of the round's territories, once, from the round's
+  `opens_on` until its deadline, while it is not closed (a round opened by staff today is
+  announced by the next tick).
+- **Reminders**, to the leads of the round's territories who still have commitments to report
+  for it (the count is reporting/round_completion.py's rule, over the territories they lead):
+  "reminder_7_days" when 2 to 7 days are left (and the round was open 7 days before its
+  deadline), "reminder_1_day" the day before or on the deadline day, "reminder_overdue" once
+  the deadline has passed while the round is still open. A missed tick is made up the next day,
+  within those windows; no round sends anything once closed.
+- **Weekly digest** ("weekly_digest"): to agglomeration staff and superusers, the progress
+  updates recorded (created) during the previous ISO week, Monday to Sunday; nothing when there
+  were none.
+A user's preferences (territories.models.AccountPreferences) are honoured: `reminders` off, no
+opening nor reminder; `weekly_digest` off, no digest. Inactive users and users without an
+email address get nothing.
+
+Exactly once, whatever the number of workers or reruns: each email has a key naming what goes
+to whom ("reminder_7_days:round=3:user=5", "weekly_digest:2026-W48:user=5"). A `Notification`
+row with that key (unique) is inserted, and the email's job enqueued (perer/lib/mail.py), in
+one transaction; the insert of a key already there fails (IntegrityError): it was done before,
+by another run or process, and nothing is sent. The job marks the row `sent_at` (or `error`).
+
+Queries: per open round three to read its completion and one for its leads, one for the
+digest's updates and one for its recipients, plus one insert and one job per email sent.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from commitments.enums import NotificationKind
+from commitments.models import Notification, ProgressUpdate, ReportingRound
+from commitments.reporting.round_completion import round_report
+from perer.lib.mail import absolute_url, send_email
+from territories.models import TerritoryMembership
+from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP
+
+REMINDERS = {
+    # kind: (the first day it is due, in days left, the last day it is due)
+    NotificationKind.REMINDER_7_DAYS: (7, 2),
+    NotificationKind.REMINDER_1_DAY: (1, 0),
+}
+DIGEST_LIMIT = 200  # updates listed in one digest (the count says how many there were)
+
+
+@dataclass
+class Summary:
+    """What one run did: {kind: emails queued}, and how many were already done."""
+
+    sent: dict = field(default_factory=lambda: defaultdict(int))
+    already_done: int = 0
+
+    @property
+    def total(self):
+        return sum(self.sent.values())
+
+
+def notify(user, kind, key, email_name, context, *, round_=None, summary=None):
+    """Record the notification `key` and queue its email, once: False when `key` was already
+    recorded (by this run, another run or another process)."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(user=user, kind=kind, key=key, round=round_)
+            send_email(
+                email_name,
+                [user.email],
+                context,
+                record={"model": Notification._meta.label, "pk": notification.pk},
+            )
+    except IntegrityError:
+        if summary is not None:
+            summary.already_done += 1
+        return False
+    if summary is not None:
+        summary.sent[kind] += 1
+    return True
+
+
+# --- Rounds -----------------------------------------------------------------------------------
+
+
+def due_kinds(round_, today):
+    """The notification kinds `round_` has due on `today` (see the module docstring)."""
+    if round_.is_closed or today < round_.opens_on:
+        return []
+    days_left = round_.days_left(today)
+    kinds = [NotificationKind.ROUND_OPENED] if days_left >= 0 else []
+    first, last = REMINDERS[NotificationKind.REMINDER_7_DAYS]
+    if last <= days_left <= first and (round_.deadline - round_.opens_on).days >= first:
+        kinds.append(NotificationKind.REMINDER_7_DAYS)
+    first, last = REMINDERS[NotificationKind.REMINDER_1_DAY]
+    if last <= days_left <= first:
+        kinds.append(NotificationKind.REMINDER_1_DAY)
+    if days_left < 0:
+        kinds.append(NotificationKind.REMINDER_OVERDUE)
+    return kinds
+
+
+def round_leads(round_):
+    """{user: [territory ids of the round they lead]} for the leads who want round emails."""
+    memberships = (
+        TerritoryMembership.objects.filter(
+            territory__in=round_.territories.all(),
+            user__is_active=True,
+            user__is_staff=True,
+            user__groups__name=CITY_LEAD_GROUP,
+        )
+        .exclude(user__email="")
+        .exclude(user__account_preferences__reminders=False)
+        .select_related("user")
+        .order_by("user_id", "territory_id")
+    )
+    leads = {}
+    for membership in memberships:
+        leads.setdefault(membership.user, []).append(membership.territory_id)
+    return leads
+
+
+def _round_context(round_, user, territory_names, completion, kind, today):
+    return {
+        "user": user,
+        "round": round_,
+        "kind": kind,
+        "days_left": round_.days_left(today),
+        "territories": territory_names,
+        "total": completion["total"],
+        "missing": completion["missing"],
+        "round_url": absolute_url(reverse("round_detail", kwargs={"pk": round_.pk})),
+        "space_url": absolute_url(reverse("lead_space")),
+        "account_url": absolute_url(reverse("account")),
+    }
+
+
+EMAIL_OF_KIND = {
+    NotificationKind.ROUND_OPENED: "round_opened",
+    NotificationKind.REMINDER_7_DAYS: "round_reminder",
+    NotificationKind.REMINDER_1_DAY: "round_reminder",
+    NotificationKind.REMINDER_OVERDUE: "round_reminder",
+}
+
+
+def send_round_notifications(today=None, summary=None):
+    """Queue every round email due on `today`; returns the Summary."""
+    today = today or timezone.localdate()
+    summary = summary or Summary()
+    rounds = ReportingRound.objects.open_on(today).prefetch_related("territories")
+    for round_ in rounds:
+        kinds = due_kinds(round_, today)
+        if not kinds:
+            continue
+        leads = round_leads(round_)
+        if not leads:
+            continue
+        territories = {territory.pk: territory for territory in round_.territories.all()}
+        report = round_report(
+            round_,
+            sorted(
+                (territories[pk] for pk in {pk for ids in leads.values() for pk in ids}),
+                key=lambda t: (t.position, t.name),
+            ),
+        )
+        by_territory = {territory.pk: figures for territory, figures in report.by_territory}
+        # Keys already recorded are skipped without an insert (one query); the unique insert
+        # in `notify` still settles a race with another process.
+        done = set(
+            Notification.objects.filter(round=round_, kind__in=kinds).values_list("key", flat=True)
+        )
+        for user, territory_ids in leads.items():
+            completion = {
+                "total": sum(by_territory[pk].total for pk in territory_ids),
+                "missing": sum(by_territory[pk].missing for pk in territory_ids),
+            }
+            names = [territories[pk].name for pk in territory_ids]
+            for kind in kinds:
+                if kind != NotificationKind.ROUND_OPENED and completion["missing"] == 0:
+                    continue  # nothing left to report: no reminder
+                key = f"{kind}:round={round_.pk}:user={user.pk}"
+                if key in done:
+                    summary.already_done += 1
+                    continue
+                notify(
+                    user,
+                    kind,
+                    key,
+                    EMAIL_OF_KIND[kind],
+                    _round_context(round_, user, names, completion, kind, today),
+                    round_=round_,
+                    summary=summary,
+                )
+    return summary
+
+
+# --- The weekly digest ------------------------------------------------------------------------
+
+
+def previous_week(today):
+    """(monday, sunday, "2026-W48") of the ISO week before `today`'s."""
+    monday = today - datetime.timedelta(days=today.weekday() + 7)
+    year, week, _ = monday.isocalendar()
+    return monday, monday + datetime.timedelta(days=6), f"{year}-W{week:02d}"
+
+
+def digest_recipients():
+    """Agglomeration staff and superusers who want the digest (one query)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=AGGLOMERATION_GROUP))
+        .exclude(email="")
+        .exclude(account_preferences__weekly_digest=False)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def week_updates(monday, sunday):
+    """The updates recorded from `monday` to `sunday` (local days), latest first."""
+    start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    end = start + datetime.timedelta(days=(sunday - monday).days + 1)
+    return (
+        ProgressUpdate.objects.filter(created_at__gte=start, created_at__lt=end)
+        .with_targets()
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _digest_rows(updates):
+    rows = []
+    for update in updates:
+        target = update.target
+        rows.append(
+            {
+                "territory": target.territory.name,
+                "text": target.text,
+                "status": update.get_status_display(),
+                "progress": update.progress,
+                "date": update.date,
+                "author": (
+                    update.author.get_full_name() or update.author.get_username()
+                    if update.author
+                    else "auteur inconnu"
+                ),
+                "comment": update.comment,
+            }
+        )
+    return rows
+
+
+def send_weekly_digest(today=None, summary=None):
+    """Queue the digest of the previous week to each recipient who has not had it yet."""
+    today = today or timezone.localdate()
+    summary = summary or Summary()
+    monday, sunday, week = previous_week(today)
+    recipients = list(digest_recipients())
+    if not recipients:
+        return summary
+    updates = week_updates(monday, sunday)
+    count = updates.count()
+    if count == 0:
+        return summary
+    rows = _digest_rows(updates[:DIGEST_LIMIT])
+    territories = sorted({row["territory"] for row in rows})
+    keys = {
+        user.pk: f"{NotificationKind.WEEKLY_DIGEST}:{week}:user={user.pk}" for user in recipients
+    }
+    done = set(Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    recipients = [user for user in recipients if keys[user.pk] not in done]
+    summary.already_done += len(keys) - len(recipients)
+    if not recipients:
+        return summary
+    for user in recipients:
+        notify(
+            user,
+            NotificationKind.WEEKLY_DIGEST,
+            keys[user.pk],
+            "weekly_digest",
+            {
+                "user": user,
+                "monday": monday,
+                "sunday": sunday,
+                "count": count,
+                "rows": rows,
+                "shown": len(rows),
+                "territories": territories,
+                "dashboard_url": absolute_url(reverse("dashboard")),
+                "account_url": absolute_url(reverse("account")),
+            },
+            summary=summary,
+        )
+    return summary
+
+
+def send_due_notifications(today=None):
+    """Everything due on `today` (the daily tick); returns the Summary."""
+    today = today or timezone.localdate()
+    summary = Summary()
+    with translation.override("fr"):
+        send_round_notifications(today, summary)
+        send_weekly_digest(today, summary)
+    return summary
