@@ -1,0 +1,151 @@
+"""The account pages in a real headless Chromium (the `browser` fixture: tests/conftest.py).
+
+Agglomeration staff log in at /compte/connexion/ and invite a Grigny lead; the invitation's
+email (run by the job queue) holds the link; the lead opens it, chooses a password (a weak one
+first), logs in and reaches the reporting space (/suivi/), then their account page. axe-core
+(WCAG 2.1 A and AA) reports no violation on any of these pages, with and without errors, and
+none scrolls sideways at 375 px. (The same flows through the test client:
+tests/territories/test_accounts.py.)
+"""
+
+import re
+
+import pytest
+from django.core import mail
+
+from tests.browser.chromium import WCAG, axe_violations
+from tests.support.admin import grigny, make_user
+from tests.support.jobs import run_jobs
+from tests.support.two_factor import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "Lavande-et-Cerisier-2026"
+
+
+@pytest.fixture
+def context(browser):
+    # bypass_csp lets axe-core be injected (the site's CSP rightly refuses foreign scripts).
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+def check(page):
+    """No axe violation, at the desktop width and at 375 px without sideways scrolling."""
+    assert axe_violations(page, tags=WCAG) == [], page.url
+    page.set_viewport_size({"width": 375, "height": 800})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways at 375 px"
+    assert axe_violations(page, tags=WCAG) == [], f"{page.url} at 375 px"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_staff_invite_a_lead_who_chooses_a_password_and_reports(
+    transactional_db, live_server, context, settings, fast_password_hasher
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    staff = make_user("agglomeration", username="agent-invitant")
+    grigny()
+    url = live_server.url
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    # Staff log in on the portal's page, then invite.
+    page.goto(f"{url}/compte/connexion/")
+    assert page.title().startswith("Connexion")
+    check(page)
+    page.get_by_label("Identifiant").fill(staff.username)
+    page.get_by_label("Mot de passe").fill("mauvais")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur — ")
+    assert page.evaluate("document.activeElement.id") == "erreurs"
+    check(page)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{url}/admin/")
+
+    page.goto(f"{url}/compte/invitations/")
+    check(page)
+    page.get_by_role("button", name="Envoyer l'invitation").click()  # empty: errors
+    page.wait_for_load_state()
+    assert (
+        "Saisissez l'adresse électronique du chef de projet."
+        in page.locator("#erreurs").inner_text()
+    )
+    check(page)
+    page.get_by_label("Adresse électronique").fill("lea.martin@ville-grigny.fr")
+    page.get_by_label("Prénom").fill("Léa")
+    page.locator("#id_last_name").fill("Martin")
+    page.get_by_label("Grigny").check()
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    page.wait_for_load_state()
+    assert "Invitation envoyée à lea.martin@ville-grigny.fr" in page.content()
+    check(page)
+
+    # The email, sent by the job queue.
+    run_jobs()
+    (message,) = mail.outbox
+    (link,) = re.findall(r"(https?://\S+/compte/bienvenue/\S+)", message.body)
+
+    # The lead, in another browser session.
+    lead = context.browser.new_context(locale="fr-FR", bypass_csp=True)
+    lead_page = lead.new_page()
+    lead_page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        lead_page.goto(link)
+        assert lead_page.title().startswith("Bienvenue : choisir votre mot de passe")
+        assert lead_page.url.endswith("/set-password/")  # the token left the address
+        check(lead_page)
+        lead_page.locator("#id_new_password1").fill("123")
+        lead_page.locator("#id_new_password2").fill("123")
+        lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
+        lead_page.wait_for_load_state()
+        assert lead_page.title().startswith("Erreur — ")
+        check(lead_page)
+        lead_page.locator("#id_new_password1").fill(NEW_PASSWORD)
+        lead_page.locator("#id_new_password2").fill(NEW_PASSWORD)
+        lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
+        lead_page.wait_for_url(f"{url}/compte/connexion/")
+        assert "Votre mot de passe est enregistré" in lead_page.content()
+        lead_page.get_by_label("Identifiant").fill("lea.martin@ville-grigny.fr")
+        lead_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
+        lead_page.get_by_role("button", name="Se connecter").click()
+        lead_page.wait_for_url(f"{url}/suivi/")
+
+        lead_page.goto(f"{url}/compte/")
+        assert lead_page.title().startswith("Mon compte")
+        check(lead_page)
+        lead_page.get_by_label("Rappels des campagnes de suivi").uncheck()
+        lead_page.get_by_role("button", name="Enregistrer mes préférences").click()
+        lead_page.wait_for_load_state()
+        assert "Vos préférences de notification sont enregistrées." in lead_page.content()
+        assert not lead_page.get_by_label("Rappels des campagnes de suivi").is_checked()
+        lead_page.goto(f"{url}/compte/mot-de-passe/")
+        check(lead_page)
+    finally:
+        lead.close()
+    assert errors == []
+
+
+def test_forgotten_password_pages(transactional_db, live_server, context):
+    page = context.new_page()
+    url = live_server.url
+    page.goto(f"{url}/compte/mot-de-passe-oublie/")
+    check(page)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur — ")
+    check(page)
+    page.get_by_label("Adresse électronique").fill("personne@example.org")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.wait_for_url(f"{url}/compte/mot-de-passe-oublie/envoye/")
+    check(page)
+    page.goto(f"{url}/compte/mot-de-passe-oublie/MQ/mauvais-jeton/")
+    assert "Ce lien n'est plus valable" in page.content()
+    check(page)
