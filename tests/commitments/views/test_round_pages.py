@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from commitments.enums import Status
 from commitments.models import ReportingRound, RoundFigure
 from commitments.services.round_lifecycle import close_round
+from tests import factories
 from tests.support.admin import client_for, make_user
 from tests.support.pdf import pdf_text, squeeze
 from tests.support.rounds import (
@@ -56,6 +57,7 @@ def closed(setup, staff):
 
 
 # --- The permission matrix ------------------------------------------------------------------
+
 
 def login_path():
     return resolve_url(settings.LOGIN_URL)
@@ -306,3 +308,21 @@ def test_dashboard_shows_the_last_closed_round(setup, staff, client, django_asse
         page = client.get("/tableau-de-bord/notre-ville/").content.decode()
     assert "Campagne &lt;2026&gt;" in page
     assert "Dernière campagne" not in client.get("/tableau-de-bord/autre-ville/").content.decode()
+
+
+def test_lead_space_with_open_rounds_queries_are_constant(staff, django_assert_max_num_queries):
+    from tests.commitments.views.test_lead_space import MAX_QUERIES
+
+    territory, _ = town("Ville suivie", slug="ville-suivie")
+    lead = lead_of(territory, "chef-suivi")
+    client = client_for(lead)
+    new_round(staff, [territory])
+    new_round(staff, [territory], title="Deuxième campagne")
+    # The space's own budget, plus four for the open rounds (reporting/round_completion.py).
+    with django_assert_max_num_queries(MAX_QUERIES["space"] + 4) as small:
+        assert "Deuxième campagne" in client.get("/suivi/").content.decode()
+    section = territory.protocols.get().sections.get()
+    for _ in range(5):
+        factories.ActionFactory(operational_objective__strategic_objective__section=section)
+    with django_assert_max_num_queries(len(small)):
+        assert client.get("/suivi/").status_code == 200
