@@ -111,16 +111,25 @@ def test_wide_tables_keep_their_first_column(live_server, seeded, phone):
         moved = box.evaluate(
             """box => {
                 const header = box.querySelector("tbody th");
+                const caption = box.querySelector("caption").getBoundingClientRect();
                 const before = header.getBoundingClientRect().left;
                 box.scrollLeft = 300;
                 const scrolled = box.scrollLeft;
                 const after = header.getBoundingClientRect().left;
+                const captionAfter = box.querySelector("caption").getBoundingClientRect();
+                const frame = box.getBoundingClientRect();
                 box.scrollLeft = 0;
-                return {scrolled, before, after};
+                return {scrolled, before, after, caption: [caption.left, caption.right],
+                        captionAfter: [captionAfter.left, captionAfter.right],
+                        frame: [frame.left, frame.right]};
             }"""
         )
         assert moved["scrolled"] > 0, "the table does not scroll in its box"
         assert abs(moved["after"] - moved["before"]) <= 1, moved
+        # The caption stays whole in view, wrapped to the box.
+        assert moved["captionAfter"] == moved["caption"], moved
+        assert moved["frame"][0] - 1 <= moved["caption"][0], moved
+        assert moved["caption"][1] <= moved["frame"][1] + 1, moved
 
 
 @pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}], ids=["375", "1280"])
