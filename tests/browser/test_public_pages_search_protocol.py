@@ -79,3 +79,17 @@ def test_protocol_page_links_have_distinct_names_and_24px_targets(live_server, s
     first_detail = " ".join(phone.locator("main a.detail-link").first.text_content().split())
     assert re.match(r"Suivi de l'(objectif opérationnel|action) [\d.]+ : ", first_detail)
     assert axe_violations(phone, tags=WCAG) == []
+
+
+def test_pdf_links_are_accessible(live_server, seeded, phone):
+    """The PDF links (with and without tracking) of the territory list and of a protocol page:
+    their format in their text, and no axe violation."""
+    for path in ("/territoires/", "/territoires/grigny/"):
+        phone.goto(live_server.url + path)
+        links = phone.locator("main a[href*='.pdf']")
+        texts = [" ".join(text.split()) for text in links.all_inner_texts()]
+        assert len(texts) == 2, texts
+        assert all(text.endswith("(PDF)") for text in texts), texts
+        assert links.nth(1).get_attribute("href").endswith(".pdf?suivi=1")
+        assert phone.evaluate("document.documentElement.scrollWidth") == 375
+        assert axe_violations(phone, tags=WCAG) == [], path
