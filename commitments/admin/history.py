@@ -56,7 +56,10 @@ class HistoryAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
         version, so that the version keeps growing and concurrent edits are still caught, and
         its current place among its siblings (positions change through
         commitments/services/ordering.py only: an old position could be another's now)."""
-        kept = [name for name in ("version", "position", *RULE_FIELDS) if hasattr(obj, name)]
+        # Status and progress follow the progress updates on a commitment (an update's own
+        # status and progress are reverted like any field).
+        rule_fields = list(RULE_FIELDS) if hasattr(obj, "_remember_rule_values") else []
+        kept = [name for name in ("version", "position", *rule_fields) if hasattr(obj, name)]
         if not kept:
             return
         if hasattr(obj, "version"):
@@ -66,8 +69,7 @@ class HistoryAdmin(FrenchTitlesMixin, SimpleHistoryAdmin):
             rows = rows.select_for_update()
         current = rows.values(*kept).first()
         if current is not None:
-            # Status and progress follow the progress updates, not the text's history.
             for name in kept:
                 setattr(obj, name, current[name])
-            if any(name in RULE_FIELDS for name in kept):
+            if rule_fields:
                 obj._remember_rule_values()

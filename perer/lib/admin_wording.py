@@ -47,6 +47,12 @@ def quoted(obj):
     return f"« {Truncator(str(obj)).chars(TITLE_OBJECT_LENGTH)} »"
 
 
+def delete_title(opts, obj, refused):
+    if refused:
+        return f"Impossible de supprimer {definite(str(opts.verbose_name))} {quoted(obj)}"
+    return f"Supprimer {definite(str(opts.verbose_name))} {quoted(obj)} ?"
+
+
 def plural_participle(opts, participle):
     """« actions supprimées », « objectifs supprimés »."""
     ending = "es" if str(opts.verbose_name) in FEMININE else "s"
@@ -93,8 +99,8 @@ def inline_formset_data(inline_admin_formset):
 
 
 class FrenchTitlesMixin:
-    """ModelAdmin mixin: the titles of the list, add, change, view and history pages, and the
-    "add" link of each inline, worded as above."""
+    """ModelAdmin mixin: the titles of the list, add, change, view, delete and history pages,
+    and the "add" link of each inline, worded as above."""
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -111,6 +117,13 @@ class FrenchTitlesMixin:
             if obj is not None:
                 extra_context = {"title": history_title(self.opts, obj), **(extra_context or {})}
         return super().history_view(request, object_id, extra_context)
+
+    def render_delete_form(self, request, context):
+        obj = context.get("object")
+        if obj is not None:
+            refused = bool(context.get("perms_lacking") or context.get("protected"))
+            context["title"] = delete_title(self.opts, obj, refused)
+        return super().render_delete_form(request, context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if add:

@@ -16,13 +16,16 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from import_export.formats.base_formats import CSV
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective
+from commitments.services.spreadsheet import ActionTrackingResource
 from tests import factories
 from tests.browser.chromium import WCAG, axe_violations
 from tests.support.admin import build_tree, client_for, grigny, make_user
 from tests.support.progress import report_days_ago
+from tests.support.spreadsheet import export, fill
 
 pytestmark = pytest.mark.browser
 
@@ -77,10 +80,27 @@ def hrefs(page, selector):
 # --- The crawl -----------------------------------------------------------------------------
 
 
-def admin_pages(page, base):
+def import_previews(page, base, files):
+    """The spreadsheet import's second step: each file of `files` sent from the import page
+    (a preview of the changes, or the rows refused with their errors)."""
+    url = page.url
+    for name, content in files:
+        page.goto(url)
+        page.select_option("select[name=format]", label="csv")
+        page.set_input_files(
+            "input[name=import_file]",
+            {"name": name, "mimeType": "text/csv", "buffer": content},
+        )
+        page.locator("form[enctype='multipart/form-data'] [type=submit]").click()
+        page.wait_for_load_state()
+        yield f"{url.removeprefix(base)} ({name})"
+
+
+def admin_pages(page, base, spreadsheets=None):
     """The admin pages a user reaches from the index: each list, its add form, the first
-    row's change form, that object's history and its first recorded version, and the links
-    the list offers (import, deleted elements)."""
+    row's change form, that object's delete page, history and first recorded version, and the
+    links the list offers (import and its preview, export, deleted elements)."""
+    spreadsheets = spreadsheets or {}
     page.goto(f"{base}/admin/")
     yield "/admin/"
     for changelist in dict.fromkeys(hrefs(page, "#content-main a[href$='/']")):
@@ -92,14 +112,20 @@ def admin_pages(page, base):
         tools = hrefs(page, ".object-tools a")
         rows = hrefs(page, "#result_list tbody th a, #result_list tbody td.field-__str__ a")
         for tool in tools:
-            if re.search(r"/(add|import|supprimes)/", tool):
+            if re.search(r"/(add|import|export|supprimes)/", tool):
                 page.goto(tool)
                 yield tool.removeprefix(base)
+                if tool.endswith("/import/"):
+                    yield from import_previews(page, base, spreadsheets.get(path, []))
         if not rows:
             continue
         page.goto(rows[0])
         yield rows[0].removeprefix(base)
+        delete = hrefs(page, ".submit-row a.deletelink")
         history = hrefs(page, ".object-tools a.historylink")
+        if delete:
+            page.goto(delete[0])
+            yield delete[0].removeprefix(base)
         if history:
             page.goto(history[0])
             yield history[0].removeprefix(base)
@@ -150,14 +176,32 @@ def data(seeded, fast_password_hasher):
     )
     # A deleted action: the restore page lists it.
     Action.objects.create(operational_objective=tree["oo"], position=3, text="Supprimée").delete()
-    return {"grigny_lead": lead, "agglomeration": agent, "second": second, **tree}
+    # Grigny's tracking spreadsheet as staff fill it in: a valid change, then a refused row.
+    dataset = export(ActionTrackingResource, grigny())
+    first, other = dataset[0][0], dataset[1][0]
+    valid = fill(dataset, {first: {"statut": "Réalisé", "avancement": "100"}})
+    refused = fill(dataset, {other: {"avancement": "300"}})
+    spreadsheets = {
+        "/admin/commitments/action/": [
+            ("suivi.csv", CSV().export_data(valid).encode()),
+            ("erreurs.csv", CSV().export_data(refused).encode()),
+        ]
+    }
+    return {
+        "grigny_lead": lead,
+        "agglomeration": agent,
+        "second": second,
+        "spreadsheets": spreadsheets,
+        **tree,
+    }
 
 
 @pytest.mark.parametrize("role", ["grigny_lead", "agglomeration"])
 def test_every_admin_page_has_no_serious_violation(role, data, live_server, browser):
     page = logged_in_page(browser, live_server, data[role])
-    found, wide, visited = {}, {}, []
-    for path in admin_pages(page, live_server.url):
+    found, wide, visited, errors = {}, {}, [], []
+    page.on("response", lambda r: r.status >= 500 and errors.append(f"{r.status} {r.url}"))
+    for path in admin_pages(page, live_server.url, data["spreadsheets"]):
         visited.append(path)
         violations = blocking_violations(page)
         if violations:
@@ -168,6 +212,7 @@ def test_every_admin_page_has_no_serious_violation(role, data, live_server, brow
     page.context.close()
     report = "\n".join(f"{path}: {violations}" for path, violations in found.items())
     assert len(visited) > 30, visited
+    assert errors == []
     assert (found, wide) == ({}, {}), (
         f"{len(found)} page(s) of {len(visited)} with violations:\n{report}\n"
         f"pages wider than {WIDE} px (by how many pixels): {wide}"

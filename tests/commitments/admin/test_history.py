@@ -67,3 +67,16 @@ class TestHistory:
         assert response.status_code == 200
         action.refresh_from_db()
         assert action.text == "Troisième version, écrite entre-temps"
+
+
+@pytest.mark.django_db
+def test_a_progress_update_s_version_page_opens(agglo_client):
+    """A progress update has a status and a progress of its own (not the rule's): its version
+    page opens and its revert form shows the recorded values."""
+    from commitments.enums import Status
+    from tests.support.progress import report_days_ago
+
+    update = report_days_ago(build_tree(grigny())["action"], 3, Status.PLANNED, 20)
+    response = agglo_client.get(first_version_url(update))
+    assert response.status_code == 200
+    assert response.context["adminform"].form["progress"].value() == 20
