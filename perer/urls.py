@@ -17,6 +17,7 @@ from commitments.views import (
     commitment_page,
     dashboards,
     data_downloads,
+    edition_pages,
     lead_space,
     pdf_downloads,
     portal,
@@ -25,7 +26,12 @@ from commitments.views import (
     search_page,
     thematic_page,
 )
-from commitments.views.feeds import TerritoryUpdatesFeed, UpdatesFeed
+from commitments.views.feeds import (
+    EditionsFeed,
+    TerritoryEditionsFeed,
+    TerritoryUpdatesFeed,
+    UpdatesFeed,
+)
 from commitments.views.page_cache import cached_public_page as cached
 from territories import views as account_views
 from territories.views import two_factor_setup, two_factor_verify
@@ -120,9 +126,31 @@ urlpatterns = [
         data_downloads.export_commitments,
         name="export_commitments",
     ),
+    # Editions of a protocol (views/edition_pages.py): immutable texts, cached until the next
+    # publication; the comparison with « courant » also until the next edit.
+    path(
+        "territoires/<slug:slug>/editions/",
+        cached(edition_pages.edition_list, version=edition_pages.list_version),
+        name="edition_list",
+    ),
+    re_path(
+        r"^territoires/(?P<slug>[-a-zA-Z0-9_]+)/editions/(?P<number>[0-9]{1,9})/$",
+        cached(edition_pages.edition_detail, version=edition_pages.edition_version),
+        name="edition_detail",
+    ),
+    re_path(
+        r"^territoires/(?P<slug>[-a-zA-Z0-9_]+)/editions/(?P<number>[0-9]{1,9})/protocole\.pdf$",
+        edition_pages.edition_pdf,
+        name="edition_pdf",
+    ),
+    path(
+        "territoires/<slug:slug>/modifications/",
+        cached(edition_pages.edition_changes, version=edition_pages.comparison_version),
+        name="edition_changes",
+    ),
     path(
         "territoires/<slug:slug>/",
-        cached(protocol_page.territory_detail, version=pdf_downloads.protocol_page_version),
+        cached(protocol_page.territory_detail, version=protocol_page.page_version),
         name="territory_detail",
     ),
     path("thematiques/", cached(portal.thematic_list), name="thematic_list"),
@@ -149,6 +177,8 @@ urlpatterns = [
         TerritoryUpdatesFeed(),
         name="territory_updates_feed",
     ),
+    path("flux/editions.atom", EditionsFeed(), name="editions_feed"),
+    path("flux/<slug:slug>/editions.atom", TerritoryEditionsFeed(), name="territory_editions_feed"),
     # The reporting space of city project leads and staff (login required, never cached).
     path("suivi/", lead_space.space, name="lead_space"),
     re_path(

@@ -1,16 +1,23 @@
-"""Atom feeds of the latest progress updates: whole agglomeration and one territory."""
+"""Atom feeds of the latest progress updates: whole agglomeration and one territory; and of the
+protocols' editions and changes to their text (/flux/editions.atom, /flux/<slug>/editions.atom)."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
+from commitments.models import Edition, Protocol
 from commitments.reporting.dashboard_data import recent_updates
+from commitments.reporting.edition_diff import compare
+from commitments.reporting.edition_text import edition_name
+from commitments.services.editions import snapshot_of
+from commitments.views.edition_pages import count_summary
 from territories.models import Territory
 
 FEED_LENGTH = 50
@@ -74,3 +81,164 @@ class TerritoryUpdatesFeed(UpdatesFeed):
 
     def items(self, territory):
         return recent_updates(territory, limit=FEED_LENGTH)
+
+
+# --- Editions of the protocols and changes to their text -----------------------------------
+
+
+@dataclass(frozen=True)
+class TextEntry:
+    """One entry of the editions feeds: a published edition, or the current text's changes not
+    yet published (one per territory, dated by the last edit)."""
+
+    title: str
+    description: str
+    link: str
+    published: datetime.datetime
+    updated: datetime.datetime
+    categories: tuple
+
+
+def edition_entry(edition, territory, counts=None):
+    name = edition_name(edition)
+    reference = edition.deliberation_reference
+    link = reverse("edition_detail", kwargs={"slug": territory.slug, "number": edition.number})
+    parts = [
+        format_html(
+            "<p>{} du protocole de {} : « {} »{}.</p>",
+            name.capitalize(),
+            territory.name,
+            edition.title,
+            format_html(", délibération « {} »", reference) if reference else "",
+        )
+    ]
+    if edition.number > 1:
+        changes = reverse("edition_changes", kwargs={"slug": territory.slug})
+        summary = f" ({count_summary(counts)})" if counts is not None else ""
+        parts.append(
+            format_html(
+                '<p><a href="{}?de={}&amp;a={}">Ce qui a changé depuis l\'édition {}</a>{}.</p>',
+                changes,
+                edition.number - 1,
+                edition.number,
+                edition.number - 1,
+                summary,
+            )
+        )
+    return TextEntry(
+        title=f"{territory.name} — {name} : {edition.title}",
+        description=mark_safe("".join(parts)),  # noqa: S308 - built with format_html
+        link=link,
+        published=edition.published_at,
+        updated=edition.published_at,
+        categories=(territory.name, "Édition"),
+    )
+
+
+def pending_entry(territory, protocol, last, comparison):
+    """The current text's changes since the last edition `last`, not yet published."""
+    changes = reverse("edition_changes", kwargs={"slug": territory.slug})
+    items = format_html_join(
+        "",
+        "<li>{} — {} {}</li>",
+        ((c.label, c.item_label, c.number) for c in comparison.changes[:20]),
+    )
+    description = format_html(
+        "<p>Le texte courant du protocole de {} diffère de l'{} : {}, non encore publiés en "
+        "édition.</p><ul>{}</ul>"
+        '<p><a href="{}?de={}&amp;a=courant">Voir les modifications</a>.</p>',
+        territory.name,
+        edition_name(last),
+        count_summary(comparison.counts),
+        items,
+        changes,
+        last.number,
+    )
+    return TextEntry(
+        title=f"{territory.name} — modifications du texte depuis l'{edition_name(last)}",
+        description=description,
+        link=f"{changes}?de={last.number}&a=courant",
+        published=protocol.last_changed_at,
+        updated=protocol.last_changed_at,
+        categories=(territory.name, "Modifications non publiées"),
+    )
+
+
+class EditionsFeed(Feed):
+    """Every territory's published editions, newest first (no snapshot loaded: 1 query)."""
+
+    feed_type = Atom1Feed
+    title = "Éditions des protocoles PERER — Grand Paris Sud"
+    subtitle = (
+        "Les éditions publiées des Protocoles d'Engagements Renforcés et Réciproques de Grand "
+        "Paris Sud et de ses villes : texte adopté, avenants."
+    )
+    author_name = "Communauté d'agglomération Grand Paris Sud"
+
+    def link(self):
+        return reverse("territory_list")
+
+    def items(self):
+        editions = (
+            Edition.objects.without_snapshot()
+            .select_related("protocol__territory")
+            .order_by("-published_at", "-pk")[:FEED_LENGTH]
+        )
+        return [edition_entry(e, e.protocol.territory) for e in editions]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.description
+
+    def item_link(self, item):
+        return item.link
+
+    def item_guid(self, item):
+        return f"{item.link}#{item.published.isoformat()}"
+
+    def item_pubdate(self, item):
+        return item.published
+
+    def item_updateddate(self, item):
+        return item.updated
+
+    def item_categories(self, item):
+        return item.categories
+
+
+class TerritoryEditionsFeed(EditionsFeed):
+    """One territory's editions with what each changed, and the current text's changes not yet
+    published (the protocol's tree and its editions' snapshots: constant queries)."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Territory, slug=slug)
+
+    def title(self, territory):
+        return f"Éditions et modifications du protocole PERER — {territory.name}"
+
+    def subtitle(self, territory):
+        return (
+            f"Les éditions publiées du protocole de {territory.name} et les modifications de son "
+            "texte qui ne sont pas encore publiées en édition."
+        )
+
+    def link(self, territory):
+        return reverse("edition_list", kwargs={"slug": territory.slug})
+
+    def items(self, territory):
+        protocol = Protocol.objects.current_for(territory)
+        if protocol is None:
+            return []
+        editions = list(Edition.objects.for_protocol(protocol).order_by("number"))
+        entries = []
+        for previous, edition in zip([None, *editions], editions, strict=False):
+            counts = compare(previous.snapshot, edition.snapshot).counts if previous else None
+            entries.append(edition_entry(edition, territory, counts))
+        entries.reverse()
+        if editions:
+            comparison = compare(editions[-1].snapshot, snapshot_of(protocol.pk))
+            if comparison:
+                entries.insert(0, pending_entry(territory, protocol, editions[-1], comparison))
+        return entries[:FEED_LENGTH]

@@ -1,0 +1,300 @@
+"""The editions of a territory's protocol, public: the list, one edition's text as it was, the
+comparison of two editions (or of an edition and the current text), the edition's PDF.
+
+Editions are those of the territory's protocol in force (numbers are per protocol).
+
+Queries, whatever the protocol's size (tests/commitments/views/test_edition_pages.py):
+- list: the territory, the protocol in force, its editions without their snapshots (3);
+- edition page: the territory, the protocol, the edition with its snapshot, the thematics'
+  names, the glossary (5);
+- comparison: the territory, the protocol, the editions compared (one query), the thematics'
+  names, and for « courant » the current tree (reporting/protocol_tree.py, 11 queries).
+Page cache (views/page_cache.py): an edition never changes, so the edition page and the
+comparison of two editions depend only on the list of editions (the protocol's editions
+stamp); the comparison with « courant » also on the protocol's version (the next edit).
+
+Bad parameters never give a 500: an unknown territory or edition is a 404, a parameter that
+is not an edition number nor « courant », or the same edition twice, a 400, each with a clear
+French message on the site's page.
+"""
+
+import re
+
+from django.db.models import Count, Max
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from commitments.models import Edition, Protocol, Thematic
+from commitments.rendering.edition_pdf import EditionPdf
+from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
+from commitments.reporting.edition_text import TextProtocol, edition_name, french_day
+from commitments.services.editions import snapshot_of
+from commitments.views.page_cache import territory_version
+from commitments.views.pdf_downloads import pdf_response
+from territories.models import Territory
+
+CURRENT = "courant"
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+NUMBER = re.compile(r"[0-9]{1,9}")
+COUNT_LABELS = {
+    "added": ("ajout", "ajouts"),
+    "removed": ("suppression", "suppressions"),
+    "moved": ("déplacement", "déplacements"),
+    "changed": ("modification", "modifications"),
+}
+
+
+class BadComparison(Exception):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _territory_and_protocol(slug):
+    territory = get_object_or_404(Territory, slug=slug)
+    protocol = Protocol.objects.current_for(territory)
+    if protocol is None:
+        raise Http404("Aucun protocole n'est publié pour ce territoire.")
+    return territory, protocol
+
+
+def _crumbs(territory, *more):
+    return [
+        ("Accueil", reverse("home")),
+        ("Territoires", reverse("territory_list")),
+        (territory.name, territory.get_absolute_url()),
+        *more,
+    ]
+
+
+def comparison_url(slug, old, new):
+    return f"{reverse('edition_changes', kwargs={'slug': slug})}?de={old}&a={new}"
+
+
+# --- Cache versions ------------------------------------------------------------------------
+
+
+def editions_stamp(slug):
+    """Changes when an edition of the territory's protocols is published (one query)."""
+    found = Edition.objects.filter(protocol__territory__slug=slug).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
+    return f"editions:{found['count']}/{found['last']}"
+
+
+def edition_version(request, slug, **kwargs):
+    return editions_stamp(slug)
+
+
+def list_version(request, slug):
+    # The list links the comparison with the current text: it does not show it.
+    return f"{editions_stamp(slug)}|{territory_version(request, slug)}"
+
+
+def comparison_version(request, slug):
+    stamp = editions_stamp(slug)
+    if request.GET.get("a", CURRENT) == CURRENT:
+        stamp = f"{stamp}|{territory_version(request, slug)}"
+    return stamp
+
+
+# --- The list ------------------------------------------------------------------------------
+
+
+@require_safe
+def edition_list(request, slug):
+    territory, protocol = _territory_and_protocol(slug)
+    editions = list(
+        Edition.objects.for_protocol(protocol)
+        .without_snapshot()
+        .select_related("published_by")
+        .newest_first()
+    )
+    for edition in editions:
+        edition.name = edition_name(edition)
+        edition.day = french_day(edition.deliberation_date)
+        edition.published_day = french_day(edition.published_at.date())
+        edition.publisher = _publisher(edition.published_by)
+        if edition.number > 1:
+            edition.previous_url = comparison_url(slug, edition.number - 1, edition.number)
+        edition.current_url = comparison_url(slug, edition.number, CURRENT)
+    return render(
+        request,
+        "editions/edition_list.html",
+        {
+            "territory": territory,
+            "protocol": protocol,
+            "editions": editions,
+            "in_force": editions[0] if editions else None,
+            "breadcrumbs": _crumbs(territory, ("Éditions", None)),
+        },
+    )
+
+
+def _publisher(user):
+    if user is None:
+        return "le portail (chargement du texte adopté)"
+    return "l'équipe de l'agglomération"
+
+
+# --- One edition ---------------------------------------------------------------------------
+
+
+def _edition(protocol, number):
+    edition = Edition.objects.for_protocol(protocol).numbered(int(number)).first()
+    if edition is None:
+        raise Http404(f"Ce protocole n'a pas d'édition n° {number}.")
+    return edition
+
+
+def _last_number(protocol):
+    return Edition.objects.for_protocol(protocol).aggregate(last=Max("number"))["last"]
+
+
+@require_safe
+def edition_detail(request, slug, number):
+    territory, protocol = _territory_and_protocol(slug)
+    edition = _edition(protocol, number)
+    last = _last_number(protocol)
+    text = TextProtocol(edition.snapshot)
+    names = dict(Thematic.objects.values_list("slug", "name"))
+    for section in text.sections:
+        section.thematic_name = names.get(section.thematic_slug, section.thematic_slug)
+    return render(
+        request,
+        "editions/edition_detail.html",
+        {
+            "territory": territory,
+            "edition": edition,
+            "name": edition_name(edition),
+            "in_force": edition.number == last,
+            "last_number": last,
+            "text": text,
+            "glossary": Glossary(),
+            "pdf_url": reverse("edition_pdf", kwargs={"slug": slug, "number": edition.number}),
+            "current_url": comparison_url(slug, edition.number, CURRENT),
+            "breadcrumbs": _crumbs(
+                territory,
+                ("Éditions", reverse("edition_list", kwargs={"slug": slug})),
+                (f"Édition {edition.number}", None),
+            ),
+        },
+    )
+
+
+@require_safe
+def edition_pdf(request, slug, number):
+    territory, protocol = _territory_and_protocol(slug)
+    edition = Edition.objects.for_protocol(protocol).without_snapshot().numbered(int(number))
+    edition = edition.first()
+    if edition is None:
+        raise Http404(f"Ce protocole n'a pas d'édition n° {number}.")
+    response = pdf_response(request, EditionPdf(territory, edition))
+    # An edition never changes: its bytes (and ETag) are the same forever.
+    response.headers["Cache-Control"] = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+    return response
+
+
+# --- The comparison ------------------------------------------------------------------------
+
+
+def _parameter(request, name, default, *, current_allowed):
+    value = request.GET.get(name, "").strip() or default
+    if value is None:
+        raise BadComparison(
+            "Ce protocole n'a encore aucune édition : il n'y a rien à comparer.", 404
+        )
+    if current_allowed and value == CURRENT:
+        return CURRENT
+    if not NUMBER.fullmatch(str(value)):
+        what = "un numéro d'édition ou « courant »" if current_allowed else "un numéro d'édition"
+        raise BadComparison(
+            f"Le paramètre « {name} » doit être {what} (reçu : « {value[:40]} »).", 400
+        )
+    return int(value)
+
+
+def _snapshots(protocol, old, new):
+    """{number or CURRENT: (label, snapshot)} for the two sides (one query for the editions,
+    the current tree for « courant »)."""
+    numbers = [n for n in (old, new) if n != CURRENT]
+    editions = {
+        e.number: e for e in Edition.objects.for_protocol(protocol).filter(number__in=numbers)
+    }
+    for number in numbers:
+        if number not in editions:
+            raise BadComparison(f"Ce protocole n'a pas d'édition n° {number}.", 404)
+    sides = {n: (edition_name(e).capitalize(), e.snapshot, e) for n, e in editions.items()}
+    if CURRENT in (old, new):
+        sides[CURRENT] = ("Texte courant", snapshot_of(protocol.pk), None)
+    return sides
+
+
+@require_safe
+def edition_changes(request, slug):
+    territory, protocol = _territory_and_protocol(slug)
+    context = {
+        "territory": territory,
+        "breadcrumbs": _crumbs(
+            territory,
+            ("Éditions", reverse("edition_list", kwargs={"slug": slug})),
+            ("Modifications", None),
+        ),
+    }
+    try:
+        old = _parameter(request, "de", _last_number(protocol), current_allowed=False)
+        new = _parameter(request, "a", CURRENT, current_allowed=True)
+        if old == new:
+            raise BadComparison(
+                "Choisissez deux textes différents : « de » et « a » désignent la même édition.",
+                400,
+            )
+        sides = _snapshots(protocol, old, new)
+    except BadComparison as error:
+        context["error"] = error.message
+        return render(request, "editions/edition_changes.html", context, status=error.status)
+    (old_label, old_snapshot, old_edition) = sides[old]
+    (new_label, new_snapshot, new_edition) = sides[new]
+    comparison = compare(old_snapshot, new_snapshot)
+    names = dict(Thematic.objects.values_list("slug", "name"))
+    groups = [
+        (_group_name(group.thematic, names), group, count_summary(group.counts))
+        for group in comparison.groups
+    ]
+    context.update(
+        old=old,
+        new=new,
+        old_label=old_label,
+        new_label=new_label,
+        old_url=_side_url(slug, old),
+        new_url=_side_url(slug, new),
+        comparison=comparison,
+        groups=groups,
+        counts=[(kind, CHANGE_LABELS[kind], comparison.counts[kind]) for kind in CHANGE_KINDS],
+    )
+    return render(request, "editions/edition_changes.html", context)
+
+
+def _group_name(thematic, names):
+    if thematic is None:
+        return "Dispositions générales (titre, préambule, conditions)"
+    return names.get(thematic, thematic)
+
+
+def count_summary(counts):
+    """« 1 ajout, 2 modifications » (the kinds that occur, in CHANGE_KINDS order)."""
+    parts = []
+    for kind in CHANGE_KINDS:
+        if counts[kind]:
+            one, many = COUNT_LABELS[kind]
+            parts.append(f"{counts[kind]} {one if counts[kind] == 1 else many}")
+    return ", ".join(parts) or "aucun changement"
+
+
+def _side_url(slug, side):
+    if side == CURRENT:
+        return reverse("territory_detail", kwargs={"slug": slug})
+    return reverse("edition_detail", kwargs={"slug": slug, "number": side})
