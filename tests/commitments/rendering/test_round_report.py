@@ -68,3 +68,14 @@ def test_rendered_once_then_cached(closed_round, monkeypatch):
     assert len(calls) == 1
     round_report.render_round_pdf(round_)
     assert len(calls) == 2
+
+
+def test_a_render_in_progress_elsewhere_is_awaited(closed_round, monkeypatch):
+    from django.core.cache import cache
+
+    round_, one, _ = closed_round
+    key = round_report._cache_key(round_, [one], one)
+    cache.add(f"{key}:rendu-en-cours", 1, 30)  # another process is rendering
+    monkeypatch.setattr(round_report.pdf, "_wait_for", lambda k: b"%PDF rendu ailleurs")
+    monkeypatch.setattr(round_report, "_render", lambda *a: pytest.fail("rendered twice"))
+    assert round_report.render_round_pdf(round_, one) == b"%PDF rendu ailleurs"
