@@ -248,3 +248,34 @@ def test_a_change_to_a_template_the_pdf_uses_changes_its_cache_key(shared, tmp_p
         assert pdf.layout_version() != before
     finally:
         pdf.layout_version.cache_clear()
+
+
+LAYOUT_VERSION_ALONE = """
+import sys
+import django
+django.setup()
+from commitments.rendering import pdf
+assert len(pdf.layout_version()) == 12
+print("weasyprint" in sys.modules)
+"""
+
+
+def test_the_layout_digest_does_not_import_weasyprint():
+    """The pages that link the PDFs compute cache keys (their size comes from the facts of the
+    last render): that must not cost WeasyPrint's import (over a second) in a web process."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "perer.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", LAYOUT_VERSION_ALONE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
