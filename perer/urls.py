@@ -71,6 +71,12 @@ urlpatterns = [
     path("compte/deconnexion/", account_views.logout_page, name="logout"),
     path("compte/mot-de-passe/", account_views.password_change, name="password_change"),
     path("compte/mot-de-passe-oublie/", account_views.password_reset, name="password_reset"),
+    # The same page under the name the admin's login page looks for ("Mot de passe oublié ?").
+    path(
+        "compte/mot-de-passe-oublie/",
+        account_views.password_reset,
+        name="admin_password_reset",
+    ),
     path(
         "compte/mot-de-passe-oublie/envoye/",
         account_views.password_reset_done,

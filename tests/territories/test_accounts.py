@@ -352,3 +352,13 @@ class TestInvitations:
         staff = client_for(make_user("agglomeration"))
         with django_assert_max_num_queries(12):
             assert staff.get(INVITE).status_code == 200
+
+
+def test_the_admin_login_keeps_working_and_links_to_the_reset_page(client):
+    page = client.get("/admin/login/")
+    assert 'href="/compte/mot-de-passe-oublie/"' in text(page)
+    lead = make_user("grigny_lead")
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": lead.username, "password": PASSWORD}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
