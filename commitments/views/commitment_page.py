@@ -1,7 +1,9 @@
 """/engagements/<objectif|action>/<id>/: one tracked commitment with its timeline of updates.
 
 Queries: the commitment with its tree, its partners, axes and updates (and an objective's
-actions), and the glossary: a constant number whatever its history's length.
+actions), the glossary, and its protocol's editions with their snapshots (one query: the
+editions in which its text changed, reporting/edition_text.item_history): a constant number
+whatever its history's length.
 """
 
 from django.db.models import Prefetch
@@ -9,8 +11,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from commitments.models import TRACKED_MODELS, Action, OperationalObjective, ProgressUpdate
+from commitments.models import (
+    TRACKED_MODELS,
+    Action,
+    Edition,
+    OperationalObjective,
+    ProgressUpdate,
+)
 from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.edition_diff import field_changes
+from commitments.reporting.edition_text import (
+    KIND_OF_COMMITMENT,
+    edition_name,
+    find_item,
+    item_history,
+)
 from commitments.reporting.rollups import Rollup, stale_cutoff
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
@@ -48,6 +63,45 @@ def _breadcrumbs(commitment):
     return [*crumbs, (str(commitment), None)]
 
 
+def text_history(commitment, kind):
+    """The editions in which the commitment's text changed ([(edition, name, what, url)],
+    oldest first), and whether its current text differs from the last edition's."""
+    item_kind = KIND_OF_COMMITMENT[kind]
+    protocol = commitment.section.protocol
+    editions = list(Edition.objects.for_protocol(protocol).order_by("number"))
+    slug = protocol.territory.slug
+    history = [
+        (
+            edition,
+            edition_name(edition),
+            what,
+            _edition_url(slug, edition, what, item_kind, commitment.pk),
+        )
+        for edition, what in item_history(editions, item_kind, commitment.pk)
+    ]
+    changed_since = False
+    if editions:
+        node, _ = find_item(editions[-1].snapshot, item_kind, commitment.pk)
+        current = {
+            "text": commitment.text,
+            "details": commitment.details,
+            "partners": sorted(p.name for p in commitment.partners.all()),
+            "axes": sorted(a.name for a in commitment.axes.all()),
+        }
+        changed_since = node is None or bool(field_changes(node.get("fields", {}), current))
+    return history, (editions[-1] if editions and changed_since else None)
+
+
+def _edition_url(slug, edition, what, item_kind, pk):
+    """The edition's text for edition 1, else the change on the comparison with the previous
+    edition (its anchor: edition_diff.Change.anchor)."""
+    if edition.number == 1:
+        return reverse("edition_detail", kwargs={"slug": slug, "number": 1})
+    changes = reverse("edition_changes", kwargs={"slug": slug})
+    label = "deplace" if what.endswith("déplacé") else what.replace("é", "e")
+    return f"{changes}?de={edition.number - 1}&a={edition.number}#{label}-{item_kind}-{pk}"
+
+
 def commitment_detail(request, kind, pk):
     model = MODELS.get(kind)
     if model is None:
@@ -59,6 +113,7 @@ def commitment_detail(request, kind, pk):
         update.safe_link = update.link if update.link.lower().startswith(SAFE_LINK_SCHEMES) else ""
     actions = list(commitment.actions.all()) if model is OperationalObjective else []
     glossary = Glossary()
+    history, changed_since = text_history(commitment, kind)
     return render(
         request,
         "portal/commitment_detail.html",
@@ -74,5 +129,8 @@ def commitment_detail(request, kind, pk):
             "text_html": glossary.abbreviate(commitment.text),
             "details_html": glossary.abbreviate(commitment.details) if commitment.details else "",
             "breadcrumbs": _breadcrumbs(commitment),
+            "text_history": history,
+            "changed_since": changed_since,
+            "changed_since_name": edition_name(changed_since) if changed_since else "",
         },
     )

@@ -9,7 +9,8 @@ from tests.support.progress import report_days_ago
 
 pytestmark = pytest.mark.django_db
 
-DETAIL_QUERIES = 6  # commitment with its tree, partners, axes, updates, (actions), glossary
+# The commitment with its tree, partners, axes, updates, (actions), glossary, editions.
+DETAIL_QUERIES = 7
 
 
 class TestCommitmentDetail:

@@ -268,3 +268,24 @@ def test_queries_are_constant_with_the_protocol_size(client, tree, path):
     large = _count(client, pages[path])
     print(f"{path}: {small} → {large} queries")
     assert large <= small
+
+
+def test_a_commitment_page_lists_the_editions_in_which_its_text_changed(client, edited):
+    a1, a4 = edited["a1"], edited["a4"]
+    page = unescape(html_of(client.get(a1.get_public_url())))
+    assert "Historique du texte" in page
+    assert "Édition 1 du 27 juin 2019</a> (Texte adopté) : texte adopté" in page
+    assert "modifié depuis l'édition 1 du 27 juin 2019, non encore publié" in page
+
+    publish(edited["protocol"], "Avenant n° 1", "Del 2024 0001", datetime.date(2024, 3, 14))
+
+    page = unescape(html_of(client.get(a1.get_public_url())))
+    assert "Édition 2 du 14 mars 2024</a> (Avenant n° 1) : modifié" in page
+    assert f"?de=1&a=2#modifie-action-{a1.pk}" in page
+    assert "non encore publié" not in page
+    added = unescape(html_of(client.get(a4.get_public_url())))
+    assert "(Avenant n° 1) : ajouté" in added and "texte adopté" not in added
+    moved = unescape(html_of(client.get(edited["oo1a"].get_public_url())))
+    assert "(Avenant n° 1) : déplacé" in moved
+    untouched = unescape(html_of(client.get(edited["a3"].get_public_url())))
+    assert "(Avenant n° 1)" not in untouched and "texte adopté" in untouched
