@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -53,6 +53,13 @@ def _site(url_root):
     return (url_root or settings.SITE_URL).rstrip("/")
 
 
+def _taken(username):
+    return (
+        f"L'identifiant « {username} » est déjà celui d'un autre compte : vérifiez l'adresse, "
+        "ou rattachez ce compte aux territoires depuis l'administration des utilisateurs."
+    )
+
+
 def find_account(email):
     return get_user_model().objects.filter(email__iexact=email.strip()).order_by("pk").first()
 
@@ -76,13 +83,20 @@ def invite_lead(*, email, first_name, last_name, territories, invited_by=None, u
                 "envoyez-lui le lien « mot de passe oublié »."
             )
         if user is None:
-            user = user_model(username=email.lower()[:150], email=email)
+            username = email.lower()[:150]
+            if user_model.objects.filter(username__iexact=username).exists():
+                raise InvitationError(_taken(username))
+            user = user_model(username=username, email=email)
             user.set_unusable_password()
         if user.is_superuser:
             raise InvitationError("Un superutilisateur ne peut pas être chef de projet ville.")
         user.first_name, user.last_name = first_name.strip(), last_name.strip()
         user.is_active = user.is_staff = True
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as error:  # the same address invited at the same moment
+            raise InvitationError(_taken(user.username)) from error
         user.groups.add(Group.objects.get(name=CITY_LEAD_GROUP))
         TerritoryMembership.objects.bulk_create(
             [TerritoryMembership(user=user, territory=territory) for territory in territories],

@@ -362,3 +362,11 @@ def test_the_admin_login_keeps_working_and_links_to_the_reset_page(client):
         "/admin/login/?next=/admin/", {"username": lead.username, "password": PASSWORD}
     )
     assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+def test_an_address_whose_username_is_taken_is_refused_in_french():
+    make_user("grigny_lead", username="lea.martin@ville-grigny.fr")  # another address
+    staff = client_for(make_user("agglomeration"))
+    response = invite(staff)
+    assert response.status_code == 400
+    assert "est déjà celui d&#x27;un autre compte" in text(response)
