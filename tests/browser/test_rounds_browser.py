@@ -7,12 +7,15 @@ a round by keyboard from its page.
 Needs Debian's chromium and `npm ci` (axe-core); both are installed by `make test`.
 """
 
+from re import compile as re_compile
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from commitments.enums import Status
 from commitments.models import Action, ReportingRound
+from commitments.reporting.rollups import leaves
 from commitments.services.round_lifecycle import close_round
 from territories.models import Territory
 from territories.roles import AGGLOMERATION_GROUP
@@ -128,4 +131,49 @@ def test_staff_close_a_round_by_keyboard(live_server, rounds, browser):
     expect(page.locator(".messages")).to_contain_text("est clôturée")
     assert ReportingRound.objects.get(pk=rounds["open"].pk).is_closed
     assert page.evaluate("window.__violations") == []  # the site's CSP held
+    page.context.close()
+
+
+def test_a_round_from_opening_to_its_closed_report(live_server, rounds, browser):
+    """The lead sees the round and what is left, answers a missing commitment from the round's
+    page; staff see the completion rise, close the round; its PDF holds the answer."""
+    from playwright.sync_api import expect
+
+    from tests.support.pdf import pdf_text, squeeze
+
+    url = live_server.url
+    staff = ReportingRound.objects.get(pk=rounds["open"].pk).created_by
+    grigny = Territory.objects.get(slug="grigny")
+    round_ = new_round(staff, [grigny], title="Revue de projet", period_end=days_ago(0))
+    total = sum(queryset.for_territory(grigny).count() for queryset in leaves())
+    left = total - 5
+
+    page = new_page(browser, WIDE, for_axe=False)
+    log_in(page, url, "cheffe-grigny")
+    banner = page.locator(".round-open", has_text="Revue de projet")
+    expect(banner).to_contain_text(f"{left} engagements sur {total} restent à renseigner")
+    banner.get_by_role("link", name="Voir l'avancement de la campagne").click()
+    page.wait_for_url(url + round_.get_absolute_url())
+    page.locator(".round-missing a").first.click()
+    page.wait_for_url(re_compile(r"/suivi/engagements/"))
+    page.select_option("#id_status", "en_cours")
+    page.fill("#id_progress", "30")
+    page.fill("#id_comment", "Réponse « campagne » & suite")
+    page.get_by_role("button", name="Enregistrer ce point").click()
+    page.wait_for_url(re_compile(r"/suivi/campagnes/"))
+    expect(page.locator(".round-summary")).to_contain_text(f"{left - 1} engagements sur {total}")
+    assert page.evaluate("window.__violations") == []
+    page.context.close()
+
+    page = new_page(browser, WIDE, for_axe=False)
+    log_in(page, url, "agent-agglo", next_path=round_.get_absolute_url())
+    expect(page.locator(".round-summary")).to_contain_text(f"{left - 1} engagements sur {total}")
+    page.check("#confirmer")
+    page.get_by_role("button", name="Clôturer la campagne").click()
+    expect(page.locator(".messages")).to_contain_text(f"les chiffres de {total} engagements")
+    response = page.request.get(f"{url}/suivi/campagnes/{round_.pk}/grigny/bilan.pdf")
+    assert response.status == 200
+    text = squeeze(pdf_text(response.body()))
+    assert squeeze("Réponse « campagne » & suite") in text
+    assert squeeze(f"{total - left + 1} engagements renseignés sur {total}") in text
     page.context.close()
