@@ -326,3 +326,16 @@ def test_lead_space_with_open_rounds_queries_are_constant(staff, django_assert_m
         factories.ActionFactory(operational_objective__strategic_objective__section=section)
     with django_assert_max_num_queries(len(small)):
         assert client.get("/suivi/").status_code == 200
+
+
+def test_pages_have_an_accessible_structure(setup, staff):
+    from tests.support.html import assert_accessible_structure
+
+    client = client_for(staff)
+    pages = ["/suivi/campagnes/", setup["round"].get_absolute_url(), "/suivi/"]
+    for url in pages:
+        assert_accessible_structure(client.get(url).content.decode())
+    closed(setup, staff)
+    for url in [setup["round"].get_absolute_url(), "/tableau-de-bord/"]:
+        assert_accessible_structure(client.get(url).content.decode())
+    assert_accessible_structure(client_of("lead", setup).get(pages[1]).content.decode())
