@@ -13,7 +13,6 @@ from commitments.admin import (  # noqa: F401 (registration)
     protocol_admin,
     reference_admin,
     round_admin,
-    round_admin,
     update_admin,
 )
 
