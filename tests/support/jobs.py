@@ -11,6 +11,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -109,10 +110,14 @@ def database_url_for_processes(request, tmp_path):
             f"postgres://{quote(settings['USER'])}{password}@{settings['HOST'] or 'localhost'}"
             f":{settings['PORT'] or 5432}/{settings['NAME']}"
         )
-    url = f"sqlite:///{tmp_path / 'processes.sqlite3'}"
-    migrated = manage(url, "migrate", "--noinput", "-v0")
-    assert migrated.returncode == 0, migrated.stderr
-    return url
+    # Migrated once per test session, copied for each test.
+    template = request.getfixturevalue("tmp_path_factory").getbasetemp() / "migrated.sqlite3"
+    if not template.exists():
+        migrated = manage(f"sqlite:///{template}", "migrate", "--noinput", "-v0")
+        assert migrated.returncode == 0, migrated.stderr
+    database = tmp_path / "processes.sqlite3"
+    shutil.copyfile(template, database)
+    return f"sqlite:///{database}"
 
 
 def _env(database_url):
