@@ -5,6 +5,7 @@ The code itself is checked by the view (territories/two_factor.py), which knows 
 the request (a wrong code at login counts as a failed login)."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from perer.lib.admin_mixins import CheckedModelMultipleChoiceField
@@ -99,6 +100,17 @@ class QueuedPasswordResetForm(PasswordResetForm):
             "required": "Saisissez votre adresse électronique.",
             "invalid": "Saisissez une adresse électronique valide (prenom.nom@exemple.fr).",
         }
+
+    def get_users(self, email):
+        """Django's rule (active accounts with a usable password), plus the invited accounts
+        that never chose one (an expired invitation is renewed by this page)."""
+        found = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (
+            user
+            for user in found
+            if (user.has_usable_password() or user.last_login is None)
+            and user.email.casefold() == email.casefold()
+        )
 
     def save(self, request=None, **kwargs):
         scheme = "https" if request is not None and request.is_secure() else "http"

@@ -152,6 +152,32 @@ class TestPasswordReset:
         run_jobs()
         assert [m.to for m in mail.outbox] == [["test-grigny_lead@example.org"]]
 
+    def test_an_invited_lead_whose_link_expired_gets_a_new_one(self, client):
+        staff = client_for(make_user("agglomeration"))
+        invite(staff)
+        client.post(RESET, {"email": "lea.martin@ville-grigny.fr"})
+        run_jobs()
+        assert [m.subject for m in mail.outbox] == [
+            "Votre compte sur le portail des engagements PERER",
+            "Choisir un nouveau mot de passe — Engagements PERER",
+        ]
+        page = client.get(link_in(mail.outbox[1]), follow=True)
+        done = client.post(
+            page.redirect_chain[-1][0],
+            {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+        assert done.status_code == 302
+        assert log_in(Client(), "lea.martin@ville-grigny.fr", NEW_PASSWORD).status_code == 302
+
+    def test_an_account_whose_password_was_disabled_after_use_gets_nothing(self, client):
+        lead = make_user("grigny_lead")
+        log_in(Client(), lead.username)  # it was used
+        lead.refresh_from_db()
+        lead.set_unusable_password()
+        lead.save()
+        client.post(RESET, {"email": lead.email})
+        assert DBTaskResult.objects.count() == 0
+
     def test_an_inactive_account_gets_nothing(self, client):
         lead = make_user("grigny_lead")
         get_user_model().objects.filter(pk=lead.pk).update(is_active=False)
