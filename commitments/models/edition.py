@@ -21,8 +21,10 @@ Invariants (enforced here, by the model, not only hidden in the admin):
 - a protocol that has editions cannot be deleted (on_delete=PROTECT); a user who published an
   edition cannot be deleted either (PROTECT: deactivate the account instead), so an edition
   always says who published it.
-The one bypass is `Edition.objects.discard_for_reset(protocols)`, called only by
-`seed_protocols --reset`, which wipes the protocols themselves to rebuild them from the files.
+The one bypass is `Edition.objects.discard_for_rebuild(protocols)`, called only by
+`seed_protocols --reset`, which wipes the protocols themselves to rebuild them from the files,
+and by `import_protocols --replace` once it has checked that the file carries every edition of
+the database identical (commitments/services/backup.py), to insert them again unchanged.
 
 Writes: commitments/services/editions.py (publish_edition), commitments/services/seed.py,
 commitments/services/backup.py. Queries: `EditionQuerySet` (one query each).
@@ -83,9 +85,9 @@ class EditionQuerySet(models.QuerySet):
     def delete(self):
         raise EditionImmutable()
 
-    def discard_for_reset(self, protocols):
-        """Delete the editions of `protocols`: ONLY for `seed_protocols --reset`, which deletes
-        and rebuilds the protocols themselves (see the module docstring)."""
+    def discard_for_rebuild(self, protocols):
+        """Delete the editions of `protocols`: ONLY for `seed_protocols --reset` and
+        `import_protocols --replace`, which rebuild the protocols (see the module docstring)."""
         return models.QuerySet(Edition).filter(protocol__in=protocols).delete()
 
 

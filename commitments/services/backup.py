@@ -4,8 +4,15 @@ SQLite and PostgreSQL (`export_protocols` / `import_protocols`).
 What is kept: territories, the reference lists (thematics, partners, axes, glossary), the
 protocols and their whole trees with their many-to-many links, tracking and progress updates,
 with their primary keys (so that anchors, API ids and links survive the move), timestamps to the
-microsecond and optimistic-locking versions. Update authors travel by username. Not kept: user
-accounts and passwords, territory memberships, and the change history (django-simple-history).
+microsecond and optimistic-locking versions, and the published editions (snapshots with their
+keys sorted, so that the bytes do not depend on the database's JSON storage). Update authors
+and edition publishers travel by username. Not kept: user accounts and passwords, territory
+memberships, and the change history (django-simple-history).
+
+Editions are immutable (models/edition.py): the import inserts them with one bulk_create (an
+INSERT never updates a row), and `--replace` is refused unless the file carries every edition
+of the database exactly as it is; only then are they deleted with the rest, through the one
+documented bypass (`EditionQuerySet.discard_for_rebuild`), and inserted again identical.
 
 The file is deterministic: exporting, importing into an empty database and exporting again
 gives the same bytes.
@@ -20,14 +27,18 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 
-from commitments.models import PROTOCOL_MODELS, REFERENCE_MODELS, ProgressUpdate
+from commitments.models import PROTOCOL_MODELS, REFERENCE_MODELS, Edition, ProgressUpdate, Protocol
+from commitments.services.editions import canonical_json
 from territories.models import Territory, TerritoryMembership
 
 FORMAT = "perer-protocoles"
 FORMAT_VERSION = 1
 
 # Dependency order: a model only points to models listed before it.
-MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS)
+MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, Edition)
+# The users that travel by username: (model label, field).
+USER_FIELDS = (("commitments.progressupdate", "author"), ("commitments.edition", "published_by"))
+EDITION = Edition._meta.label_lower
 
 
 class BackupError(Exception):
@@ -42,19 +53,28 @@ def _querysets():
             queryset = queryset.prefetch_related(*m2m)
         if model is ProgressUpdate:
             queryset = queryset.select_related("author")
+        if model is Edition:
+            queryset = queryset.select_related("published_by")
         yield model, queryset
+
+
+def _serialized(model, queryset):
+    m2m = [field.name for field in model._meta.many_to_many]
+    for item in serializers.serialize("python", queryset, use_natural_foreign_keys=True):
+        for name in m2m:
+            # Sorted ids: the related model's ordering may collate differently per database.
+            item["fields"][name] = sorted(item["fields"][name])
+        if model is Edition:
+            # Sorted keys: PostgreSQL's jsonb does not keep the keys' order, SQLite does.
+            item["fields"]["snapshot"] = json.loads(canonical_json(item["fields"]["snapshot"]))
+        yield item
 
 
 def export_data():
     """Every object as a dict in Django's serialization format, models in dependency order."""
     objects = []
     for model, queryset in _querysets():
-        m2m = [field.name for field in model._meta.many_to_many]
-        for item in serializers.serialize("python", queryset, use_natural_foreign_keys=True):
-            for name in m2m:
-                # Sorted ids: the related model's ordering may collate differently per database.
-                item["fields"][name] = sorted(item["fields"][name])
-            objects.append(item)
+        objects.extend(_serialized(model, queryset))
     counts = defaultdict(int)
     for item in objects:
         counts[item["model"]] += 1
@@ -96,6 +116,9 @@ def _clear():
             # A parent territory is PROTECTed by its children: communes go first.
             while Territory.objects.exists():
                 Territory.objects.filter(children__isnull=True).delete()
+        elif model is Edition:
+            # Checked first by _check_editions_kept: they come back identical from the file.
+            Edition.objects.discard_for_rebuild(Protocol.objects.all())
         else:
             model._default_manager.all().delete()
 
@@ -118,14 +141,36 @@ def _check_header(data):
         raise BackupError(f"Objets inattendus dans la sauvegarde : {sorted(map(str, unknown))}.")
 
 
+def _check_editions_kept(objects):
+    """--replace: every edition of the database must be in the file exactly as it is (an
+    edition is never changed nor deleted); BackupError otherwise, before anything is deleted."""
+    existing = Edition.objects.select_related("published_by", "protocol__territory")
+    if not existing.exists():
+        return
+    incoming = {item.get("pk"): item for item in objects if item["model"] == EDITION}
+    labels = {e.pk: f"{e.protocol.territory.slug} n° {e.number}" for e in existing}
+    changed = [
+        labels[item["pk"]]
+        for item in _serialized(Edition, existing.order_by("pk"))
+        if json.loads(dumps(item)) != incoming.get(item["pk"])
+    ]
+    if changed:
+        raise BackupError(
+            "Les éditions publiées ne peuvent être ni modifiées ni supprimées : la sauvegarde "
+            "ne contient pas à l'identique les éditions " + ", ".join(changed) + " de la base. "
+            "Importez-la dans une base vide. Rien n'a été modifié."
+        )
+
+
 def _ensure_authors(objects):
-    """Authors travel by username: create the missing ones as inactive accounts that cannot
-    log in (no password), so that no update loses its author."""
+    """Update authors and edition publishers travel by username: create the missing ones as
+    inactive accounts that cannot log in (no password), so that nothing loses its author."""
     User = get_user_model()
     usernames = {
-        item["fields"]["author"][0]
+        item["fields"][field][0]
         for item in objects
-        if item["model"] == "commitments.progressupdate" and item["fields"].get("author")
+        for label, field in USER_FIELDS
+        if item["model"] == label and item["fields"].get(field)
     }
     existing = set(
         User._default_manager.filter(username__in=usernames).values_list("username", flat=True)
@@ -158,6 +203,7 @@ def _import_in_transaction(data, replace):
                     "La base contient déjà des protocoles : l'import est fait pour une base vide. "
                     "Relancez avec --replace pour remplacer toutes les données des protocoles."
                 )
+            _check_editions_kept(data["objects"])
             memberships = list(
                 TerritoryMembership.objects.values_list("user_id", "territory__slug")
             )
@@ -174,9 +220,14 @@ def _import_in_transaction(data, replace):
 def _load(objects):
     counts = defaultdict(int)
     through_rows = defaultdict(list)
+    editions = []
     with connection.constraint_checks_disabled():
         try:
             for deserialized in serializers.deserialize("python", objects):
+                if isinstance(deserialized.object, Edition):
+                    editions.append(deserialized.object)
+                    counts[EDITION] += 1
+                    continue
                 m2m_data = deserialized.m2m_data or {}
                 # Raw save: no signal touches last_changed_at, no history row, no version bump.
                 deserialized.save(save_m2m=False)
@@ -195,6 +246,8 @@ def _load(objects):
         # bulk_create sends no m2m_changed signal, which would touch the protocols.
         for through, rows in through_rows.items():
             through.objects.bulk_create(rows)
+        # Inserted, never saved: an existing row with the same id fails instead of changing.
+        Edition.objects.bulk_create(editions)
     # Foreign keys were not checked while loading (SQLite); check them all now.
     tables = [model._meta.db_table for model in MODELS]
     tables += [through._meta.db_table for through in through_rows]

@@ -73,6 +73,7 @@ CHILDREN = {
     "action": None,
 }
 
+ADOPTED_TITLE = "Texte adopté"
 NOT_ALLOWED = "Seule l'équipe de l'agglomération publie les éditions d'un protocole."
 SAME_TEXT = (
     "Le texte actuel du protocole est identique à celui de l'édition {number} "
@@ -130,10 +131,15 @@ def _paths_by_kind(protocol):
     return {(KIND_OF_LEVEL[level], pk): path for (level, pk), path in tree_paths(protocol).items()}
 
 
+def snapshot_of_loaded(tree):
+    """The snapshot of a protocol loaded with its whole tree (no query): numbers from
+    reporting/numbering.py. The data migration 0007 calls it on historical models."""
+    return snapshot_from_tree(tree, _paths_by_kind(tree))
+
+
 def snapshot_of(protocol):
     """The current text of `protocol` (an instance or a pk) as a snapshot (11 queries)."""
-    tree = load_protocol_tree(getattr(protocol, "pk", protocol))
-    return snapshot_from_tree(tree, _paths_by_kind(tree))
+    return snapshot_of_loaded(load_protocol_tree(getattr(protocol, "pk", protocol)))
 
 
 def canonical_json(snapshot):
@@ -170,6 +176,18 @@ def _validated(title, deliberation_reference, deliberation_date, last):
     if errors:
         raise ValidationError(errors)
     return title, reference
+
+
+def publish_adopted_text(protocol):
+    """Edition 1, « Texte adopté », of a protocol just loaded (seed_protocols): the reference
+    and date of the protocol's own deliberation."""
+    return publish_edition(
+        protocol,
+        title=ADOPTED_TITLE,
+        deliberation_reference=protocol.deliberation_reference,
+        deliberation_date=protocol.deliberation_date,
+        by=None,
+    )
 
 
 @transaction.atomic

@@ -2,8 +2,11 @@
 
 Idempotent and respectful of edits: reference rows (thematics, partners, glossary, axes) and
 territories are created when missing and otherwise left as staff edited them; a protocol that
-already exists (same territory and deliberation reference) is left untouched. `reset()` wipes
-the protocols and rebuilds everything from the files.
+already exists (same territory and deliberation reference) is left untouched. Each protocol
+created gets its edition 1, « Texte adopté », made from the text just loaded (so a second run
+creates no edition either). `reset()` wipes the protocols and their editions (the one bypass
+of the editions' immutability, `EditionQuerySet.discard_for_rebuild`) and rebuilds everything
+from the files, edition 1 included.
 """
 
 import re
@@ -18,6 +21,7 @@ from django.utils.text import slugify
 
 from commitments import models
 from commitments.enums import PartnerKind
+from commitments.services.editions import publish_adopted_text
 from commitments.signals import touches_suspended
 from perer.lib.text import fold_accents
 from territories.enums import TerritoryKind
@@ -299,6 +303,8 @@ def seed_protocol(territory, data, matcher, report):
         _seed_nodes(
             section, section_data, 0, matcher, report, f"{territory.slug} › {thematic.slug}"
         )
+    publish_adopted_text(protocol)
+    report.add("éditions")
     return protocol
 
 
@@ -318,7 +324,9 @@ def seed(reset=False):
     )
     with transaction.atomic(), touches_suspended():
         if reset:
-            models.Protocol.objects.all().delete()
+            protocols = models.Protocol.objects.all()
+            models.Edition.objects.discard_for_rebuild(protocols)
+            protocols.delete()
         try:
             seed_reference(report, update=reset)
         except MALFORMED as exc:

@@ -1,11 +1,10 @@
 """Completeness of the seeded protocols, checked against the source documents themselves.
 
-The seed sources (`fixtures/sources/*.txt`, copies of `../shared/seeds/`: PDF→text conversions
-of the deliberation
-"Del 2019 0128") are parsed here independently of `fixtures/`: HTML tags, tabs (table cells),
-line breaks and the bullets → ➔ ○ ✓ • - are statement boundaries, `**` and `*italics*` are
-dropped. Every statement must then be found, in document order, among the text fields of its
-territory's protocol in the database; and every text of the database must come from the source.
+The check (tests/support/source_check.py, shared with edition 1's test) parses the seed
+sources (`fixtures/sources/*.txt`, PDF→text conversions of the deliberation "Del 2019 0128")
+independently of `fixtures/`: every statement must be found, in document order, among the text
+fields of its territory's protocol in the database; and every text of the database must come
+from the source.
 
 The only fuzziness allowed is for markup: the labels "Objectif stratégique :" and
 "Objectif opérationnel :" may have been removed, as may the dash that opens a paragraph;
@@ -13,225 +12,24 @@ whitespace is normalised. Accents, quotes, œ, figures and punctuation must be i
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
-from commitments.models import Action, Protocol
+from commitments.models import Action
 from tests.support.seed import DELIBERATION, SEEDS_DIR, SOURCE_FILES
-
-TITLE = "Protocole d'Engagements Renforcés et Réciproques"
-# How each territory is named in the title line that opens its protocol.
-TERRITORY_NAMES = {
-    "GRAND PARIS SUD": "grand-paris-sud",
-    "CORBEIL-ESSONNES": "corbeil-essonnes",
-    "GRIGNY": "grigny",
-    "EVRY-COURCOURONNES": "evry-courcouronnes",
-    "MOISSY - CRAMAYEL": "moissy-cramayel",
-    "RIS - ORANGIS": "ris-orangis",
-    "SAVIGNY-LE-TEMPLE": "savigny-le-temple",
-}
-SLUGS = list(TERRITORY_NAMES.values())
-TITLE_RE = re.compile(
-    re.escape(TITLE) + r"\s+(" + "|".join(re.escape(name) for name in TERRITORY_NAMES) + r")"
+from tests.support.source_check import (
+    SLUGS,
+    Document,
+    bullet_list,
+    check_protocol,
+    check_statements,
+    check_texts,
+    document_heading,
+    parse_sources,
+    protocol_of,
+    protocol_texts,
+    texts_not_in_source,
 )
-# Boundaries: a tag, a tab (table cell), a line break, a bullet. A hyphen is a bullet unless a
-# letter, a digit or an apostrophe touches it on the left ("Co- construire", "1- Développer").
-BOUNDARY_RE = re.compile(r"<[^>]*>|\t|\n|[→➔○✓•]|(?<![\w'’])- ")
-# Labels of the documents that the data model holds as field names, not as text.
-DROPPED_LABELS = {"Préambule"}
-# Statements that the conversion displaced. The protocols are two-column tables (thematic
-# framing on the left, objectives on the right); where a row continues on the next page, the
-# text renders the left cell of the continuation row after the whole right cell of the first
-# row. In Grand Paris Sud, the third "priorité" of the employment thematic comes out after the
-# first strategic objective: its place in the protocol is with the other priorities.
-KNOWN_MOVES = {
-    "grand-paris-sud": {
-        "– Favoriser le lien entre les publics les plus éloignés de l'emploi et les entreprises "
-        "/ structures d'accompagnement / acteurs de l'insertion sociale et de la formation "
-        "professionnelle."
-    },
-}
-# Markup that may have been removed at the start of a statement.
-OPTIONAL_PREFIXES = ("Objectif stratégique :", "Objectif opérationnel :", "–")
-
-
-def norm(text):
-    return " ".join(text.split())
-
-
-def _clean(piece):
-    return norm(piece.replace("**", "")).strip("*").strip()
-
-
-def split_statements(chunk):
-    statements = []
-    for piece in BOUNDARY_RE.split(chunk):
-        piece = _clean(piece)
-        if not piece or re.fullmatch(r"[-–]+", piece) or piece in DROPPED_LABELS:
-            continue
-        statements.append(piece)
-    return statements
-
-
-def parse_sources(seeds_dir=None):
-    """{slug: [statement, …]} in document order, and {slug: [title line, …]}.
-
-    A territory starts at each "Protocole d'Engagements Renforcés et Réciproques <NAME>" line;
-    what precedes the first one is the document heading ("Del 2019 0128", the agglomeration's
-    name), checked separately. Ris-Orangis' title appears twice, around its preconditions.
-    """
-    seeds_dir = Path(seeds_dir or SEEDS_DIR)
-    statements, titles = {}, {}
-    for name in SOURCE_FILES:
-        text = (seeds_dir / name).read_text(encoding="utf-8")
-        matches = list(TITLE_RE.finditer(text))
-        for index, match in enumerate(matches):
-            slug = TERRITORY_NAMES[match.group(1)]
-            end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-            statements.setdefault(slug, []).extend(split_statements(text[match.end() : end]))
-            titles.setdefault(slug, []).append(norm(match.group(0)))
-    return statements, titles
-
-
-def document_heading(seeds_dir=None):
-    """What precedes the first protocol: the reference, the agglomeration's name and subtitle
-    (no bullets there: "Seine - Essonne - Yvelines" keeps its hyphens)."""
-    text = (Path(seeds_dir or SEEDS_DIR) / SOURCE_FILES[0]).read_text(encoding="utf-8")
-    pieces = re.split(r"<[^>]*>|\t|\n", text[: TITLE_RE.search(text).start()])
-    return [norm(piece) for piece in pieces if piece.strip()]
-
-
-# --- the database side ---------------------------------------------------------------------
-
-
-def protocol_of(slug):
-    return (
-        Protocol.objects.select_related("territory")
-        .filter(territory__slug=slug, deliberation_reference=DELIBERATION)
-        .first()
-    )
-
-
-def protocol_texts(protocol):
-    """Every text field of the protocol tree, in document order, as (label, value) pairs."""
-    yield "preconditions_heading", protocol.preconditions_heading
-    yield "preconditions", protocol.preconditions
-    yield "preamble", protocol.preamble
-    for section in protocol.sections.order_by("position"):
-        label = f"section {section.position}"
-        for field in ("heading", "subtitle", "objective", "priorities_heading", "priorities"):
-            yield f"{label} {field}", getattr(section, field)
-        yield f"{label} intro", section.intro
-        for so in section.strategic_objectives.order_by("position"):
-            so_label = f"{label} › OS {so.position}"
-            yield f"{so_label} subheading", so.subheading
-            yield f"{so_label} text", so.text
-            yield f"{so_label} details", so.details
-            yield f"{so_label} operational_heading", so.operational_heading
-            for oo in so.operational_objectives.order_by("position"):
-                oo_label = f"{so_label} › OO {oo.position}"
-                yield f"{oo_label} text", oo.text
-                yield f"{oo_label} details", oo.details
-                for action in oo.actions.order_by("position"):
-                    yield f"{oo_label} › action {action.position} text", action.text
-                    yield f"{oo_label} › action {action.position} details", action.details
-
-
-def protocol_units(protocol):
-    """The protocol's texts cut into lines (list fields hold one item a line, paragraph
-    fields one paragraph a block), whitespace-normalised, in document order."""
-    units = []
-    for label, value in protocol_texts(protocol):
-        for line in (value or "").splitlines():
-            if line.strip():
-                units.append((label, norm(line)))
-    return units
-
-
-class Document:
-    """A protocol's units laid end to end, so that a statement can be looked up in order.
-
-    A match must start at the start of a unit and end at the end of a unit (it may span
-    several units: a source paragraph split into two fields is still found, a phrase found
-    inside a longer text is not).
-    """
-
-    def __init__(self, units):
-        self.units = units
-        self.starts, self.ends = set(), set()
-        parts, offset = [], 0
-        for _, text in units:
-            self.starts.add(offset)
-            self.ends.add(offset + len(text))
-            parts.append(text)
-            offset += len(text) + 1
-        self.flat = " ".join(parts)
-
-    def find(self, statement, start=0):
-        """Offset of the first match at or after `start`, else None."""
-        best = None
-        for candidate in variants(statement):
-            position = self.flat.find(candidate, start)
-            while position != -1:
-                if position in self.starts and position + len(candidate) in self.ends:
-                    if best is None or position < best[0]:
-                        best = (position, position + len(candidate))
-                    break
-                position = self.flat.find(candidate, position + 1)
-        return best
-
-    def label_at(self, offset):
-        for (label, text), start in zip(self.units, sorted(self.starts), strict=True):
-            if start <= offset <= start + len(text):
-                return label
-        return "?"
-
-
-def variants(statement):
-    out = [statement]
-    for prefix in OPTIONAL_PREFIXES:
-        if statement.startswith(prefix) and len(statement) > len(prefix):
-            out.append(statement[len(prefix) :].strip())
-    return out
-
-
-def check_statements(statements, document, moved=()):
-    """(missing, out_of_order): statements absent from the document, and statements found
-    only before the previous one (document order broken, or a repeated bullet merged).
-    `moved` statements (KNOWN_MOVES) only need to be present."""
-    missing, out_of_order = [], []
-    cursor = 0
-    previous = None
-    for statement in statements:
-        if statement in moved:
-            if document.find(statement) is None:
-                missing.append(statement)
-            continue
-        found = document.find(statement, cursor)
-        if found is None:
-            earlier = document.find(statement, 0)
-            if earlier is None:
-                missing.append(statement)
-            else:
-                out_of_order.append(
-                    f"{statement!r} is at {document.label_at(earlier[0])}, before {previous!r}"
-                )
-            continue
-        cursor = found[1]
-        previous = statement
-    return missing, out_of_order
-
-
-def check_protocol(slug, sources=None):
-    statements = (sources or parse_sources())[0][slug]
-    document = Document(protocol_units(protocol_of(slug)))
-    return check_statements(statements, document, KNOWN_MOVES.get(slug, ()))
-
-
-def _format(items):
-    return "\n".join(f"  - {item}" for item in items)
-
 
 # --- the tests ----------------------------------------------------------------------------
 
@@ -309,27 +107,20 @@ class TestSourceParser:
 def test_every_statement_is_in_the_database_in_document_order(slug, sources):
     protocol = protocol_of(slug)
     assert protocol is not None, f"{slug}: no protocol {DELIBERATION!r} in the database"
-    missing, out_of_order = check_statements(
-        sources[0][slug], Document(protocol_units(protocol)), KNOWN_MOVES.get(slug, ())
-    )
+    missing, out_of_order = check_texts(slug, protocol_texts(protocol), sources)
     assert not missing, (
         f"{slug}: {len(missing)} statement(s) of the source missing or altered:\n"
-        + _format(missing)
+        + bullet_list(missing)
     )
-    assert not out_of_order, f"{slug}: document order broken:\n" + _format(out_of_order)
+    assert not out_of_order, f"{slug}: document order broken:\n" + bullet_list(out_of_order)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", SLUGS)
 def test_every_database_text_comes_from_the_source(slug, sources):
-    source = " ".join(sources[0][slug])
-    extra = [
-        f"{label}: {text!r}"
-        for label, text in protocol_units(protocol_of(slug))
-        if text not in source
-    ]
-    assert not extra, f"{slug}: text in the database that the source does not have:\n" + _format(
-        extra
+    extra = texts_not_in_source(slug, protocol_texts(protocol_of(slug)), sources)
+    assert not extra, (
+        f"{slug}: text in the database that the source does not have:\n" + bullet_list(extra)
     )
 
 
