@@ -35,7 +35,10 @@ OVERFLOW = """(selector) => {
 def pages(browser):
     contexts = {}
     for width in WIDTHS:
-        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+        # bypass_csp: wait_for_function evaluates its predicate, which the site's CSP forbids.
+        context = browser.new_context(
+            locale="fr-FR", viewport={"width": width, "height": 900}, bypass_csp=True
+        )
         context.set_default_timeout(15_000)
         contexts[width] = context
     yield {width: context.new_page() for width, context in contexts.items()}
