@@ -68,7 +68,7 @@ def _email_url(raw: str) -> dict:
         raise ImproperlyConfigured(
             f"EMAIL_URL={raw!r} : schéma inconnu. Utilisez l'un de "
             f"{', '.join(s + '://' for s in EMAIL_SCHEMES)} (par exemple "
-            "smtp+tls://utilisateur:motdepasse@smtp.example.org:587)."
+            "smtp+tls://utilisateur:<mot de passe>@smtp.example.org:587)."
         )
     backend, use_tls, use_ssl, default_port = EMAIL_SCHEMES[scheme]
     settings = {"EMAIL_BACKEND": backend, "EMAIL_USE_TLS": use_tls, "EMAIL_USE_SSL": use_ssl}
@@ -94,7 +94,7 @@ def _email_url(raw: str) -> dict:
 def env_email(debug: bool) -> dict:
     """The EMAIL_* settings from the environment (documented in README and docs/deployment.md).
 
-    EMAIL_URL wins: smtp://user:password@host:port (plain, port 25 by default),
+    EMAIL_URL wins: smtp://user:<password>@host:port (plain, port 25 by default),
     smtp+tls:// (STARTTLS, 587), smtp+ssl:// (implicit TLS, 465), console://, locmem://;
     user and password percent-encoded. Otherwise EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
     EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL (Django's names). Nothing set: the
