@@ -3,7 +3,6 @@ their two-factor authentication (territories/two_factor.py) and its reset."""
 
 import logging
 
-from adminsortable2.admin import SortableAdminMixin
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -12,9 +11,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
+from perer.lib.admin_ordering import ReorderListMixin
 from perer.lib.admin_wording import FrenchTitlesMixin
 from territories import two_factor
-from territories.models import Territory, TerritoryMembership, territories_reordered
+from territories.models import Territory, TerritoryMembership
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,24 +30,19 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Territory)
 class TerritoryAdmin(
-    SortableAdminMixin,
+    ReorderListMixin,  # "Monter" / "Descendre"; saves mark every protocol as changed
     FrenchTitlesMixin,
     AccentInsensitiveSearchMixin,
     ViewOnSiteMixin,
     admin.ModelAdmin,
 ):
     list_display = ("position", "name", "kind", "department", "parent", "site_link")
+    list_display_links = ("name",)
     list_select_related = ("parent",)
     list_filter = ("kind", "department")
     search_fields = ("name", "slug", "insee_code")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
-
-    def _update_order(self, updated_items, extra_model_filters):
-        count = super()._update_order(updated_items, extra_model_filters)
-        # bulk_update sends no post_save: say it, the order shows on every page.
-        territories_reordered.send(sender=Territory)
-        return count
 
 
 @admin.register(TerritoryMembership)

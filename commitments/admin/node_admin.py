@@ -42,9 +42,7 @@ from commitments.admin.version_mixins import (
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.permissions import can_edit_structure
 from commitments.services.ordering import (
-    DOWN,
     PARENT_FIELDS,
-    UP,
     OrderingError,
     move,
     next_position,
@@ -56,13 +54,12 @@ from commitments.services.spreadsheet import (
     OperationalObjectiveTrackingResource,
 )
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin, is_lookup_value
+from perer.lib.admin_ordering import DIRECTIONS, moved_message
 from perer.lib.admin_wording import plural_participle
 
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2, "cols": 50})
 # Tabular inlines whose rows and fields are named for assistive technologies.
 LABELLED_TABULAR = "admin/edit_inline/tabular_labelled.html"
-# The words of the reorder buttons, as posted ("12:monter").
-DIRECTIONS = {"monter": UP, "descendre": DOWN}
 
 
 class TreeFormSet(BaseInlineFormSet):
@@ -172,12 +169,7 @@ class TreeFormMixin:
         except OrderingError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect(change_url)
-        if other is None:
-            where = "première" if word == "monter" else "dernière"
-            self.message_user(request, f"« {child} » est déjà en {where} position.", messages.INFO)
-        else:
-            where = "avant" if word == "monter" else "après"
-            self.message_user(request, f"Ordre modifié : « {child} » passe {where} « {other} ».")
+        self.message_user(request, *moved_message(child, other, word))
         return redirect(f"{change_url}?deplace={child.pk}-{word}")
 
 

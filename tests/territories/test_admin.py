@@ -51,3 +51,32 @@ def test_territory_inline_and_model_validation_refuse_a_superuser(accounts):
     response = client_for(staff).get(admin_url(Territory, "change", territory.pk))
     inline = response.context["inline_admin_formsets"][0].formset
     assert root not in inline.empty_form.fields["user"].queryset
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anonymous", "grigny_lead", "agglomeration", "superuser"])
+def test_territories_move_up_and_down_through_the_list_s_buttons(role, fast_password_hasher):
+    """The "Monter" / "Descendre" column (perer/lib/admin_ordering.py) for staff only; a move
+    marks every protocol as changed (the territories show on every page)."""
+    from django.urls import reverse
+
+    from commitments.models import Protocol
+
+    before = list(Territory.objects.order_by("position", "pk"))
+    Protocol.objects.update(last_changed_at="2020-01-01T00:00:00Z")
+    client = client_for(make_user(role))
+    html = client.get(admin_url(Territory, "changelist")).content.decode()
+    response = client.post(
+        reverse("admin:territories_territory_reorder"),
+        {"deplacer": f"{before[1].pk}:monter"},
+    )
+    after = list(Territory.objects.order_by("position", "pk"))
+    if role in ("agglomeration", "superuser"):
+        assert f'Monter<span class="visually-hidden"> « {before[1]} »</span>' in html
+        assert response.status_code == 302
+        assert after[:2] == [before[1], before[0]]
+        assert not Protocol.objects.filter(last_changed_at__year=2020).exists()
+    else:
+        assert "reorder-button" not in html
+        assert response.status_code in (302, 403)
+        assert after == before
