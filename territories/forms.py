@@ -4,9 +4,12 @@ code), login, password reset, notification preferences, invitations.
 The code itself is checked by the view (territories/two_factor.py), which knows the user and
 the request (a wrong code at login counts as a failed login)."""
 
+from hashlib import sha256
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.cache import cache
 
 from perer.lib.admin_mixins import CheckedModelMultipleChoiceField
 from territories.accounts import password_reset_email
@@ -87,6 +90,10 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Saisissez votre mot de passe."
 
 
+# One reset email per address at most every so many seconds.
+RESET_EMAIL_INTERVAL = 5 * 60
+
+
 class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form: the same answer whatever the address; its email goes through the
     job queue (territories/accounts.py `password_reset_email`), never sent in the request."""
@@ -113,9 +120,16 @@ class QueuedPasswordResetForm(PasswordResetForm):
         )
 
     def save(self, request=None, **kwargs):
+        """Queue one email per matching account; at most one per address every
+        RESET_EMAIL_INTERVAL seconds (the page's answer is the same either way), so that the
+        page cannot be used to flood someone's mailbox."""
+        email = self.cleaned_data["email"]
+        throttle = "perer:password-reset:" + sha256(email.casefold().encode()).hexdigest()
+        if not cache.add(throttle, 1, RESET_EMAIL_INTERVAL):
+            return
         scheme = "https" if request is not None and request.is_secure() else "http"
         url_root = f"{scheme}://{request.get_host()}" if request is not None else None
-        for user in self.get_users(self.cleaned_data["email"]):
+        for user in self.get_users(email):
             password_reset_email(user, url_root)
 
 

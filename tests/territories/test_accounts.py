@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -177,6 +178,15 @@ class TestPasswordReset:
         lead.save()
         client.post(RESET, {"email": lead.email})
         assert DBTaskResult.objects.count() == 0
+
+    def test_repeated_requests_send_one_email_every_few_minutes(self, client):
+        lead = make_user("grigny_lead")
+        answers = {client.post(RESET, {"email": lead.email})["Location"] for _ in range(3)}
+        assert answers == {"/compte/mot-de-passe-oublie/envoye/"}
+        assert DBTaskResult.objects.count() == 1
+        cache.clear()  # as if the interval had passed
+        client.post(RESET, {"email": lead.email.upper()})
+        assert DBTaskResult.objects.count() == 2
 
     def test_an_inactive_account_gets_nothing(self, client):
         lead = make_user("grigny_lead")
