@@ -32,7 +32,6 @@ from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
 from commitments.reporting.edition_text import TextProtocol, edition_name, french_day
 from commitments.services.editions import snapshot_of
-from commitments.views.page_cache import territory_version
 from commitments.views.pdf_downloads import pdf_response
 from territories.models import Territory
 
@@ -85,20 +84,32 @@ def editions_stamp(slug):
     return f"editions:{found['count']}/{found['last']}"
 
 
+def text_version(slug):
+    """Changes with any edit of the territory's protocols (as page_cache.territory_version)
+    and with any publication of an edition: one query."""
+    found = Protocol.objects.filter(territory__slug=slug).aggregate(
+        latest=Max("last_changed_at"),
+        count=Count("pk", distinct=True),
+        edition_count=Count("editions", distinct=True),
+        last_edition=Max("editions__pk"),
+    )
+    latest = found["latest"].isoformat() if found["latest"] else "-"
+    return f"{latest}/{found['count']}/editions:{found['edition_count']}/{found['last_edition']}"
+
+
 def edition_version(request, slug, **kwargs):
     return editions_stamp(slug)
 
 
 def list_version(request, slug):
     # The list links the comparison with the current text: it does not show it.
-    return f"{editions_stamp(slug)}|{territory_version(request, slug)}"
+    return text_version(slug)
 
 
 def comparison_version(request, slug):
-    stamp = editions_stamp(slug)
     if request.GET.get("a", CURRENT) == CURRENT:
-        stamp = f"{stamp}|{territory_version(request, slug)}"
-    return stamp
+        return text_version(slug)
+    return editions_stamp(slug)
 
 
 # --- The list ------------------------------------------------------------------------------

@@ -15,14 +15,15 @@ from django.urls import reverse
 
 from commitments.models import Edition, Protocol
 from commitments.rendering.glossary_markup import Glossary
+from commitments.rendering.pdf import facts_stamp
 from commitments.reporting.edition_diff import ADDED, MOVED, compare
 from commitments.reporting.edition_text import edition_name
 from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
 from commitments.services.editions import KIND_OF_LEVEL, snapshot_from_tree
-from commitments.views.edition_pages import comparison_url, count_summary, editions_stamp
-from commitments.views.pdf_downloads import protocol_page_version, territory_pdf_links
+from commitments.views.edition_pages import comparison_url, count_summary, text_version
+from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
 
 
@@ -55,9 +56,10 @@ MARK_WORDING = {ADDED: "Ajouté", MOVED: "Déplacé"}
 
 
 def page_version(request, slug):
-    """The page-cache version: the protocol's and its PDF's (pdf_downloads), and its editions'
-    (publishing an edition changes the banner and the marks)."""
-    return f"{protocol_page_version(request, slug)}|{editions_stamp(slug)}"
+    """The page-cache version (one query, one cache read): the protocol's and its editions'
+    (publishing an edition changes the banner and the marks), and its PDF's facts (the links'
+    sizes, as pdf_downloads.protocol_page_version)."""
+    return f"{text_version(slug)}#{facts_stamp(slug)}"
 
 
 def _mark_changes(protocol, edition, slug):
