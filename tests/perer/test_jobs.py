@@ -233,6 +233,14 @@ class TestJobsAdmin:
         failed_job.refresh_from_db()
         assert failed_job.status == TaskResultStatus.READY
 
+    @pytest.mark.parametrize("jobs", [1, 30])
+    def test_constant_queries(self, jobs, agglo_client, tmp_path, django_assert_max_num_queries):
+        for _ in range(jobs):
+            broken.enqueue(str(tmp_path / "log"))
+        url = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+        with django_assert_max_num_queries(12):
+            assert agglo_client.get(url).status_code == 200
+
     def test_nobody_edits_or_deletes_a_job(self, failed_job, superuser_client):
         change = reverse("admin:django_tasks_database_dbtaskresult_change", args=[failed_job.pk])
         assert superuser_client.post(change, {"status": "SUCCESSFUL"}).status_code == 403
