@@ -289,3 +289,18 @@ def test_a_commitment_page_lists_the_editions_in_which_its_text_changed(client, 
     assert "(Avenant n° 1) : déplacé" in moved
     untouched = unescape(html_of(client.get(edited["a3"].get_public_url())))
     assert "(Avenant n° 1)" not in untouched and "texte adopté" in untouched
+
+
+def test_search_finds_the_current_text_not_an_editions(client, edited):
+    """Editions are copies in JSON: the search reads the live rows only."""
+    slug = edited["slug"]
+    publish(edited["protocol"], "Avenant n° 1", "Del 2024 0001", datetime.date(2024, 3, 14))
+    a1 = edited["a1"]
+    a1.text = "Un guichet numérique accueille les habitants."
+    a1.save()
+    search = reverse("commitment_search")
+    found = unescape(html_of(client.get(f"{search}?territoire={slug}&q=guichet")))
+    assert "Un guichet numérique accueille les habitants." in found
+    # The text of edition 2 (« réécrit ») is no longer the action's: not found.
+    gone = unescape(html_of(client.get(f"{search}?territoire={slug}&q=réécrit")))
+    assert "Texte nouveau de l'action" not in gone
