@@ -9,8 +9,10 @@ its grammatical gender declared here (masculine unless listed).
 """
 
 import json
+import re
 
 from django.contrib.admin.utils import unquote
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import Truncator, capfirst
 
 # Verbose names (singular) of feminine nouns.
@@ -98,9 +100,36 @@ def inline_formset_data(inline_admin_formset):
     )
 
 
+def saved_message(opts, message):
+    """Django's « L’objet action « … » a été modifié avec succès. Vous pouvez l’éditer à
+    nouveau ci-dessous. » as « L'action « … » a été modifiée. Vous pouvez la modifier à nouveau
+    ci-dessous. » (other messages unchanged, safe ones kept safe)."""
+    if not isinstance(message, str):
+        return message
+    name = str(opts.verbose_name)
+    head = re.match(
+        rf"L[’']objet {re.escape(name)}\s(«.*»)\sa été (ajouté|modifié|supprimé) avec succès\.",
+        message,
+        re.S,
+    )
+    if head is None:
+        return message
+    feminine = name in FEMININE
+    participle = head.group(2) + ("e" if feminine else "")
+    text = f"{capfirst(definite(name))} {head.group(1)} a été {participle}."
+    rest = message[head.end() :]
+    if "ajouter un autre objet" in rest:
+        other = f"{'une autre' if feminine else 'un autre'} {name}"
+        text += f" Vous pouvez ajouter {other} ci-dessous."
+    elif "nouveau ci-dessous" in rest:
+        text += f" Vous pouvez {'la' if feminine else 'le'} modifier à nouveau ci-dessous."
+    return mark_safe(text) if isinstance(message, SafeData) else text
+
+
 class FrenchTitlesMixin:
     """ModelAdmin mixin: the titles of the list, add, change, view, delete and history pages,
-    and the "add" link of each inline, worded as above."""
+    the messages after a save or a deletion and the "add" link of each inline, worded as
+    above."""
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -117,6 +146,9 @@ class FrenchTitlesMixin:
             if obj is not None:
                 extra_context = {"title": history_title(self.opts, obj), **(extra_context or {})}
         return super().history_view(request, object_id, extra_context)
+
+    def message_user(self, request, message, *args, **kwargs):
+        super().message_user(request, saved_message(self.opts, message), *args, **kwargs)
 
     def render_delete_form(self, request, context):
         obj = context.get("object")

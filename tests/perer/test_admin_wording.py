@@ -4,6 +4,8 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.utils.html import format_html
+from django.utils.safestring import SafeData
 
 from commitments.models import Action, OperationalObjective, Protocol, Thematic, TransversalAxis
 from perer.lib.admin_wording import (
@@ -16,6 +18,7 @@ from perer.lib.admin_wording import (
     list_title,
     of_definite,
     plural_participle,
+    saved_message,
     version_title,
 )
 
@@ -77,3 +80,44 @@ def test_the_add_link_of_an_inline():
         "name": "#actions",
         "options": {"prefix": "actions", "addText": "Ajouter une action", "deleteText": "Retirer"},
     }
+
+
+@pytest.mark.parametrize(
+    ("opts", "django", "ours"),
+    [
+        (
+            Action._meta,
+            "L'objet action « A » a été ajouté avec succès.",
+            "L'action « A » a été ajoutée.",
+        ),
+        (
+            Action._meta,
+            "L’objet action « A » a été modifié avec succès. Vous pouvez l’éditer à nouveau "
+            "ci-dessous.",
+            "L'action « A » a été modifiée. Vous pouvez la modifier à nouveau ci-dessous.",
+        ),
+        (
+            Protocol._meta,
+            "L’objet protocole « P » a été ajouté avec succès. Vous pouvez ajouter un autre "
+            "objet « protocole » ci-dessous.",
+            "Le protocole « P » a été ajouté. Vous pouvez ajouter un autre protocole ci-dessous.",
+        ),
+        (
+            Thematic._meta,
+            "L’objet thématique « T » a été supprimé avec succès.",
+            "La thématique « T » a été supprimée.",
+        ),
+        (Action._meta, "Autre message.", "Autre message."),
+    ],
+)
+def test_messages_after_a_save(opts, django, ours):
+    assert saved_message(opts, django) == ours
+
+
+def test_a_safe_message_stays_safe_and_escaped():
+    django = format_html(
+        'L’objet action « <a href="{}">{}</a> » a été modifié avec succès.', "/x/", "<b>"
+    )
+    ours = saved_message(Action._meta, django)
+    assert isinstance(ours, SafeData)
+    assert ours == 'L\'action « <a href="/x/">&lt;b&gt;</a> » a été modifiée.'

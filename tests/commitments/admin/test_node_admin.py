@@ -224,3 +224,13 @@ class TestTitles:
         ).content.decode()
         assert "Ajouter une action" in html
         assert "Ajouter un objet" not in html
+
+
+def test_the_message_after_a_save_reads_naturally(tree, agglo_client):
+    url = admin_url(Action, "change", tree["action"].pk)
+    data = changeform_data(agglo_client.get(url))
+    response = agglo_client.post(url, {**data, "_continue": "1"})
+    link = f'<a href="{url}">A</a>'
+    assert messages_of(response) == [
+        f"L'action «\xa0{link}\xa0» a été modifiée. Vous pouvez la modifier à nouveau ci-dessous."
+    ]
