@@ -1,5 +1,7 @@
 """Background jobs in the admin (perer/lib/jobs.py): staff see every job, its queue, its
-attempts and, for a failed one, its error; they can put failed jobs back in their queue.
+attempts and, for a failed one, its error; they can put failed jobs back in their queue. A job's
+arguments are never shown (an email's body may hold a one-time login link): an email shows its
+recipients and subject.
 
 django-tasks-db registers a read-only admin for its DBTaskResult; this one replaces it with
 French columns, a filter on the state, and the "relancer" action. Agglomeration staff and
@@ -57,6 +59,26 @@ class JobAdmin(DBTaskResultAdmin):
     list_display_links = ("job_name",)
     actions = ["requeue"]
     list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        """The package's fields, but never the job's arguments: an email's hold its body, and
+        a password-reset or invitation link in it would let whoever reads it into that account.
+        What the email is (recipients, subject) is shown instead."""
+        fields = super().get_readonly_fields(request, obj)
+        fields[fields.index("args_kwargs")] = "job_summary"
+        fields[fields.index("return_value")] = "job_result"
+        return fields
+
+    @admin.display(description="contenu")
+    def job_summary(self, job):
+        kwargs = (job.args_kwargs or {}).get("kwargs") or {}
+        if "recipients" in kwargs and "subject" in kwargs:
+            return f"Courriel à {', '.join(kwargs['recipients'])} — « {kwargs['subject']} »"
+        return "(arguments non affichés)"
+
+    @admin.display(description="résultat")
+    def job_result(self, job):
+        return "" if job.return_value is None else str(job.return_value)[:200]
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) or is_agglomeration(request.user)

@@ -241,6 +241,24 @@ class TestJobsAdmin:
         with django_assert_max_num_queries(12):
             assert agglo_client.get(url).status_code == 200
 
+    def test_an_emails_link_is_never_shown(self, agglo_client, superuser_client):
+        from perer.lib.mail import send_email
+
+        job = send_email(
+            "password_reset",
+            ["chef@example.org"],
+            {
+                "user": {"first_name": "Léa"},
+                "reset_url": "https://x/jeton-secret/",
+                "valid_days": 3,
+            },
+        )
+        url = reverse("admin:django_tasks_database_dbtaskresult_change", args=[job.id])
+        for client in (agglo_client, superuser_client):
+            page = client.get(url).content.decode()
+            assert "chef@example.org" in page and "Choisir un nouveau mot de passe" in page
+            assert "jeton-secret" not in page
+
     def test_nobody_edits_or_deletes_a_job(self, failed_job, superuser_client):
         change = reverse("admin:django_tasks_database_dbtaskresult_change", args=[failed_job.pk])
         assert superuser_client.post(change, {"status": "SUCCESSFUL"}).status_code == 403
