@@ -1,0 +1,87 @@
+"""An edition's PDF: rendered from its snapshot with the protocol PDF's templates, read back."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+
+from commitments.rendering.edition_pdf import EditionPdf
+from commitments.services.editions import publish_edition
+from tests.support.pdf import missing_in_order, outline, pdf_text, squeeze
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def edition(tree):
+    protocol = tree["protocol"]
+    protocol.preamble = "Un préambule « adopté »."
+    protocol.save()
+    return publish_edition(
+        protocol,
+        title="Texte adopté",
+        deliberation_reference="Del 2019 0128",
+        deliberation_date=datetime.date(2019, 6, 1),
+        by=None,
+    )
+
+
+def test_the_pdf_shows_the_edition_in_document_order(tree, edition):
+    a1 = tree["a1"]
+    old = a1.text
+    a1.text = "Changé après l'édition"
+    a1.save()
+    pdf = EditionPdf(tree["protocol"].territory, edition)
+    data = pdf.content()
+    text = pdf_text(data)
+    assert (
+        missing_in_order(
+            text,
+            [
+                "Édition 1 du 1er juin 2019 — Texte adopté (délibération « Del 2019 0128 »)",
+                "Un préambule « adopté ».",
+                tree["section_a"].heading,
+                tree["so1"].text,
+                tree["oo1a"].text,
+                tree["oo1b"].text,
+                old,
+                tree["a2"].text,
+                tree["section_b"].heading,
+                tree["oo3"].text,
+            ],
+        )
+        == []
+    )
+    assert squeeze("Changé après") not in squeeze(text)
+    assert any("Préambule" in title for _, title in outline(data))
+    assert pdf.filename == f"perer-{tree['protocol'].territory.slug}-edition-1.pdf"
+
+
+def test_the_etag_depends_only_on_the_edition(tree, edition):
+    pdf = EditionPdf(tree["protocol"].territory, edition)
+    again = EditionPdf(tree["protocol"].territory, type(edition).objects.get(pk=edition.pk))
+    assert pdf.etag == again.etag
+    tree["a1"].text = "Autre"
+    tree["a1"].save()
+    assert EditionPdf(tree["protocol"].territory, edition).etag == pdf.etag
+
+
+def test_rendered_once_then_cached_without_expiry(tree, edition, monkeypatch):
+    pdf = EditionPdf(tree["protocol"].territory, edition)
+    stored = []
+    original_set = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, value, timeout: (
+            stored.append((key, timeout)) or original_set(key, value, timeout)
+        ),
+    )
+    first = pdf.content()
+    assert stored == [(pdf.cache_key, None)]  # None: never expires
+    assert cache.get(pdf.cache_key) == first
+    calls = []
+    monkeypatch.setattr(
+        "commitments.rendering.edition_pdf.render_edition_pdf", lambda p: calls.append(p)
+    )
+    assert pdf.content() == first and calls == []
