@@ -8,6 +8,7 @@ writes beyond a plain form save goes through commitments/services/.
 from django.contrib import admin
 
 from commitments.admin import (  # noqa: F401 (registration)
+    edition_admin,
     job_admin,
     node_admin,
     protocol_admin,

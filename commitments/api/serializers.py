@@ -251,3 +251,170 @@ class ProtocolTreeSerializer(ProtocolSerializer):
             "preconditions",
             "sections",
         ]
+
+
+# Editions: their list, and one edition's whole tree read from its snapshot -------------------
+# The same shape as the current tree (ProtocolTreeSerializer) for the text: the same field
+# names, levels, paths and nesting. What an edition does not freeze is absent: tracking
+# (status, progress, lead, years), `position` (the order of the lists and `path` give it) and
+# `last_changed_at`. Partners and axes are the NAMES the text held when the edition was
+# published (a slug may change or a partner be deleted later; the edition never changes).
+
+LEVEL_OF_KIND = {
+    "strategic_objective": str(Level.STRATEGIC),
+    "operational_objective": str(Level.OPERATIONAL),
+    "action": str(Level.ACTION),
+}
+ANCHOR_OF_KIND = {"strategic_objective": "os", "operational_objective": "oo", "action": "action"}
+
+
+def _edition_url(serializer, name, edition_number=None):
+    """A URL of the edition being serialized (its slug and number come from the context)."""
+    context = serializer.context
+    kwargs = {"slug": context["territory_slug"], "number": edition_number or context["number"]}
+    return _absolute(serializer, reverse(name, kwargs=kwargs))
+
+
+class EditionSerializer(serializers.ModelSerializer):
+    protocol = serializers.PrimaryKeyRelatedField(read_only=True)
+    url = serializers.SerializerMethodField(help_text="Cette édition dans l'API, texte complet.")
+    page_url = serializers.SerializerMethodField(help_text="Page de l'édition sur le portail.")
+    pdf_url = serializers.SerializerMethodField(help_text="PDF de l'édition.")
+
+    class Meta:
+        model = models.Edition
+        fields = [
+            "protocol",
+            "number",
+            "title",
+            "deliberation_reference",
+            "deliberation_date",
+            "published_at",
+            "content_hash",
+            "url",
+            "page_url",
+            "pdf_url",
+        ]
+        extra_kwargs = {
+            "content_hash": {
+                "help_text": "SHA-256 du texte figé (JSON canonique) : deux éditions de même "
+                "empreinte ont le même texte."
+            }
+        }
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj):
+        path = reverse(
+            "v1:protocol-edition-detail", kwargs={"pk": obj.protocol_id, "number": obj.number}
+        )
+        return _absolute(self, path)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, obj):
+        return _edition_url(self, "edition_detail", obj.number)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, obj):
+        return _edition_url(self, "edition_pdf", obj.number)
+
+
+class EditionNodeSerializer(serializers.Serializer):
+    """Fields of every level, read from a snapshot NODE."""
+
+    id = serializers.IntegerField(read_only=True)
+    level = serializers.SerializerMethodField()
+    path = serializers.CharField(source="number", read_only=True)
+    text = serializers.CharField(source="fields.text", read_only=True)
+    details = serializers.CharField(source="fields.details", read_only=True)
+    partners = serializers.ListField(
+        source="fields.partners",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Noms des partenaires, tels que le texte les nommait.",
+    )
+    axes = serializers.ListField(
+        source="fields.axes",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Noms des axes transversaux, tels qu'ils étaient à la publication.",
+    )
+    page_url = serializers.SerializerMethodField(help_text="Ancre sur la page de l'édition.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=Level.choices))
+    def get_level(self, node):
+        return LEVEL_OF_KIND[node["kind"]]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, node):
+        return f"{_edition_url(self, 'edition_detail')}#{ANCHOR_OF_KIND[node['kind']]}-{node['id']}"
+
+
+class EditionActionSerializer(EditionNodeSerializer):
+    pass
+
+
+class EditionOperationalObjectiveSerializer(EditionNodeSerializer):
+    actions = EditionActionSerializer(source="children", many=True, read_only=True)
+
+
+class EditionStrategicObjectiveSerializer(EditionNodeSerializer):
+    subheading = serializers.CharField(source="fields.subheading", read_only=True)
+    operational_heading = serializers.CharField(source="fields.operational_heading", read_only=True)
+    operational_objectives = EditionOperationalObjectiveSerializer(
+        source="children", many=True, read_only=True
+    )
+
+
+def _lines_of(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class EditionSectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    path = serializers.CharField(source="number", read_only=True)
+    thematic = serializers.CharField(source="fields.thematic", read_only=True)
+    heading = serializers.CharField(source="fields.heading", read_only=True)
+    subtitle = serializers.CharField(source="fields.subtitle", read_only=True)
+    objective = serializers.CharField(source="fields.objective", read_only=True)
+    priorities_heading = serializers.CharField(source="fields.priorities_heading", read_only=True)
+    priorities = serializers.SerializerMethodField()
+    intro = serializers.CharField(source="fields.intro", read_only=True)
+    strategic_objectives = EditionStrategicObjectiveSerializer(
+        source="children", many=True, read_only=True
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_priorities(self, section):
+        return _lines_of(section["fields"]["priorities"])
+
+
+def _snapshot_field(name, field_class, **options):
+    return field_class(source=f"snapshot.protocol.{name}", read_only=True, **options)
+
+
+class EditionTreeSerializer(serializers.Serializer):
+    """One edition's whole text, in document order: the shape of ProtocolTreeSerializer (the
+    protocol's fields as the edition froze them, then its sections), without the tracking and
+    `last_changed_at`, plus `edition` (which edition this is)."""
+
+    id = _snapshot_field("id", serializers.IntegerField)
+    territory = _snapshot_field("territory", serializers.CharField)
+    title = _snapshot_field("title", serializers.CharField)
+    deliberation_reference = _snapshot_field("deliberation_reference", serializers.CharField)
+    deliberation_date = _snapshot_field("deliberation_date", serializers.DateField, allow_null=True)
+    start_year = _snapshot_field("start_year", serializers.IntegerField, allow_null=True)
+    end_year = _snapshot_field("end_year", serializers.IntegerField, allow_null=True)
+    page_url = serializers.SerializerMethodField(help_text="Page de l'édition sur le portail.")
+    preamble = _snapshot_field("preamble", serializers.CharField)
+    preconditions_heading = _snapshot_field("preconditions_heading", serializers.CharField)
+    preconditions = serializers.SerializerMethodField()
+    sections = EditionSectionSerializer(source="snapshot.sections", many=True, read_only=True)
+    edition = EditionSerializer(source="*", read_only=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, obj):
+        return _edition_url(self, "edition_detail", obj.number)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_preconditions(self, obj):
+        return _lines_of(obj.snapshot["protocol"]["preconditions"])

@@ -6,6 +6,7 @@ number of queries whatever the page size."""
 from django.db.models import Prefetch
 from django.urls import reverse as django_reverse
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -14,6 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, viewsets
 from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -21,7 +23,14 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from commitments.api import serializers
-from commitments.models import GlossaryTerm, Partner, Protocol, Thematic, TransversalAxis
+from commitments.models import (
+    Edition,
+    GlossaryTerm,
+    Partner,
+    Protocol,
+    Thematic,
+    TransversalAxis,
+)
 from commitments.reporting.filtersets import (
     ActionFilter,
     CommitmentFilterSet,
@@ -191,6 +200,59 @@ class ProtocolViewSet(ReadOnlyViewSet):
             "territory_slug": protocol.territory.slug,
         }
         return Response(serializers.ProtocolTreeSerializer(protocol, context=context).data)
+
+    # Editions (models/edition.py): read-only like everything here; two queries each (the
+    # protocol with its territory, then its editions).
+
+    def _edition_context(self, protocol, number=None):
+        return {
+            **self.get_serializer_context(),
+            "territory_slug": protocol.territory.slug,
+            "number": number,
+        }
+
+    @extend_schema(
+        summary="Éditions d'un protocole",
+        description="Les éditions publiées du protocole (texte adopté, avenants), de la "
+        "première à la dernière, sans leur texte : `url` mène au texte complet de chacune. "
+        "Non paginé.",
+        responses={200: serializers.EditionSerializer(many=True), 404: ERRORS_404, 429: ERRORS_429},
+    )
+    @action(detail=True, methods=["get"], url_path="editions", url_name="edition-list")
+    def editions(self, request, *args, **kwargs):
+        protocol = self.get_object()
+        editions = Edition.objects.for_protocol(protocol).without_snapshot().order_by("number")
+        context = self._edition_context(protocol)
+        return Response(serializers.EditionSerializer(editions, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Une édition d'un protocole, avec tout son texte",
+        description="Le texte tel que l'édition l'a figé, dans la forme du protocole complet "
+        "(`/api/v1/protocoles/<id>/`) : mêmes champs pour le texte, sans le suivi (statut, "
+        "avancement, pilote, années) ; partenaires et axes par leur nom. `edition` dit de "
+        "quelle édition il s'agit.",
+        parameters=[
+            OpenApiParameter(
+                "number", int, OpenApiParameter.PATH, description="Numéro de l'édition (1, 2…)."
+            )
+        ],
+        responses={200: serializers.EditionTreeSerializer, 404: ERRORS_404, 429: ERRORS_429},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"editions/(?P<number>[0-9]{1,9})",
+        url_name="edition-detail",
+    )
+    def edition(self, request, *args, number=None, **kwargs):
+        protocol = self.get_object()
+        edition = Edition.objects.for_protocol(protocol).numbered(int(number)).first()
+        if edition is None:
+            raise exceptions.NotFound(
+                f"Le protocole {protocol.pk} n'a pas d'édition n° {int(number)}."
+            )
+        context = self._edition_context(protocol, edition.number)
+        return Response(serializers.EditionTreeSerializer(edition, context=context).data)
 
 
 class NodeViewSet(ReadOnlyViewSet):

@@ -33,6 +33,7 @@ commitments/services/backup.py. Queries: `EditionQuerySet` (one query each).
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 IMMUTABLE_MESSAGE = (
@@ -143,16 +144,12 @@ class Edition(models.Model):
             raise EditionImmutable()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        """The edition's public page (select_related("protocol__territory") for lists)."""
+        return reverse(
+            "edition_detail",
+            kwargs={"slug": self.protocol.territory.slug, "number": self.number},
+        )
+
     def delete(self, *args, **kwargs):
         raise EditionImmutable()
-
-    @property
-    def label(self):
-        """« édition 2 du 14/03/2024 » (the deliberation's date); without a known date (the
-        seeded edition 1: the sources do not date « Del 2019 0128 »), « édition 1 (Del 2019
-        0128) », never the publication's date, which would misdate an adopted text."""
-        if self.deliberation_date:
-            return f"édition {self.number} du {self.deliberation_date:%d/%m/%Y}"
-        if self.deliberation_reference:
-            return f"édition {self.number} ({self.deliberation_reference})"
-        return f"édition {self.number}"

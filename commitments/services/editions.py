@@ -13,7 +13,8 @@
   from the last edition? » is one comparison (`current_differs`).
 - `publish_edition(...)`: in one transaction, locks the protocol's row (select_for_update),
   refuses (ValidationError, French) a text identical to the last edition's, numbers the
-  edition last + 1, stores the snapshot and its hash. Two publications at once: the second
+  edition last + 1, stores the snapshot and its hash, and touches the protocol (its pages and
+  current PDF name the edition in force). Two publications at once: the second
   waits for the lock, then sees the first edition and is refused if the text is the same.
   `by` is the publishing user (agglomeration staff or superuser: PermissionDenied otherwise)
   or None for the system paths (seed command, data migration).
@@ -202,7 +203,7 @@ def publish_edition(protocol, *, title, deliberation_reference, deliberation_dat
     digest = content_hash(snapshot)
     if last is not None and last.content_hash == digest:
         raise ValidationError(SAME_TEXT.format(number=last.number, title=last.title))
-    return Edition.objects.create(
+    edition = Edition.objects.create(
         protocol=protocol,
         number=(last.number + 1) if last else 1,
         title=title,
@@ -212,3 +213,6 @@ def publish_edition(protocol, *, title, deliberation_reference, deliberation_dat
         snapshot=snapshot,
         content_hash=digest,
     )
+    # The current PDF's cover and the pages name the edition in force: renew their caches.
+    Protocol.objects.filter(pk=protocol.pk).touch()
+    return edition

@@ -100,8 +100,7 @@ def test_queries(edition):
     assert Edition.objects.latest_for(factories.ProtocolFactory()) is None
 
 
-def test_label(edition):
-    assert edition.label == "édition 1 du 28/03/2019"
+def test_public_address(edition):
+    slug = edition.protocol.territory.slug
+    assert edition.get_absolute_url() == f"/territoires/{slug}/editions/1/"
     assert str(edition) == "Édition 1 — Texte adopté"
-    undated = Edition(number=1, deliberation_reference="Del 2019 0128")
-    assert undated.label == "édition 1 (Del 2019 0128)"
