@@ -16,6 +16,7 @@ from commitments.models.progress import (
 )
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
+from commitments.models.rendered_pdf import RenderedPdf
 from commitments.models.rounds import Notification, ReportingRound, RoundFigure
 
 # The shared reference lists, and a protocol's own rows in dependency order (a model only
@@ -43,6 +44,7 @@ __all__ = [
     "Partner",
     "ProgressUpdate",
     "Protocol",
+    "RenderedPdf",
     "ReportingRound",
     "RoundFigure",
     "StrategicObjective",
