@@ -3,6 +3,13 @@
 Columns and their types are documented in docs/tableschema-engagements.json; "chemin" is the
 element's number in its protocol (reporting/numbering.py). Every text a spreadsheet could run
 as a formula is neutralised in CSV (`spreadsheet_safe`), never in JSON.
+
+"edition" says which edition of its protocol the row's text comes from: « édition n du
+JJ/MM/AAAA » when the element's text (its text fields, partners and axes) is the one of the
+protocol's last edition, « texte courant, modifié depuis l'édition n » (or « ajouté depuis »)
+when it differs or did not exist there, « texte courant, aucune édition publiée » when the
+protocol has none. The date is the one the edition is known by (reporting/edition_text.py).
+Queries: the tree loader's, plus one for the protocols' last editions, whatever the size.
 """
 
 import csv
@@ -11,7 +18,14 @@ import json
 from django.db.models import Max
 
 from commitments.enums import Level
-from commitments.models import OperationalObjective, Protocol, StrategicObjective
+from commitments.models import Edition, OperationalObjective, Protocol, StrategicObjective
+from commitments.reporting.edition_snapshot import (
+    KIND_OF_LEVEL,
+    node_fields,
+    paths_by_kind,
+    snapshot_from_tree,
+)
+from commitments.reporting.edition_text import edition_day
 from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 
@@ -43,6 +57,7 @@ COLUMNS = (
     "annee_debut",
     "annee_fin",
     "url",
+    "edition",
 )
 
 # Separator of the list columns (partenaires, axes): never used in partner or axis names.
@@ -57,16 +72,44 @@ def export_protocols_queryset(territory=None):
     return protocols
 
 
+def edition_sources(protocol, paths, last):
+    """{(level, pk): the "edition" column} for every element of a loaded protocol, given its
+    last edition (or None). No query."""
+    current = node_fields(snapshot_from_tree(protocol, paths_by_kind(paths)))
+    if last is None:
+        return dict.fromkeys(paths, "texte courant, aucune édition publiée")
+    frozen = node_fields(last.snapshot)
+    in_force = f"édition {last.number} du {edition_day(last):%d/%m/%Y}"
+    sources = {}
+    for level, pk in paths:
+        key = (KIND_OF_LEVEL[level], pk)
+        if key not in frozen:
+            sources[level, pk] = f"texte courant, ajouté depuis l'édition {last.number}"
+        elif frozen[key] != current[key]:
+            sources[level, pk] = f"texte courant, modifié depuis l'édition {last.number}"
+        else:
+            sources[level, pk] = in_force
+    return sources
+
+
 def iter_rows(protocols, base_url=""):
     """One dict per commitment (strategic, operational, action) in document order.
 
     Values are typed (int or None for numbers and missing values); `to_csv_row` flattens them.
     """
     base_url = base_url.rstrip("/")
+    protocols = list(protocols)
+    last_editions = {
+        edition.protocol_id: edition
+        for edition in Edition.objects.latest_per_protocol().filter(
+            protocol__in=[protocol.pk for protocol in protocols]
+        )
+    }
     for protocol in protocols:
         territory = protocol.territory
         page_url = base_url + territory.get_absolute_url()
         paths = tree_paths(protocol)
+        sources = edition_sources(protocol, paths, last_editions.get(protocol.pk))
         for level, node, section in iter_commitments(protocol):
             tracked = level != Level.STRATEGIC
             parent = None
@@ -99,6 +142,7 @@ def iter_rows(protocols, base_url=""):
                 "annee_debut": node.start_year if tracked else None,
                 "annee_fin": node.end_year if tracked else None,
                 "url": f"{page_url}#{node.anchor}",
+                "edition": sources[level, node.pk],
             }
 
 

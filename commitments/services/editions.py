@@ -1,16 +1,10 @@
-"""Snapshots of a protocol's text and the publication of editions: the one write path of
-`Edition` (models/edition.py), called by the admin, `seed_protocols` and the data migration.
+"""The publication of editions: the one write path of `Edition` (models/edition.py), called by
+the admin and `seed_protocols` (`publish_adopted_text`).
 
-- `snapshot_of(protocol)`: the current text as one JSON document, format "perer-edition"
-  version 1 (written down in docs/api.md): the protocol's text fields, then its sections →
-  strategic objectives → operational objectives → actions in document order, each NODE with
-  its kind, its id (the same id in two snapshots is the same item), its display number
-  (reporting/numbering.py) and its text fields, partners and axes (names, sorted). Never the
-  tracking data. Constant queries: the tree loader of reporting/protocol_tree.py (11 queries
-  whatever the protocol's size), numbering on the loaded tree (no query).
-- `canonical_json(snapshot)` / `content_hash(snapshot)`: sorted keys, no spaces, UTF-8; the
-  sha256 of that text is the edition's `content_hash`, so that « does the current text differ
-  from the last edition? » is one comparison (`current_differs`).
+The snapshots themselves (format "perer-edition" version 1, `snapshot_of`, `content_hash`,
+`current_differs`…) are reads: commitments/reporting/edition_snapshot.py, whose names are
+re-exported here (callers that publish need both).
+
 - `publish_edition(...)`: in one transaction, locks the protocol's row (select_for_update),
   refuses (ValidationError, French) a text identical to the last edition's, numbers the
   edition last + 1, stores the snapshot and its hash, and touches the protocol (its pages and
@@ -20,59 +14,26 @@
   or None for the system paths (seed command, data migration).
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from commitments.enums import Level
 from commitments.models import Edition, Protocol
 from commitments.permissions import can_edit_structure
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import load_protocol_tree
-
-FORMAT = "perer-edition"
-FORMAT_VERSION = 1
-
-# The text fields of each kind, in the format's order (never tracking data).
-PROTOCOL_FIELDS = (
-    "title",
-    "deliberation_reference",
-    "deliberation_date",
-    "start_year",
-    "end_year",
-    "preamble",
-    "preconditions_heading",
-    "preconditions",
+from commitments.reporting.edition_snapshot import (  # noqa: F401 (re-exported)
+    CHILDREN,
+    FORMAT,
+    FORMAT_VERSION,
+    KIND_OF_LEVEL,
+    PROTOCOL_FIELDS,
+    TEXT_FIELDS,
+    canonical_json,
+    content_hash,
+    current_differs,
+    snapshot_from_tree,
+    snapshot_of,
+    snapshot_of_loaded,
 )
-TEXT_FIELDS = {
-    "section": (
-        "heading",
-        "subtitle",
-        "objective",
-        "priorities_heading",
-        "priorities",
-        "intro",
-    ),
-    "strategic_objective": ("text", "details", "subheading", "operational_heading"),
-    "operational_objective": ("text", "details"),
-    "action": ("text", "details"),
-}
-KIND_OF_LEVEL = {
-    "section": "section",
-    Level.STRATEGIC: "strategic_objective",
-    Level.OPERATIONAL: "operational_objective",
-    Level.ACTION: "action",
-}
-# The related manager holding each kind's children in a loaded tree.
-CHILDREN = {
-    "section": "strategic_objectives",
-    "strategic_objective": "operational_objectives",
-    "operational_objective": "actions",
-    "action": None,
-}
 
 ADOPTED_TITLE = "Texte adopté"
 NOT_ALLOWED = "Seule l'équipe de l'agglomération publie les éditions d'un protocole."
@@ -85,76 +46,6 @@ DATE_IN_FUTURE = "La date de la délibération ne peut pas être dans le futur."
 DATE_BEFORE_LAST = (
     "La date de la délibération ne peut pas précéder celle de l'édition {number} ({day:%d/%m/%Y})."
 )
-
-
-def _node(kind, node, paths):
-    fields = {name: getattr(node, name) for name in TEXT_FIELDS[kind]}
-    if kind == "section":
-        fields["thematic"] = node.thematic.slug
-    else:
-        fields["partners"] = sorted(partner.name for partner in node.partners.all())
-        fields["axes"] = sorted(axis.name for axis in node.axes.all())
-    children = CHILDREN[kind]
-    child_kind = {
-        "section": "strategic_objective",
-        "strategic_objective": "operational_objective",
-        "operational_objective": "action",
-    }.get(kind)
-    return {
-        "kind": kind,
-        "id": node.pk,
-        "number": paths.get((kind, node.pk), ""),
-        "fields": fields,
-        "children": [_node(child_kind, child, paths) for child in getattr(node, children).all()]
-        if children
-        else [],
-    }
-
-
-def snapshot_from_tree(protocol, paths):
-    """The snapshot of a protocol whose tree is loaded (prefetched) in memory: no query.
-
-    `paths` maps (kind, pk) to the display number ("1.2.3"). Works on the historical models of
-    a data migration too (it reads fields and related managers only)."""
-    head = {name: getattr(protocol, name) for name in PROTOCOL_FIELDS}
-    if head["deliberation_date"] is not None:
-        head["deliberation_date"] = head["deliberation_date"].isoformat()
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "protocol": {"id": protocol.pk, "territory": protocol.territory.slug, **head},
-        "sections": [_node("section", section, paths) for section in protocol.sections.all()],
-    }
-
-
-def _paths_by_kind(protocol):
-    """numbering.tree_paths keyed by the snapshot's kinds."""
-    return {(KIND_OF_LEVEL[level], pk): path for (level, pk), path in tree_paths(protocol).items()}
-
-
-def snapshot_of_loaded(tree):
-    """The snapshot of a protocol loaded with its whole tree (no query): numbers from
-    reporting/numbering.py. The data migration 0007 calls it on historical models."""
-    return snapshot_from_tree(tree, _paths_by_kind(tree))
-
-
-def snapshot_of(protocol):
-    """The current text of `protocol` (an instance or a pk) as a snapshot (11 queries)."""
-    return snapshot_of_loaded(load_protocol_tree(getattr(protocol, "pk", protocol)))
-
-
-def canonical_json(snapshot):
-    return json.dumps(snapshot, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def content_hash(snapshot):
-    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
-
-
-def current_differs(protocol):
-    """Does the current text differ from the protocol's last edition? True when it has none."""
-    last = Edition.objects.without_snapshot().latest_for(protocol)
-    return last is None or content_hash(snapshot_of(protocol)) != last.content_hash
 
 
 def _validated(title, deliberation_reference, deliberation_date, last):
