@@ -234,3 +234,16 @@ def test_the_message_after_a_save_reads_naturally(tree, agglo_client):
     assert messages_of(response) == [
         f"L'action «\xa0{link}\xa0» a été modifiée. Vous pouvez la modifier à nouveau ci-dessous."
     ]
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_a_parent_s_form_costs_the_same_whatever_its_children(
+    count, tree, agglo_client, django_assert_max_num_queries
+):
+    """Row names, labels and reorder buttons of the inline read nothing more per row."""
+    for position in range(3, count + 1):
+        factories.ActionFactory(operational_objective=tree["oo"], position=position)
+    url = admin_url(OperationalObjective, "change", tree["oo"].pk)
+    with django_assert_max_num_queries(13):  # the same at both sizes
+        response = agglo_client.get(url)
+    assert response.content.decode().count('class="reorder-button"') == 2 * (count - 1)
