@@ -6,18 +6,23 @@ pdf/_protocol.html…): `protocol.sections.all`, `section.strategic_objectives.a
 `so.operational_objectives.all`, `oo.actions.all`, `anchor`, `number`, `level`.
 
 No query: everything comes from the JSON document. Also here: the dates editions are known by
-(`edition_day`, `french_day`), and what the commitment page says of one item across editions
-(`item_history`).
+(`edition_day`, `french_day`), the French wording of a comparison's counts (`count_summary`),
+what the commitment page says of one item across editions (`item_history`), and the edition in
+force of loaded protocols with the current text's changes since (`editions_in_force`: one
+query, the comparison made on the loaded trees).
 """
 
 import datetime
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from commitments.enums import Level
-from commitments.reporting.edition_diff import field_changes
+from commitments.models import Edition
+from commitments.reporting.edition_diff import CHANGE_KINDS, Comparison, compare, field_changes
+from commitments.reporting.edition_snapshot import snapshot_of_loaded
 
 LEVEL_OF_KIND = {
     "strategic_objective": Level.STRATEGIC,
@@ -164,6 +169,73 @@ def french_day(day):
 def edition_name(edition):
     """« édition 2 du 14 mars 2024 »."""
     return f"édition {edition.number} du {french_day(edition_day(edition))}"
+
+
+COUNT_LABELS = {
+    "added": ("ajout", "ajouts"),
+    "removed": ("suppression", "suppressions"),
+    "moved": ("déplacement", "déplacements"),
+    "changed": ("modification", "modifications"),
+}
+
+
+def count_summary(counts):
+    """« 1 ajout, 2 modifications » (the kinds that occur, in CHANGE_KINDS order)."""
+    parts = []
+    for kind in CHANGE_KINDS:
+        if counts[kind]:
+            one, many = COUNT_LABELS[kind]
+            parts.append(f"{counts[kind]} {one if counts[kind] == 1 else many}")
+    return ", ".join(parts) or "aucun changement"
+
+
+def group_name(thematic, names):
+    """The heading of a comparison's group: the thematic's name, or the protocol's own text."""
+    if thematic is None:
+        return "Dispositions générales (titre, préambule, conditions)"
+    return names.get(thematic, thematic)
+
+
+# --- The edition in force of loaded protocols --------------------------------------------
+
+
+@dataclass
+class InForce:
+    """A protocol's last edition and what changed in the current text since."""
+
+    edition: Edition
+    comparison: Comparison
+    names: dict  # thematic slug → name
+
+    @property
+    def name(self):
+        return edition_name(self.edition)
+
+    @property
+    def summary(self):
+        return count_summary(self.comparison.counts)
+
+    @property
+    def groups(self):
+        """[(heading, ThematicGroup, summary)] of the changes since the edition."""
+        return [
+            (group_name(group.thematic, self.names), group, count_summary(group.counts))
+            for group in self.comparison.groups
+        ]
+
+
+def editions_in_force(trees):
+    """{protocol id: InForce} for protocols loaded with their tree (protocol_tree.py), those
+    that have an edition: one query (their last editions, with snapshots)."""
+    trees = {tree.pk: tree for tree in trees}
+    editions = Edition.objects.latest_per_protocol().filter(protocol_id__in=list(trees))
+    found = {}
+    for edition in editions:
+        tree = trees[edition.protocol_id]
+        names = {s.thematic.slug: s.thematic.name for s in tree.sections.all()}
+        comparison = compare(edition.snapshot, snapshot_of_loaded(tree))
+        found[edition.protocol_id] = InForce(edition, comparison, names)
+    return found
 
 
 # --- One item across editions --------------------------------------------------------------

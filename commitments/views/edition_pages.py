@@ -30,20 +30,20 @@ from commitments.models import Edition, Protocol, Thematic
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
-from commitments.reporting.edition_text import TextProtocol, edition_name, french_day
-from commitments.services.editions import snapshot_of
+from commitments.reporting.edition_snapshot import snapshot_of
+from commitments.reporting.edition_text import (
+    TextProtocol,
+    count_summary,
+    edition_name,
+    french_day,
+    group_name,
+)
 from commitments.views.pdf_downloads import pdf_response
 from territories.models import Territory
 
 CURRENT = "courant"
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 NUMBER = re.compile(r"[0-9]{1,9}")
-COUNT_LABELS = {
-    "added": ("ajout", "ajouts"),
-    "removed": ("suppression", "suppressions"),
-    "moved": ("déplacement", "déplacements"),
-    "changed": ("modification", "modifications"),
-}
 
 
 class BadComparison(Exception):
@@ -272,7 +272,7 @@ def edition_changes(request, slug):
     comparison = compare(old_snapshot, new_snapshot)
     names = dict(Thematic.objects.values_list("slug", "name"))
     groups = [
-        (_group_name(group.thematic, names), group, count_summary(group.counts))
+        (group_name(group.thematic, names), group, count_summary(group.counts))
         for group in comparison.groups
     ]
     context.update(
@@ -287,22 +287,6 @@ def edition_changes(request, slug):
         counts=[(kind, CHANGE_LABELS[kind], comparison.counts[kind]) for kind in CHANGE_KINDS],
     )
     return render(request, "editions/edition_changes.html", context)
-
-
-def _group_name(thematic, names):
-    if thematic is None:
-        return "Dispositions générales (titre, préambule, conditions)"
-    return names.get(thematic, thematic)
-
-
-def count_summary(counts):
-    """« 1 ajout, 2 modifications » (the kinds that occur, in CHANGE_KINDS order)."""
-    parts = []
-    for kind in CHANGE_KINDS:
-        if counts[kind]:
-            one, many = COUNT_LABELS[kind]
-            parts.append(f"{counts[kind]} {one if counts[kind] == 1 else many}")
-    return ", ".join(parts) or "aucun changement"
 
 
 def _side_url(slug, side):

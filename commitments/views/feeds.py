@@ -15,9 +15,8 @@ from django.utils.safestring import mark_safe
 from commitments.models import Edition, Protocol
 from commitments.reporting.dashboard_data import recent_updates
 from commitments.reporting.edition_diff import compare
-from commitments.reporting.edition_text import edition_name
-from commitments.services.editions import snapshot_of
-from commitments.views.edition_pages import count_summary
+from commitments.reporting.edition_snapshot import snapshot_of
+from commitments.reporting.edition_text import count_summary, edition_name
 from territories.models import Territory
 
 FEED_LENGTH = 50

@@ -13,16 +13,15 @@ from itertools import groupby
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from commitments.models import Edition, Protocol
+from commitments.models import Protocol
 from commitments.rendering.glossary_markup import Glossary
 from commitments.rendering.pdf import facts_stamp
-from commitments.reporting.edition_diff import ADDED, MOVED, compare
-from commitments.reporting.edition_text import edition_name
+from commitments.reporting.edition_diff import ADDED, MOVED
+from commitments.reporting.edition_text import editions_in_force
 from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
-from commitments.services.editions import KIND_OF_LEVEL, snapshot_from_tree
-from commitments.views.edition_pages import comparison_url, count_summary, text_version
+from commitments.views.edition_pages import comparison_url, text_version
 from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
 
@@ -62,20 +61,18 @@ def page_version(request, slug):
     return f"{text_version(slug)}#{facts_stamp(slug)}"
 
 
-def _mark_changes(protocol, edition, slug):
-    """Compare the current text (the loaded tree) with `edition`; put on each node added,
-    moved or changed since its `edition_mark` (wording, link to the change). Returns the
-    comparison."""
-    paths = {(KIND_OF_LEVEL[level], pk): path for (level, pk), path in tree_paths(protocol).items()}
-    comparison = compare(edition.snapshot, snapshot_from_tree(protocol, paths))
+def _mark_changes(protocol, in_force, slug):
+    """Put on each node of the loaded tree added, moved or changed since the edition in force
+    (`in_force`: reporting/edition_text.InForce) its `edition_mark` (wording, link to the
+    change on the comparison page)."""
     marks = {}
-    for change in comparison.changes:
+    for change in in_force.comparison.changes:
         if change.item_kind != "protocol" and change.kind != "removed":
             marks.setdefault((change.item_kind, change.item_id), change)
     if not marks:
-        return comparison
-    base = comparison_url(slug, edition.number, "courant")
-    since = f"depuis l'{edition_name(edition)}"
+        return
+    base = comparison_url(slug, in_force.edition.number, "courant")
+    since = f"depuis l'{in_force.name}"
     for section in protocol.sections.all():
         nodes = [("section", section)]
         for so in section.strategic_objectives.all():
@@ -88,7 +85,6 @@ def _mark_changes(protocol, edition, slug):
             if change is not None:
                 wording = MARK_WORDING.get(change.kind, "Modifié")
                 node.edition_mark = (f"{wording} {since}", f"{base}#{change.anchor}")
-    return comparison
 
 
 def territory_detail(request, slug):
@@ -104,14 +100,14 @@ def territory_detail(request, slug):
     }
     if current is not None:
         protocol = load_protocol_tree(current.pk)
-        edition = Edition.objects.for_protocol(current).newest_first().first()
-        if edition is not None:
-            comparison = _mark_changes(protocol, edition, slug)
+        in_force = editions_in_force([protocol]).get(protocol.pk)
+        if in_force is not None:
+            _mark_changes(protocol, in_force, slug)
             context.update(
-                edition_in_force=edition,
-                edition_in_force_name=edition_name(edition),
-                pending=count_summary(comparison.counts) if comparison else "",
-                pending_url=comparison_url(slug, edition.number, "courant"),
+                edition_in_force=in_force.edition,
+                edition_in_force_name=in_force.name,
+                pending=in_force.summary if in_force.comparison else "",
+                pending_url=comparison_url(slug, in_force.edition.number, "courant"),
             )
         context.update(
             protocol=protocol,
