@@ -108,10 +108,10 @@ class PublishForm(forms.Form):
 @admin.register(Edition)
 class EditionAdmin(AccentInsensitiveSearchMixin, admin.ModelAdmin):
     list_display = (
-        "protocol_title",
-        "territory_name",
         "number",
         "title",
+        "territory_name",
+        "protocol_title",
         "deliberation_reference",
         "deliberation_date",
         "published_at",
