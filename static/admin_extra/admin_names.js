@@ -6,8 +6,9 @@
  * label:
  * - the combobox of a single choice and the text showing its value: "Pilote : Mission locale"
  *   (its label, then its value);
- * - the search box of a multiple choice: "Partenaires";
+ * - the search box of a multiple choice, and that of the open list of choices: "Partenaires";
  * - the list of chosen items is a list (Select2 puts its "×, clear all" among the items).
+ * The combobox says which list it opens with aria-controls (ARIA 1.2), as it does with aria-owns.
  * The magnifier icons of the two-box choosers (filter_horizontal) carry an aria-label: they are
  * images (role="img"), where a label is allowed.
  * Select2 and the choosers draw their boxes after the page loads and redraw them when a choice
@@ -54,8 +55,33 @@
     });
   }
 
+  // The open list of choices, drawn at the end of the page: its search box is named after
+  // the field whose choices it shows (the list's id is "select2-<select id>-results").
+  function nameDropdown(dropdown) {
+    const results = dropdown.querySelector(".select2-results__options[id]");
+    const match = results && results.id.match(/^select2-(.+)-results$/);
+    const select = match && document.getElementById(match[1]);
+    const id = select && labelId(select);
+    if (!id) return;
+    dropdown.querySelectorAll(".select2-search__field").forEach((field) => {
+      if (field.getAttribute("aria-labelledby") !== id) field.setAttribute("aria-labelledby", id);
+    });
+  }
+
+  // ARIA 1.2: a combobox names the list it opens with aria-controls (Select2: aria-owns).
+  function controls(selection) {
+    const owns = selection.getAttribute("aria-owns");
+    if (owns && selection.getAttribute("aria-controls") !== owns) {
+      selection.setAttribute("aria-controls", owns);
+    } else if (!owns && selection.hasAttribute("aria-controls")) {
+      selection.removeAttribute("aria-controls");
+    }
+  }
+
   function nameAll() {
     document.querySelectorAll("select + .select2-container").forEach(name);
+    document.querySelectorAll(".select2-dropdown").forEach(nameDropdown);
+    document.querySelectorAll(".select2-selection[role=combobox]").forEach(controls);
     document.querySelectorAll(".search-label-icon[aria-label]:not([role])").forEach((icon) => {
       icon.setAttribute("role", "img");
     });
@@ -63,7 +89,12 @@
 
   function start() {
     nameAll();
-    new MutationObserver(nameAll).observe(document.body, { childList: true, subtree: true });
+    new MutationObserver(nameAll).observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["aria-owns"],
+    });
   }
 
   if (document.readyState === "loading") {

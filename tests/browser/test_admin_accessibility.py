@@ -284,6 +284,15 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     first.refresh_from_db()
     assert first.position == 1
 
+    # The pilot's autocomplete box, opened from the keyboard: named, like its search box.
+    pilot = page.get_by_role("combobox", name=re.compile("^Pilote"))
+    pilot.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".select2-dropdown .select2-search__field")).to_be_focused()
+    assert page.get_by_role("searchbox", name=re.compile("^Pilote")).count() == 1
+    assert blocking_violations(page) == []
+    page.keyboard.press("Escape")
+
     # A new row from the inline's French link: its fields are named too.
     page.get_by_role("button", name="Ajouter une action").click()
     expect(page.locator("#actions-2 textarea")).to_be_visible()
