@@ -37,7 +37,7 @@ STATES = (
 
 
 @pytest.fixture
-def worker_database_url(request, tmp_path):
+def worker_database_url(transactional_db, request, tmp_path):
     return database_url_for_processes(request, tmp_path)
 
 

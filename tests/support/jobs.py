@@ -96,14 +96,15 @@ def slow_once(path, seconds):
 
 def database_url_for_processes(request, tmp_path):
     """A database that other processes share with a test: on PostgreSQL the test database
-    itself (the test becomes transactional: its data is committed), on SQLite a file database
-    migrated for the test (the test database lives in this process's memory)."""
+    itself (its data committed: the calling fixture must depend on `transactional_db` — by
+    name, so that pytest-django runs the test after the others and their seed is not flushed
+    under them), on SQLite a file database migrated for the test (the test database lives in
+    this process's memory)."""
     from urllib.parse import quote
 
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         settings = connection.settings_dict
         password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
         return (

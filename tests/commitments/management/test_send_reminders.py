@@ -77,7 +77,7 @@ def test_a_bad_date_is_refused_in_french(value):
 
 
 @pytest.fixture
-def shared_database_url(request, tmp_path):
+def shared_database_url(transactional_db, request, tmp_path):
     return database_url_for_processes(request, tmp_path)
 
 
