@@ -315,7 +315,6 @@ def account(request):
         "can_invite": is_agglomeration(user),
         "two_factor_enrolled": two_factor.is_enrolled(user),
         "two_factor_required": two_factor.is_required(user),
-        "admin_closed": True,
     }
     return render(request, "accounts/account.html", context)
 
