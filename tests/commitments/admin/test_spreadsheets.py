@@ -123,3 +123,12 @@ def _import_formats(admin_client):
     from commitments.models import Action as ActionModel
 
     return admin.site._registry[ActionModel].get_import_formats()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", ["import", "export"])
+def test_the_spreadsheet_pages_say_what_they_handle(step, agglo_client):
+    html = agglo_client.get(f"/admin/commitments/operationalobjective/{step}/").content.decode()
+    verb = {"import": "Importer", "export": "Exporter"}[step]
+    assert f"<h1>{verb} le suivi des objectifs opérationnels (tableur)</h1>" in html
+    assert f"<title>{verb} le suivi des objectifs opérationnels (tableur) |" in html
