@@ -24,6 +24,7 @@ from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from commitments.models import Edition, Protocol, Thematic
@@ -127,7 +128,7 @@ def edition_list(request, slug):
     for edition in editions:
         edition.name = edition_name(edition)
         edition.day = french_day(edition.deliberation_date)
-        edition.published_day = french_day(edition.published_at.date())
+        edition.published_day = french_day(timezone.localdate(edition.published_at))
         edition.publisher = _publisher(edition.published_by)
         if edition.number > 1:
             edition.previous_url = comparison_url(slug, edition.number - 1, edition.number)
