@@ -4,9 +4,12 @@ The protocol page, the thematic comparison, the PDF, the exports and the API's n
 render from these loaders, so they always show the same content in the same order.
 `protocol_tree_queryset()` costs 11 queries whatever the protocols' size: protocols with their
 territory, sections with their thematic, then each level with its lead, partners and axes.
+`load_protocol_tree()` loads one protocol in 7 (6 from a protocol already loaded): the protocol,
+sections, each level with its lead, then the partners of all three levels in one query and
+their axes in another (`attach_links`), so the protocol page stays within its 10 queries.
 """
 
-from django.db.models import Prefetch
+from django.db.models import F, IntegerField, Prefetch, Value, prefetch_related_objects
 
 from commitments.models import (
     Action,
@@ -47,9 +50,70 @@ def protocol_tree_queryset():
     )
 
 
-def load_protocol_tree(protocol_id):
-    """The protocol with sections → strategic → operational objectives → actions prefetched."""
-    return protocol_tree_queryset().get(pk=protocol_id)
+def load_protocol_tree(protocol_id=None, *, protocol=None):
+    """The protocol with sections → strategic → operational objectives → actions prefetched,
+    each node with its partners and axes (`node.partners.all()` runs no query).
+
+    `protocol`: a Protocol already loaded (with its territory): the tree is attached to it."""
+    if protocol is None:
+        protocol = Protocol.objects.select_related("territory").get(pk=protocol_id)
+    sections = sections_tree(details=False).order_by("position")
+    prefetch_related_objects([protocol], Prefetch("sections", queryset=sections))
+    nodes = [node for _level, node, _section in iter_commitments(protocol)]
+    attach_links(nodes, protocol.pk)
+    return protocol
+
+
+LINK_ORDER = {"partners": ("t_name", "t_id"), "axes": ("t_position", "t_name", "t_id")}
+
+
+def _links_of(nodes, name, protocol_id):
+    """{(model, node pk): [related objects]} for the many-to-many field `name` ("partners" or
+    "axes") of every level: one UNION ALL query of the three link tables joined to the related
+    table, in the related model's order (as the per-level prefetch gave it)."""
+    models = (StrategicObjective, OperationalObjective, Action)
+    related = models[0]._meta.get_field(name).related_model
+    columns = [field.attname for field in related._meta.concrete_fields]
+    parts = []
+    for rank, model in enumerate(models):
+        field = model._meta.get_field(name)
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links = field.remote_field.through.objects.filter(
+            **{f"{source}__{model.tree.protocol}": protocol_id}
+        )
+        parts.append(
+            links.order_by().values(
+                lvl=Value(rank, output_field=IntegerField()),
+                node=F(f"{source}_id"),
+                **{f"t_{column}": F(f"{target}__{column}") for column in columns},
+            )
+        )
+    first, *others = parts
+    rows = first.union(*others, all=True).order_by("lvl", "node", *LINK_ORDER[name])
+    found = {}
+    for row in rows:
+        values = [row[f"t_{column}"] for column in columns]
+        found.setdefault((models[row["lvl"]], row["node"]), []).append(
+            related.from_db(rows.db, columns, values)
+        )
+    return related, found
+
+
+def _prefetched(model, items):
+    """A queryset already evaluated, as a prefetch leaves it in `_prefetched_objects_cache`."""
+    queryset = model.objects.all()
+    queryset._result_cache = items
+    queryset._prefetch_done = True
+    return queryset
+
+
+def attach_links(nodes, protocol_id):
+    """Give each node of one protocol its partners and axes as if prefetched: two queries."""
+    for name in ("partners", "axes"):
+        related, found = _links_of(nodes, name, protocol_id)
+        for node in nodes:
+            cache = node.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache[name] = _prefetched(related, found.get((type(node), node.pk), []))
 
 
 def iter_commitments(protocol):

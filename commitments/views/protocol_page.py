@@ -1,7 +1,8 @@
 """/territoires/<slug>/: the whole protocol of one territory, as the document reads.
 
-Queries: the territory, the protocol in force, its loaded tree (reporting/protocol_tree.py), its
-edition in force (one query) and the glossary; every roll-up is computed from the loaded tree,
+Queries (10 in all, page cache version included, whatever the protocol's size): the protocol in
+force with its territory, its loaded tree (reporting/protocol_tree.py: 6), its edition in force
+(one query) and the glossary; every roll-up is computed from the loaded tree,
 and the comparison of the current text with the edition in force (reporting/edition_diff.py)
 from the loaded tree and the edition's snapshot, without a query. Each item added, moved or
 changed since that edition is marked with a link to its change on the comparison page. The PDF links
@@ -88,8 +89,11 @@ def _mark_changes(protocol, in_force, slug):
 
 
 def territory_detail(request, slug):
-    territory = get_object_or_404(Territory, slug=slug)
-    current = Protocol.objects.current_for(territory)
+    # The protocol in force with its territory in one query; the territory alone only when it
+    # has no protocol.
+    current = Protocol.objects.in_force().select_related("territory").filter(territory__slug=slug)
+    current = current.first()
+    territory = current.territory if current else get_object_or_404(Territory, slug=slug)
     context = {
         "territory": territory,
         "breadcrumbs": [
@@ -99,7 +103,7 @@ def territory_detail(request, slug):
         ],
     }
     if current is not None:
-        protocol = load_protocol_tree(current.pk)
+        protocol = load_protocol_tree(protocol=current)
         in_force = editions_in_force([protocol]).get(protocol.pk)
         if in_force is not None:
             _mark_changes(protocol, in_force, slug)
