@@ -256,8 +256,13 @@ def edition_changes(request, slug):
             ("Modifications", None),
         ),
     }
+    numbers = list(
+        Edition.objects.for_protocol(protocol).order_by("number").values_list("number", "title")
+    )
+    context["choices"] = [(str(n), f"Édition {n} : {title}") for n, title in numbers]
     try:
-        old = _parameter(request, "de", _last_number(protocol), current_allowed=False)
+        last = numbers[-1][0] if numbers else None
+        old = _parameter(request, "de", last, current_allowed=False)
         new = _parameter(request, "a", CURRENT, current_allowed=True)
         if old == new:
             raise BadComparison(
@@ -267,6 +272,7 @@ def edition_changes(request, slug):
         sides = _snapshots(protocol, old, new)
     except BadComparison as error:
         context["error"] = error.message
+        context.update(old=request.GET.get("de", ""), new=request.GET.get("a", CURRENT))
         return render(request, "editions/edition_changes.html", context, status=error.status)
     (old_label, old_snapshot, old_edition) = sides[old]
     (new_label, new_snapshot, new_edition) = sides[new]
@@ -277,8 +283,8 @@ def edition_changes(request, slug):
         for group in comparison.groups
     ]
     context.update(
-        old=old,
-        new=new,
+        old=str(old),
+        new=str(new),
         old_label=old_label,
         new_label=new_label,
         old_url=_side_url(slug, old),

@@ -101,6 +101,9 @@ def test_the_comparison_shows_exactly_the_four_changes(client, edited):
     # Not colour only: the HTML says what is inserted and deleted (readable with CSS off).
     assert "[début d'insertion] " in html and " [fin d'insertion]</span></ins>" in html
     assert "[début de suppression] " in html
+    # A form to choose two other texts, on the texts compared.
+    assert '<option value="1" selected>Édition 1 : Texte adopté</option>' in html
+    assert '<option value="courant" selected>Le texte courant</option>' in html
     assert_accessible_structure(html)
 
 
