@@ -307,3 +307,25 @@ def test_search_finds_the_current_text_not_an_editions(client, edited):
     # The text of edition 2 (« réécrit ») is no longer the action's: not found.
     gone = unescape(html_of(client.get(f"{search}?territoire={slug}&q=réécrit")))
     assert "Texte nouveau de l'action" not in gone
+
+
+def test_hostile_texts_are_escaped_everywhere(client, action):
+    """`action`: texts and names with <script> and <b> (tests/conftest.py)."""
+    protocol = action.operational_objective.strategic_objective.section.protocol
+    publish(protocol)
+    action.text = "Nouveau <script>alert('y')</script> texte"
+    action.save()
+    slug = protocol.territory.slug
+    for path in (
+        url("edition_list", slug),
+        url("edition_detail", slug, number=1),
+        changes_url(slug, "de=1&a=courant"),
+        url("territory_detail", slug),
+        action.get_public_url(),
+        reverse("territory_editions_feed", kwargs={"slug": slug}),
+        reverse("editions_feed"),
+    ):
+        body = client.get(path).content.decode()
+        assert "<script>" not in body and "<Essonne>" not in body, path
+    changes = html_of(client.get(changes_url(slug, "de=1&a=courant")))
+    assert "&lt;script&gt;" in changes
