@@ -39,6 +39,11 @@ def definite(name):
     return f"{'la' if name in FEMININE else 'le'} {name}"
 
 
+def another(name):
+    """« une autre action », « un autre protocole »."""
+    return f"{'une autre' if name in FEMININE else 'un autre'} {name}"
+
+
 def of_definite(name):
     """« de l'action », « du protocole », « de la thématique »."""
     article = definite(name)
@@ -119,8 +124,7 @@ def saved_message(opts, message):
     text = f"{capfirst(definite(name))} {head.group(1)} a été {participle}."
     rest = message[head.end() :]
     if "ajouter un autre objet" in rest:
-        other = f"{'une autre' if feminine else 'un autre'} {name}"
-        text += f" Vous pouvez ajouter {other} ci-dessous."
+        text += f" Vous pouvez ajouter {another(name)} ci-dessous."
     elif "nouveau ci-dessous" in rest:
         text += f" Vous pouvez {'la' if feminine else 'le'} modifier à nouveau ci-dessous."
     return mark_safe(text) if isinstance(message, SafeData) else text
@@ -164,6 +168,10 @@ class FrenchTitlesMixin:
             context["title"] = change_title(
                 self.opts, obj, self.has_change_permission(request, obj)
             )
+            context["subtitle"] = None  # the title names the object already
+        context["add_another_label"] = (
+            f"Enregistrer et ajouter {another(str(self.opts.verbose_name))}"
+        )
         for inline_admin_formset in context.get("inline_admin_formsets", []):
             # The template calls it without arguments: an instance attribute replaces the method.
             inline_admin_formset.inline_formset_data = lambda formset=inline_admin_formset: (

@@ -247,3 +247,12 @@ def test_a_parent_s_form_costs_the_same_whatever_its_children(
     with django_assert_max_num_queries(13):  # the same at both sizes
         response = agglo_client.get(url)
     assert response.content.decode().count('class="reorder-button"') == 2 * (count - 1)
+
+
+def test_the_change_form_names_its_object_once(tree, agglo_client):
+    response = agglo_client.get(admin_url(Action, "change", tree["action"].pk))
+    html = response.content.decode()
+    assert response.context["subtitle"] is None  # Django repeats "A" under the title
+    assert '<input type="submit" value="Enregistrer et ajouter une autre action"' in html
+    protocol = agglo_client.get(admin_url(Protocol, "change", tree["protocol"].pk))
+    assert 'value="Enregistrer et ajouter un autre protocole"' in protocol.content.decode()
