@@ -5,8 +5,8 @@
   objectives → operational objectives → actions in document order, each NODE with its kind,
   its id (the same id in two snapshots is the same item), its display number
   (reporting/numbering.py) and its text fields, partners and axes (names, sorted). Never the
-  tracking data. Constant queries: the tree loader of reporting/protocol_tree.py (11 queries
-  whatever the protocol's size), numbering on the loaded tree (no query).
+  tracking data. Constant queries: the tree loader of reporting/protocol_tree.py (a fixed
+  number whatever the protocol's size), numbering on the loaded tree (no query).
 - `snapshot_from_tree(protocol, paths)` / `snapshot_of_loaded(tree)`: the same from a tree
   already loaded (no query): the protocol page, the flat export and migration 0007 use them.
 - `node_fields(snapshot)`: each node's fields by (kind, id), to compare one item's text.
@@ -131,7 +131,8 @@ def snapshot_of_loaded(tree):
 
 
 def snapshot_of(protocol):
-    """The current text of `protocol` (an instance or a pk) as a snapshot (11 queries)."""
+    """The current text of `protocol` (an instance or a pk) as a snapshot (the tree loader's
+    queries, constant)."""
     return snapshot_of_loaded(load_protocol_tree(getattr(protocol, "pk", protocol)))
 
 
