@@ -7,6 +7,10 @@ change form, so that Enter in a field still saves the change form) posting to th
 `<id>/ordre/` view, which calls commitments/services/ordering.move — the only code changing a
 position; a new child goes last (ordering.next_position). The page comes back with the focus on
 the moved element's button, so that pressing Enter again moves it further.
+
+Queries: the breadcrumb trail reads nothing (the ancestors come with the object, `with_tree()`);
+the children's rows, names and buttons read nothing per row (an objective's form: the same
+count with 2 or 25 actions). A move: perer/lib/reorder.py's budget.
 """
 
 from django import forms

@@ -138,6 +138,7 @@ class FrenchTitlesMixin:
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             "title": list_title(self.opts, self.has_change_permission(request)),
+            "add_label": add_title(self.opts),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)

@@ -249,6 +249,13 @@ def test_a_parent_s_form_costs_the_same_whatever_its_children(
     assert response.content.decode().count('class="reorder-button"') == 2 * (count - 1)
 
 
+def test_the_list_s_add_link(agglo_client):
+    html = agglo_client.get(admin_url(Action, "changelist")).content.decode()
+    assert "Ajouter une action" in html
+    html = agglo_client.get(admin_url(Protocol, "changelist")).content.decode()
+    assert "Ajouter un protocole" in html
+
+
 def test_the_change_form_names_its_object_once(tree, agglo_client):
     response = agglo_client.get(admin_url(Action, "change", tree["action"].pk))
     html = response.content.decode()
