@@ -21,6 +21,7 @@ FEMININE = {
     "section thématique",
     "thématique",
     "campagne de suivi",
+    "édition",
     "notification",
     "tâche en arrière-plan",
 }
