@@ -5,6 +5,8 @@
    territory or a reference list (shown in every protocol) marks them all. Code that writes
    with `QuerySet.update()` or `bulk_update()` (no signals) must call `touch()` itself, or send
    `territories_reordered`.
+   Every `touch()` sends `protocols_touched`: the PDFs' renders are queued when the
+   transaction commits (commitments/tasks.py `refresh_after_commit`, once per transaction).
 2. The latest-update rule: saving or deleting a progress update resyncs its commitment's
    status and progress (commitments/services/progress_rule.py).
 """
@@ -26,7 +28,9 @@ from commitments.models import (
     Protocol,
     ThematicSection,
 )
+from commitments.models.protocol import protocols_touched
 from commitments.services.progress_rule import resync, sync_from_updates
+from commitments.tasks import refresh_after_commit
 from territories.models import Territory, territories_reordered
 
 _state = threading.local()
@@ -93,6 +97,11 @@ def touch_on_m2m(sender, instance, action, **kwargs):
 @receiver(territories_reordered)
 def touch_all_protocols(sender, **kwargs):
     Protocol.objects.all().touch()
+
+
+@receiver(protocols_touched, dispatch_uid="perer_pdf_renders")
+def queue_pdf_renders(sender, **kwargs):
+    refresh_after_commit()
 
 
 @receiver(post_init, sender=ProgressUpdate)

@@ -34,12 +34,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock():
         call_command("seed_protocols", verbosity=0)
+        _drop_queued_pdf_renders()
 
 
 @pytest.fixture
 def seeded(transactional_db):
     """Seed data for tests that run outside a rolled-back transaction."""
     call_command("seed_protocols", verbosity=0)
+    _drop_queued_pdf_renders()
+
+
+def _drop_queued_pdf_renders():
+    """Seeding queues the PDFs' renders (commitments/tasks.py): tests that run the queued jobs
+    (emails) must not render every protocol; tests/commitments/rendering/test_pdf_jobs.py
+    queues its own."""
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(queue_name="pdf").delete()
 
 
 @pytest.fixture(autouse=True)

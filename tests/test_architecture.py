@@ -27,7 +27,7 @@ LAYERS = [
     ("commitments.permissions",),
     ("commitments.reporting",),
     ("commitments.rendering",),
-    ("commitments.services", "commitments.signals"),
+    ("commitments.services", "commitments.signals", "commitments.tasks"),
     (
         "commitments.views",
         "commitments.admin",

@@ -7,12 +7,16 @@ that rule is written).
 
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from commitments.models.constraints import unique_position, years_in_order
 from commitments.models.paths import TreePath
+
+# Sent by every `touch()`, after its UPDATE: commitments/signals.py queues the PDF renders.
+protocols_touched = Signal()
 
 
 class ProtocolQuerySet(models.QuerySet):
@@ -32,8 +36,11 @@ class ProtocolQuerySet(models.QuerySet):
         return self.in_force().for_territory(territory).first()
 
     def touch(self):
-        """Mark these protocols as changed (invalidates their PDFs and page caches)."""
-        return self.update(last_changed_at=timezone.now())
+        """Mark these protocols as changed (invalidates their PDFs and page caches; sends
+        `protocols_touched`, which queues their new PDFs' renders after the commit)."""
+        changed = self.update(last_changed_at=timezone.now())
+        protocols_touched.send(sender=Protocol)
+        return changed
 
 
 class Protocol(models.Model):

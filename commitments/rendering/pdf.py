@@ -1,16 +1,22 @@
-"""The protocols as PDF documents: rendered by WeasyPrint from templates/pdf/, then cached.
+"""The protocols as PDF documents: rendered by WeasyPrint from templates/pdf/, in background
+jobs, kept in the database (rendering/pdf_store.py).
 
-A PDF is rendered once per state of its protocol. The cache key holds the territory slug, the
-"suivi" flag and `Protocol.last_changed_at` (bumped by commitments/signals.py on any change in
-the tree, the glossary or the territory), so an edit in the admin makes every app server sharing
-the cache (Redis in production) render the new version on the next download; the old entry
-simply expires.
+A PDF has one version per state of its protocols: `ProtocolPdf.cache_key` holds the layout
+digest, the territory slug, the "suivi" flag and `Protocol.last_changed_at` (bumped by
+commitments/signals.py on any change in the tree, the glossary or the territory). Any change
+queues a job (commitments/tasks.py `refresh_pdfs`, queue "pdf") that renders every PDF whose
+stored render is not the current version; meanwhile the views serve the last complete render,
+with its own version date (commitments/views/pdf_downloads.py). `ProtocolPdf` is a pdf_store
+"document" (`store_key`, `version_at`, `render()`, `current_version()`).
 
-What each render produced (its size and page count: `RenderedFacts`) is kept in the cache
-under a key per PDF (territory or all, with or without tracking) that outlives versions, so that
-the pages that link the PDF say its size without ever rendering it (RGAA 13.3): exact when the
-facts are those of the current version, approximate ("environ") when they are a previous one's.
-Reading them costs one cache read, no SQL query.
+What the stored render of each PDF is (its version, size, page count and version date:
+`RenderedFacts`) is also kept in the cache under a key per PDF (territory or all, with or
+without tracking) that outlives versions, so that the pages that link the PDF say its size
+without any SQL query (RGAA 13.3): exact when the facts are those of the current version, with
+« environ » and « version du … » when they are an earlier one's. Whoever stores a render writes
+them (a worker: shared with the web processes through Redis in production), and a web process
+writes them again each time it serves a stored render (in development each process has its own
+cache: there the links catch up with a render when the PDF is next downloaded).
 
 The output is a tagged PDF/UA-1 document (title, language, bookmarks following the headings)
 that embeds the DejaVu fonts shipped under static/fonts/dejavu/, so it does not depend on the
@@ -18,7 +24,7 @@ fonts installed on the machine.
 """
 
 import hashlib
-import time
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache as memoize
@@ -35,8 +41,9 @@ from django.utils.safestring import mark_safe
 
 from commitments.enums import Status
 from commitments.models import Protocol
-from commitments.rendering import charts, fonts
+from commitments.rendering import charts, fonts, pdf_store
 from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.edition_text import editions_in_force
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 from commitments.reporting.rollups import Rollup
 from perer.lib.text import alphanumeric_key
@@ -46,11 +53,9 @@ FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "dejavu"
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "pdf"
 # The fragments the PDF shares with the pages (section introductions, details, preamble).
 SHARED_TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "includes"
-# Stale entries are never read again (the key changes with the protocol): let them expire.
+# How long the facts of a stored render stay in the cache (written again at each download).
 CACHE_TIMEOUT = 30 * 24 * 3600
 ALL_SLUG = "protocoles"
-# How long a request waits for a render that another request started.
-RENDER_WAIT_SECONDS = 30
 # The @font-face family of templates/pdf/protocol.css.
 PDF_FONT = "PERER DejaVu Sans"
 # Fontconfig finds the shipped fonts only (fonts.py): set before WeasyPrint is first imported.
@@ -81,12 +86,13 @@ def layout_version():
 
 @dataclass(frozen=True)
 class RenderedFacts:
-    """What the last render of a PDF produced: the version it was (`cache_key`), its size in
-    bytes and its number of pages."""
+    """What the stored render of a PDF is: the version it was (`cache_key`), its size in
+    bytes, its number of pages and the date of its version (None: unknown)."""
 
     cache_key: str
     size: int
     pages: int
+    version_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,34 +176,79 @@ class ProtocolPdf:
         one cache read, never a render. Kept as a plain tuple: what an older deployment
         wrote never fails to load."""
         value = cache.get(self.facts_key)
-        if not (isinstance(value, tuple) and len(value) == 3):
+        if not (isinstance(value, tuple) and len(value) in (3, 4)):
             return None
+        if len(value) == 4:
+            value = (*value[:3], datetime.fromisoformat(value[3]) if value[3] else None)
         return RenderedFacts(*value)
 
     @property
     def etag(self):
         return hashlib.sha256(self.cache_key.encode()).hexdigest()[:32]
 
-    def content(self):
-        """The PDF bytes, from the cache when this version was rendered already.
+    # --- As a pdf_store document ------------------------------------------------------
 
-        After an edit, the first request renders while concurrent requests for the same version
-        (on any app server sharing the cache) wait for its result instead of rendering too.
-        """
-        data = cache.get(self.cache_key)
-        if data is not None:
-            return data
-        lock = f"{self.cache_key}:rendu-en-cours"
-        if not cache.add(lock, 1, RENDER_WAIT_SECONDS):
-            data = _wait_for(self.cache_key)
-            if data is not None:
-                return data
-        try:
-            data = render_pdf(self)
-            cache.set(self.cache_key, data, CACHE_TIMEOUT)
-        finally:
-            cache.delete(lock)
+    @property
+    def store_key(self):
+        return f"protocole:{self.slug}:suivi={int(self.suivi)}"
+
+    @property
+    def version_at(self):
+        return self.last_modified
+
+    def dated_filename(self, moment):
+        """The file name of an earlier version of this PDF, dated: « perer-lisses-version-du-
+        2026-11-29.pdf »."""
+        if moment is None:
+            return self.filename
+        day = timezone.localtime(moment).date().isoformat()
+        return f"perer-{self.slug}-version-du-{day}.pdf"
+
+    def current(self):
+        """This PDF as the database holds it now (one or two queries)."""
+        if self.territory is None:
+            return ProtocolPdf.for_all(suivi=self.suivi)
+        return ProtocolPdf.for_territory(self.territory, suivi=self.suivi)
+
+    def current_version(self):
+        return self.current().cache_key
+
+    def render(self):
+        """(bytes, pages) of a fresh render."""
+        return render_pdf_pages(self)
+
+    def stored(self, version, version_at, size, pages):
+        """Called by pdf_store when a render of this PDF is stored (or served): its facts, for
+        the links."""
+        moment = version_at.isoformat() if version_at else ""
+        cache.set(self.facts_key, (version, size, pages, moment), CACHE_TIMEOUT)
+
+    def content(self):
+        """The PDF bytes of this version: its stored render when it is this version, else a
+        render made now and stored (benchmarks and tools; the views serve the stored render,
+        whatever its version, and leave renders to the jobs)."""
+        row = pdf_store.latest(self.store_key, with_data=True)
+        if pdf_store.is_current(row, self):
+            return pdf_store.data_of(row)
+        data, pages = self.render()
+        pdf_store.store(self, data, pages)
         return data
+
+
+STORE_KEY = re.compile(r"protocole:(?P<slug>[-\w]+):suivi=(?P<suivi>[01])")
+
+
+def pdf_for_store_key(key):
+    """The current ProtocolPdf stored under `key` (« protocole:<slug>:suivi=0 »), or None when
+    the key is not one or its territory is gone (one to three queries)."""
+    found = STORE_KEY.fullmatch(key)
+    if found is None:
+        return None
+    suivi = found["suivi"] == "1"
+    if found["slug"] == ALL_SLUG:
+        return ProtocolPdf.for_all(suivi=suivi)
+    territory = Territory.objects.filter(slug=found["slug"]).first()
+    return ProtocolPdf.for_territory(territory, suivi=suivi) if territory else None
 
 
 def facts_key(slug, suivi):
@@ -214,20 +265,13 @@ def facts_stamp(slug):
     return "|".join(str(found.get(facts_key(slug, suivi), "-")) for suivi in (False, True))
 
 
-def _wait_for(key):
-    """The value another process is putting under `key`, or None after RENDER_WAIT_SECONDS."""
-    deadline = time.monotonic() + RENDER_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        data = cache.get(key)
-        if data is not None:
-            return data
-    return None
-
-
 def render_pdf(pdf):
-    """Render `pdf` (a ProtocolPdf) to bytes, and keep the facts of this render (size, pages)
-    for the pages that link it. Slow (about a second per protocol)."""
+    """Render `pdf` (a ProtocolPdf) to bytes. Slow (about a second per protocol)."""
+    return render_pdf_pages(pdf)[0]
+
+
+def render_pdf_pages(pdf):
+    """(bytes, number of pages) of a fresh render of `pdf`."""
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
@@ -244,9 +288,7 @@ def render_pdf(pdf):
         pdf_identifier=pdf.etag.encode(),
         finisher=finish,
     )
-    # Kept as long as the PDF itself: a page may still show it (as approximate) after an edit.
-    cache.set(pdf.facts_key, (pdf.cache_key, len(data), pages[0]), CACHE_TIMEOUT)
-    return data
+    return data, pages[0]
 
 
 def _open_with_bookmarks(document, pdf):
@@ -265,6 +307,10 @@ def document_context(pdf):
     if pdf.territory is None:
         # The combined document shows the territories that have a protocol.
         parts = [part for part in parts if part.protocol is not None]
+    # The edition in force on each cover, and the changes not yet published in an annex.
+    in_force = editions_in_force([part.protocol for part in parts if part.protocol])
+    for part in parts:
+        part.in_force = in_force.get(part.protocol.pk) if part.protocol else None
     # The appendix lists the acronyms used; the text itself carries no <abbr> markup.
     glossary_terms = Glossary().terms_in(text for part in parts for text in part.texts())
     single = parts[0] if pdf.territory is not None else None

@@ -6,30 +6,35 @@
   a text starting with "=" as a formula. CSV as flat_export writes it (UTF-8 with BOM, CRLF).
 - PDF: the same service as the protocols (rendering/pdf.py: WeasyPrint, the shipped DejaVu
   fonts only, the local-fonts URL fetcher, tagged PDF/UA-1). `render_round_pdf(round,
-  territory=None)` is the one entry point (a background job may call it). A closed round's
-  figures never change, so its PDF is cached under a key made of the round, its closing time,
-  the territory, the territories' names and the layout digest (templates, this module, the
-  protocols' PDF layout); concurrent requests wait for one render. Reads the frozen rows: two
-  or three queries. A render of every territory on the seed (354 commitments) takes about
-  8 seconds.
+  territory=None)` gives the bytes of the current version (stored, or rendered then stored);
+  `RoundPdf` is the same report as a pdf_store document (rendering/pdf_store.py): rendered by
+  a job of the "pdf" queue when the round closes (commitments/tasks.py), stored in the
+  database, served by the view from there. A closed round's figures never change, so its
+  version is made of the round, its closing time, the territory, the territories' names and
+  the layout digest (templates, this module, the protocols' PDF layout); its version date is
+  the closing time. Reads the frozen rows: two or three queries. A render of every territory
+  on the seed (354 commitments) takes about 8 seconds.
 """
 
 import csv
 import hashlib
 import io
+from dataclasses import dataclass
 from functools import cache as memoize
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from commitments.enums import Status
-from commitments.rendering import charts, pdf
+from commitments.models import ReportingRound
+from commitments.rendering import charts, pdf, pdf_store
 from commitments.rendering.flat_export import CSV_BOM, spreadsheet_safe
 from commitments.reporting.round_completion import round_report
+from territories.models import Territory
 
 # Column order of both exports: (key, header).
 EXPORT_COLUMNS = (
@@ -152,37 +157,94 @@ def pdf_context(round_, territories, territory=None):
 
 
 def _render(context, identifier):
+    """(bytes, pages) of the report rendered from `context`."""
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
         html = render_to_string("rounds/pdf_document.html", context)
-    return HTML(
+    pages = []
+    data = HTML(
         string=html, base_url=pdf.FONT_DIR.as_uri() + "/", url_fetcher=pdf.LocalFonts()
-    ).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier.encode())
+    ).write_pdf(
+        pdf_variant="pdf/ua-1",
+        pdf_identifier=identifier.encode(),
+        finisher=lambda document, output: pages.append(len(document.pages)),
+    )
+    return data, pages[0]
+
+
+@dataclass(frozen=True)
+class RoundPdf:
+    """The report of a closed round, for all its territories (`territory` None) or one: a
+    pdf_store document. Its version date is the round's closing time (its figures are frozen);
+    its version changes only with the layout or the territories' names."""
+
+    round: ReportingRound
+    territory: Territory | None
+
+    @classmethod
+    def of(cls, round_id, territory_id=None):
+        """From ids, as a job receives them (one or two queries)."""
+        round_ = ReportingRound.objects.get(pk=round_id)
+        territory = Territory.objects.get(pk=territory_id) if territory_id else None
+        return cls(round_, territory)
+
+    @cached_property
+    def territories(self):
+        shown = list(self.round.territories.in_display_order())
+        if self.territory is not None:
+            shown = [t for t in shown if t.pk == self.territory.pk]
+        return shown
+
+    @property
+    def store_key(self):
+        return f"bilan:{self.round.pk}:{self.territory.slug if self.territory else 'tous'}"
+
+    @property
+    def cache_key(self):
+        return _cache_key(self.round, self.territories, self.territory)
+
+    @property
+    def version_at(self):
+        return self.round.closed_at
+
+    @property
+    def etag(self):
+        return pdf_store.etag_of(self.cache_key)
+
+    @property
+    def filename(self):
+        return pdf_filename(self.round, self.territory)
+
+    def dated_filename(self, moment):
+        return self.filename  # a closed round's report has one content: its name says it
+
+    def current_version(self):
+        fresh = RoundPdf(ReportingRound.objects.get(pk=self.round.pk), self.territory)
+        return fresh.cache_key
+
+    def render(self):
+        identifier = pdf_store.etag_of(self.cache_key)
+        return _render(pdf_context(self.round, self.territories, self.territory), identifier)
+
+
+def round_pdfs(round_):
+    """The reports of a closed round: for all its territories, then each one (one query)."""
+    yield RoundPdf(round_, None)
+    for territory in round_.territories.in_display_order():
+        yield RoundPdf(round_, territory)
 
 
 def render_round_pdf(round_, territory=None):
     """The "bilan de la campagne" of a closed round as PDF bytes: the round's territories (or
-    `territory` alone), from its frozen figures; cached (see the module docstring)."""
-    territories = list(round_.territories.in_display_order())
-    if territory is not None:
-        territories = [t for t in territories if t.pk == territory.pk]
-    key = _cache_key(round_, territories, territory)
-    data = cache.get(key)
-    if data is not None:
-        return data
-    # As the protocols' PDFs: concurrent requests for the same report wait for one render.
-    lock = f"{key}:rendu-en-cours"
-    if not cache.add(lock, 1, pdf.RENDER_WAIT_SECONDS):
-        data = pdf._wait_for(key)
-        if data is not None:
-            return data
-    try:
-        identifier = hashlib.sha256(key.encode()).hexdigest()[:32]
-        data = _render(pdf_context(round_, territories, territory), identifier)
-        cache.set(key, data, pdf.CACHE_TIMEOUT)
-    finally:
-        cache.delete(lock)
+    `territory` alone), from its frozen figures: its stored render when it is the current
+    version, else rendered now and stored (see the module docstring)."""
+    document = RoundPdf(round_, territory)
+    row = pdf_store.latest(document.store_key, with_data=True)
+    if pdf_store.is_current(row, document):
+        return pdf_store.data_of(row)
+    data, pages = document.render()
+    pdf_store.store(document, data, pages)
     return data
 
 

@@ -1,10 +1,26 @@
-"""Download the protocols as PDF: thin views over rendering/pdf.py (render once, then cached),
+"""Download the protocols as PDF: thin views over the stored renders (rendering/pdf_store.py),
 and the links to them that the pages show, with their format and size (RGAA 13.3).
 
-Links never render a PDF: their size comes from the facts of the last render kept in the cache
-(no SQL query); exact for the current version, "environ" for an earlier one, only "PDF" before
-any render. The pages that show them have the facts in their page-cache version
-(`protocol_page_version`, `territory_list_version`), so that a render updates them.
+A download never waits for a render after an edit (`stored_pdf_response`, also used for the
+rounds' reports, views/round_pages.py):
+(a) the stored render is the current version → served; ETag from its version, Last-Modified
+    its version date, 304 for a client that holds it (decided before the bytes are read);
+(b) the stored render is an older version → served all the same, with ITS version date
+    (Last-Modified, and a dated file name « perer-<slug>-version-du-AAAA-MM-JJ.pdf »), and the
+    render of the current version is queued (commitments/tasks.py, deduplicated);
+(c) nothing stored at all (a fresh database, the first request ever for that PDF) → rendered
+    in this request once, stored, served: a partner following a link expects the document, not
+    a « retry later » page; concurrent first requests wait for that one render. After that first
+    render, every later version is made by the workers.
+Never a half-built file (a stored render is a whole row), never a 500 for a missing render.
+Queries: the document's version (one or two), the stored render's versions (one), its bytes
+(one; none for a 304) — a download without a conditional header reads both at once.
+
+Links never render a PDF: their size comes from the facts of the stored render kept in the
+cache (no SQL query); exact for the current version, « environ … version du <date> » for an
+earlier one, only "PDF" before any render. The pages that show them have the facts in their
+page-cache version (`protocol_page_version`, `territory_list_version`), so that a render
+updates them.
 """
 
 from dataclasses import dataclass
@@ -16,7 +32,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from commitments.rendering.pdf import ALL_SLUG, ProtocolPdf, facts_stamp
+from commitments import tasks
+from commitments.rendering import pdf_store
+from commitments.rendering.pdf import ALL_SLUG, ProtocolPdf, facts_stamp, french_date
 from commitments.views.page_cache import content_version, territory_version
 from territories.models import Territory
 
@@ -24,19 +42,52 @@ from territories.models import Territory
 @require_safe
 def territory_pdf(request, slug):
     territory = get_object_or_404(Territory, slug=slug)
-    return pdf_response(
-        request, ProtocolPdf.for_territory(territory, suivi=_flag(request, "suivi"))
-    )
+    pdf = ProtocolPdf.for_territory(territory, suivi=_flag(request, "suivi"))
+    return stored_pdf_response(request, pdf, lambda: tasks.queue_refresh([pdf.store_key]))
 
 
 @require_safe
 def all_protocols_pdf(request):
-    return pdf_response(request, ProtocolPdf.for_all(suivi=_flag(request, "suivi")))
+    pdf = ProtocolPdf.for_all(suivi=_flag(request, "suivi"))
+    return stored_pdf_response(request, pdf, lambda: tasks.queue_refresh([pdf.store_key]))
+
+
+def stored_pdf_response(request, document, queue_render, *, public=True):
+    """The stored render of `document` (a pdf_store document), or 304 (see the module
+    docstring); `queue_render()` queues the render of its current version. `public=False` for
+    a document behind a login (shared caches must not keep it)."""
+    conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+    row = pdf_store.latest(document.store_key, with_data=not conditional)
+    if row is None:
+        row = pdf_store.first_render(document)
+    elif not pdf_store.is_current(row, document):
+        queue_render()
+    pdf_store.remember(document, row)
+    etag = quote_etag(pdf_store.etag_of(row.version))
+    # Whole seconds, as HTTP dates are.
+    last_modified = int(row.version_at.timestamp()) if row.version_at else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(pdf_store.data_of(row), content_type="application/pdf")
+        current = pdf_store.is_current(row, document)
+        filename = document.filename if current else document.dated_filename(row.version_at)
+        disposition = "attachment" if _flag(request, "telecharger") else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.headers["Last-Modified"] = http_date(last_modified)
+    # Clients revalidate each time: they get the newer render as soon as it is stored.
+    if public:
+        patch_cache_control(response, public=True, no_cache=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def pdf_response(request, pdf):
-    """The PDF, or 304 when the client holds this version already (decided before rendering,
-    from the protocols' change dates only)."""
+    """A PDF rendered on demand (an edition's, whose content never changes: views/
+    edition_pages.py), or 304 when the client holds this version already (decided before
+    rendering)."""
     etag = quote_etag(pdf.etag)
     # Whole seconds, as HTTP dates are.
     last_modified = int(pdf.last_modified.timestamp()) if pdf.last_modified else None
@@ -84,12 +135,15 @@ def file_size(size):
 
 def file_details(pdf):
     """What the link says of the file: its format always, its size and pages once rendered
-    (« environ » when the last render was of an earlier version). One cache read."""
+    (« environ » and the version's date when the stored render is of an earlier version: that
+    is the file the link gives until the new one is rendered). One cache read."""
     facts = pdf.rendered_facts()
     if facts is None:
         return "PDF"
     if facts.cache_key != pdf.cache_key:
-        return f"PDF, environ {file_size(facts.size)}"
+        if facts.version_at is None:
+            return f"PDF, environ {file_size(facts.size)}"
+        return f"PDF, environ {file_size(facts.size)}, version du {french_date(facts.version_at)}"
     pages = f"{facts.pages} page{'s' if facts.pages > 1 else ''}"
     return f"PDF, {file_size(facts.size)}, {pages}"
 

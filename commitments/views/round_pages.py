@@ -8,7 +8,8 @@
   after an explicit confirmation.
 - `round_export` (staff): the round's answers as CSV or XLSX (rendering/round_report.py).
 - `round_pdf`: the "bilan de la campagne" of a closed round, for all territories (staff) or
-  one territory (staff, and that territory's leads).
+  one territory (staff, and that territory's leads): its stored render, as the protocols' PDFs
+  (views/pdf_downloads.py `stored_pdf_response`: ETag, 304, never a render after the first).
 
 The permission matrix: anonymous → the login page; a logged-in user who is neither staff nor a
 lead with a territory → 403; a lead asking for a round (or a territory's PDF) that does not
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from commitments import tasks
 from commitments.enums import RoundState
 from commitments.rendering import round_report
 from commitments.reporting.round_completion import (
@@ -35,6 +37,7 @@ from commitments.reporting.round_completion import (
     visible_territories,
 )
 from commitments.services.round_lifecycle import close_round
+from commitments.views.pdf_downloads import stored_pdf_response
 from territories.models import Territory
 from territories.roles import led_territory_ids
 
@@ -186,9 +189,11 @@ def round_pdf(request, pk, slug=None):
             raise Http404("Ce territoire n'est pas concerné par cette campagne.")
     if not round_.is_closed:
         raise Http404("Le bilan d'une campagne est disponible une fois la campagne clôturée.")
-    response = HttpResponse(
-        round_report.render_round_pdf(round_, territory), content_type="application/pdf"
+    # The stored report (rendered by a job when the round closed; in this request only if none
+    # was ever stored), as the protocols' PDFs are served.
+    return stored_pdf_response(
+        request,
+        round_report.RoundPdf(round_, territory),
+        lambda: tasks.queue_round_report(round_, territory),
+        public=False,
     )
-    filename = round_report.pdf_filename(round_, territory)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response

@@ -1,6 +1,6 @@
 """The round's files (commitments/rendering/round_report.py): exports neutralise formulas in
 both formats; the closed round's PDF, for all territories and for one, read back; rendered
-once then served from the cache; the frozen figures only."""
+once then served from its stored render (rendering/pdf_store.py); the frozen figures only."""
 
 import io
 
@@ -70,12 +70,11 @@ def test_rendered_once_then_cached(closed_round, monkeypatch):
     assert len(calls) == 2
 
 
-def test_a_render_in_progress_elsewhere_is_awaited(closed_round, monkeypatch):
-    from django.core.cache import cache
+def test_a_render_stored_by_another_process_is_served(closed_round, monkeypatch):
+    from commitments.rendering import pdf_store
 
     round_, one, _ = closed_round
-    key = round_report._cache_key(round_, [one], one)
-    cache.add(f"{key}:rendu-en-cours", 1, 30)  # another process is rendering
-    monkeypatch.setattr(round_report.pdf, "_wait_for", lambda k: b"%PDF rendu ailleurs")
+    document = round_report.RoundPdf(round_, one)
+    assert pdf_store.store(document, b"%PDF rendu par un worker", 1)  # a worker's render
     monkeypatch.setattr(round_report, "_render", lambda *a: pytest.fail("rendered twice"))
-    assert round_report.render_round_pdf(round_, one) == b"%PDF rendu ailleurs"
+    assert round_report.render_round_pdf(round_, one) == b"%PDF rendu par un worker"

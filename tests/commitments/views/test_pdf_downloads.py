@@ -1,4 +1,6 @@
-"""Downloading the PDFs: headers, cache, conditional requests, escaping, empty protocols.
+"""Downloading the PDFs: headers, stored renders, conditional requests, escaping, empty
+protocols; after an edit, the previous render served (its own version date) while a job renders
+the new one (the jobs themselves: tests/commitments/rendering/test_pdf_jobs.py).
 
 Most tests use a small protocol built with factories: rendering it takes a fraction of a second.
 """
@@ -18,6 +20,7 @@ from pypdf import PdfReader
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol
 from commitments.rendering import pdf as pdf_service
+from commitments.rendering import pdf_store
 from commitments.views import pdf_downloads
 from territories.models import Territory
 from tests.factories import (
@@ -29,6 +32,7 @@ from tests.factories import (
     StrategicObjectiveFactory,
     TerritoryFactory,
 )
+from tests.support.jobs import run_jobs
 from tests.support.pdf import font_problems, missing_in_order, outline, pdf_text, squeeze
 from tests.support.progress import report_today
 
@@ -59,7 +63,7 @@ def pdf_url(territory, **params):
 
 
 def rendering_spy():
-    return mock.patch.object(pdf_service, "render_pdf", wraps=pdf_service.render_pdf)
+    return mock.patch.object(pdf_service, "render_pdf_pages", wraps=pdf_service.render_pdf_pages)
 
 
 def test_pdf_download_headers(client, small_protocol):
@@ -113,19 +117,20 @@ def test_second_download_is_served_from_the_cache(client, small_protocol):
     assert second["ETag"] == first["ETag"]
 
 
-def test_concurrent_request_waits_for_the_render_in_progress(small_protocol):
-    """Another app server is rendering this version: wait for its bytes, do not render too."""
+def test_concurrent_first_request_waits_for_the_render_in_progress(small_protocol):
+    """Another app server is making the first render of this PDF: wait for it, do not render
+    too."""
     pdf = pdf_service.ProtocolPdf.for_territory(small_protocol.territory)
-    cache.add(f"{pdf.cache_key}:rendu-en-cours", 1)
+    cache.add(f"{pdf.store_key}:premier-rendu", 1)
 
     def other_server_finishes(seconds):
-        cache.set(pdf.cache_key, b"%PDF-rendu-ailleurs")
+        pdf_store.store(pdf, b"%PDF-rendu-ailleurs", 1)
 
     with (
         rendering_spy() as render,
-        mock.patch.object(pdf_service.time, "sleep", other_server_finishes),
+        mock.patch.object(pdf_store.time, "sleep", other_server_finishes),
     ):
-        assert pdf.content() == b"%PDF-rendu-ailleurs"
+        assert bytes(pdf_store.first_render(pdf).data) == b"%PDF-rendu-ailleurs"
     render.assert_not_called()
 
 
@@ -139,10 +144,11 @@ def test_suivi_is_cached_apart(client, small_protocol):
     assert plain["ETag"] != suivi["ETag"]
 
 
-def test_cached_download_costs_two_queries(client, small_protocol, django_assert_num_queries):
+def test_stored_download_costs_three_queries(client, small_protocol, django_assert_num_queries):
     url = pdf_url(small_protocol.territory)
     client.get(url)
-    with django_assert_num_queries(2):  # the territory, the protocol's change date
+    # The territory, the protocol's change date, the stored render (versions and bytes).
+    with django_assert_num_queries(3):
         client.get(url)
 
 
@@ -151,23 +157,29 @@ def test_conditional_request_gets_304_without_rendering(client, small_protocol, 
     url = pdf_url(small_protocol.territory)
     first = client.get(url)
     validator = first["ETag"] if header == "HTTP_IF_NONE_MATCH" else first["Last-Modified"]
-    cache.clear()  # a 304 must not need the PDF at all
-    with rendering_spy() as render:
+    cache.clear()
+    with rendering_spy() as render, mock.patch.object(pdf_store, "data_of") as data_of:
         response = client.get(url, **{header: validator})
+    data_of.assert_not_called()  # a 304 never reads the bytes
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == first["ETag"]
     render.assert_not_called()
 
 
-def test_an_edit_changes_the_next_download(client, small_protocol):
+def test_an_edit_changes_the_download_once_rendered(client, small_protocol):
     url = pdf_url(small_protocol.territory)
     first = client.get(url)
     action = Action.objects.get(text="Ouvrir une permanence emploi")
     action.text = "Ouvrir deux permanences emploi"
     action.save()
 
-    # The old validator no longer matches: the client gets the new version.
+    # Until the job has rendered it, the client keeps the version it holds…
+    with rendering_spy() as render:
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    render.assert_not_called()
+    # … then the old validator no longer matches: the client gets the new version.
+    assert run_jobs() == 1
     second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert second.status_code == 200
     assert second["ETag"] != first["ETag"]
@@ -181,6 +193,8 @@ def test_an_edit_of_the_protocol_itself_changes_the_next_download(client, small_
     first = client.get(url)
     small_protocol.preamble = "Un préambule ajouté dans l'administration."
     small_protocol.save()
+    assert client.get(url)["ETag"] == first["ETag"]  # the previous render, its job queued
+    run_jobs()
     second = client.get(url)
     assert second["ETag"] != first["ETag"]
     assert "Un préambule ajouté dans l'administration." in pdf_text(second.content)
@@ -194,10 +208,14 @@ def test_an_edit_of_a_seeded_protocol_changes_the_next_download(client):
     old_text = objective.text
     objective.text = "Texte corrigé dans l'administration"
     objective.save()
+    assert client.get(url).content == before.content  # until the job has run
+    run_jobs()
     after = client.get(url)
     assert after.content != before.content
     assert "Texte corrigé dans l'administration" in pdf_text(after.content)
-    assert squeeze(old_text) not in squeeze(pdf_text(after.content))
+    # The old text survives only in the annex of changes not yet published in an edition.
+    body = pdf_text(after.content).split("Annexe — Modifications non encore publiées")[0]
+    assert squeeze(old_text) not in squeeze(body)
 
 
 def test_html_typed_in_the_admin_is_printed_literally(client):
@@ -297,7 +315,8 @@ def test_glossary_lists_only_the_terms_used(client, small_protocol):
 def test_all_protocols_agglomeration_first(client, django_assert_max_num_queries):
     url = reverse("all_protocols_pdf")
     assert url == "/territoires/protocoles.pdf"
-    with django_assert_max_num_queries(20):
+    # The first render's, and its storing (versions read, savepoint, insert, read back).
+    with django_assert_max_num_queries(26):
         response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'inline; filename="perer-protocoles.pdf"'
@@ -314,8 +333,9 @@ def test_all_protocols_agglomeration_first(client, django_assert_max_num_queries
     assert reader.trailer["/Root"]["/Lang"] == "fr"
     text = pdf_text(response.content)
     assert missing_in_order(text, [f"\n{name}\n" for name in names]) == []
-    # Served from the cache the second time; a conditional request gets 304.
-    with rendering_spy() as render, django_assert_max_num_queries(2):
+    # Stored the first time; a conditional request gets 304 (territories, protocols' versions,
+    # the stored render's version).
+    with rendering_spy() as render, django_assert_max_num_queries(3):
         again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
     render.assert_not_called()
@@ -334,7 +354,9 @@ def test_render_query_count_does_not_grow_with_the_tree(client, django_assert_ma
             assert client.get(pdf_url(territory)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    with django_assert_max_num_queries(15):
+    # The render's, and six for the first storing (the stored render looked up by the view and
+    # by the store, savepoint, insert, release, read back).
+    with django_assert_max_num_queries(21):
         client.get(pdf_url(small.territory, suivi=1))
 
 
@@ -377,15 +399,20 @@ def test_once_rendered_the_links_say_size_and_pages(client, small_protocol):
     assert links[pdf_url(territory, suivi=1)].endswith("(PDF)")
 
 
-def test_after_an_edit_the_size_is_approximate(client, small_protocol):
+def test_after_an_edit_the_link_gives_the_size_and_date_of_the_previous_version(
+    client, small_protocol
+):
     territory = small_protocol.territory
     data = client.get(pdf_url(territory)).content
+    version_date = pdf_service.french_date(small_protocol.last_changed_at)
     Protocol.objects.filter(pk=small_protocol.pk).touch()
     with rendering_spy() as render:
         links = pdf_link_texts(client, territory.get_absolute_url())
     render.assert_not_called()
     size = pdf_downloads.file_size(len(data))
-    assert links[pdf_url(territory)] == f"Télécharger le protocole (PDF, environ {size})"
+    assert links[pdf_url(territory)] == (
+        f"Télécharger le protocole (PDF, environ {size}, version du {version_date})"
+    )
 
 
 def test_the_territory_list_links_the_combined_pdfs(client):

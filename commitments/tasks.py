@@ -1,0 +1,112 @@
+"""The PDF jobs (queue "pdf", run by `manage.py db_worker`, perer/lib/jobs.py): nobody waits for
+a PDF render after an edit.
+
+- `refresh_pdfs(keys=None)`: renders every protocol PDF (each territory's and the combined one,
+  with and without tracking) that was stored once and whose stored render is not the current
+  version, and the reports of the closed rounds never rendered (all territories and each one),
+  and stores them (rendering/pdf_store.py); with `keys`, only those PDFs. A PDF never
+  downloaded is not rendered ahead (its first download renders it, views/pdf_downloads.py case
+  (c)): the workers spend their time on the PDFs people read. It renders only what is stale, so
+  running it again is cheap and safe: a job whose worker died is simply run again.
+- `render_round_report(round_id, territory_id)`: one round report (when its stored render is
+  of an older layout).
+
+When they are queued:
+- **after a change is committed**: `Protocol.objects…touch()` — the one place every change to
+  a protocol, its territory or the reference lists goes through (commitments/signals.py calls
+  it on every save and delete; services that write with update() call it themselves; closing a
+  round calls it) — sends `protocols_touched`; signals.py then calls `refresh_after_commit()`,
+  which queues one `refresh_pdfs` when the transaction commits (once per transaction however
+  many rows were saved; none if it rolls back);
+- **by the views**, whenever they serve a render older than the current version
+  (views/pdf_downloads.py): a change made without touch(), or a job lost, heals on the first
+  download.
+
+Deduplicated: a job is not queued when the same task with the same arguments is already
+waiting in the queue (READY, not yet claimed); one already running does not count (it may have
+read the state before the change). Two requests checking at the same instant may still both
+queue one: the second run finds nothing stale and renders nothing. Queries: one SELECT, plus one
+INSERT when queued.
+"""
+
+from django.db import transaction
+from django_tasks import TaskResultStatus
+
+from commitments.models import RenderedPdf, ReportingRound
+from commitments.rendering import pdf_store
+from commitments.rendering.pdf import pdf_for_store_key
+from commitments.rendering.round_report import RoundPdf, round_pdfs
+from perer.lib.jobs import retried_task
+
+PDF_QUEUE = "pdf"
+
+
+@retried_task(attempts=3, backoff=30, queue_name=PDF_QUEUE)
+def refresh_pdfs(keys=None):
+    """The job: render and store the protocol PDFs (`keys`: those store keys; None: every one
+    stored once) whose stored render is not the current version, and, when `keys` is None, the
+    reports of the closed rounds never rendered. Returns the store keys rendered."""
+    stored = RenderedPdf.objects.filter(key__startswith="protocole:").values_list("key", flat=True)
+    documents = [pdf_for_store_key(key) for key in (stored if keys is None else keys)]
+    rendered = pdf_store.refresh(document for document in documents if document is not None)
+    if keys is None:
+        for round_ in _closed_rounds_never_rendered():
+            rendered += pdf_store.refresh(round_pdfs(round_))
+    return rendered
+
+
+@retried_task(attempts=3, backoff=30, queue_name=PDF_QUEUE)
+def render_round_report(round_id, territory_id=None):
+    """The job: render and store one round report, unless its current version is stored."""
+    return pdf_store.refresh([RoundPdf.of(round_id, territory_id)])
+
+
+def _closed_rounds_never_rendered():
+    rendered = RenderedPdf.objects.filter(key__startswith="bilan:", key__endswith=":tous")
+    keys = set(rendered.values_list("key", flat=True))
+    closed = ReportingRound.objects.filter(closed_at__isnull=False).order_by("closed_at")
+    return [r for r in closed if RoundPdf(r, None).store_key not in keys]
+
+
+def _waiting(task, kwargs):
+    """Whether `task` with `kwargs` is already queued and not yet claimed (database backend
+    only; other backends run or drop jobs at once)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=task.module_path,
+        args_kwargs={"args": [], "kwargs": kwargs},
+    ).exists()
+
+
+def queue(task, **kwargs):
+    """Queue `task(**kwargs)` unless the same job is waiting already; the job or None."""
+    if _waiting(task, kwargs):
+        return None
+    return task.enqueue(**kwargs)
+
+
+def queue_refresh(keys=None):
+    """Queue `refresh_pdfs(keys)` (`keys`: a list of store keys, or None: every stored PDF)."""
+    return queue(refresh_pdfs, keys=keys)
+
+
+def queue_round_report(round_, territory=None):
+    return queue(render_round_report, round_id=round_.pk, territory_id=territory and territory.pk)
+
+
+def _queue_refresh_robustly():
+    queue_refresh()
+
+
+def refresh_after_commit():
+    """Queue `refresh_pdfs` when the current transaction commits (at once outside one); once per
+    transaction."""
+    connection = transaction.get_connection()
+    if any(entry[1] is _queue_refresh_robustly for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_queue_refresh_robustly, robust=True)
