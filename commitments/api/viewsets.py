@@ -218,7 +218,14 @@ class ProtocolViewSet(ReadOnlyViewSet):
         "Non paginé.",
         responses={200: serializers.EditionSerializer(many=True), 404: ERRORS_404, 429: ERRORS_429},
     )
-    @action(detail=True, methods=["get"], url_path="editions", url_name="edition-list")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="editions",
+        url_name="edition-list",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def editions(self, request, *args, **kwargs):
         protocol = self.get_object()
         editions = Edition.objects.for_protocol(protocol).without_snapshot().order_by("number")
@@ -241,11 +248,16 @@ class ProtocolViewSet(ReadOnlyViewSet):
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"editions/(?P<number>[0-9]{1,9})",
+        # Any segment reaches the view, so that « x » gets the API's JSON 404 (as the lookups).
+        url_path=r"editions/(?P<number>[^/]+)",
         url_name="edition-detail",
+        filter_backends=[],
+        pagination_class=None,
     )
     def edition(self, request, *args, number=None, **kwargs):
         protocol = self.get_object()
+        if not (number.isascii() and number.isdigit() and len(number) <= 9):
+            raise exceptions.NotFound(f"« {number} » n'est pas un numéro d'édition (1, 2…).")
         edition = Edition.objects.for_protocol(protocol).numbered(int(number)).first()
         if edition is None:
             raise exceptions.NotFound(

@@ -196,8 +196,12 @@ class TestErrors:
         assert response.json() == {"detail": f"Le protocole {grigny.pk} n'a pas d'édition n° 9."}
         assert client.get(f"{API}protocoles/999999/editions/").status_code == 404
         assert client.get(f"{API}protocoles/abc/editions/1/").status_code == 404
-        assert client.get(f"{editions_url(grigny)}x/").status_code == 404
-        assert client.get(f"{editions_url(grigny)}99999999999/").status_code == 404
+        for bad in ("x", "null,null", "99999999999", "-1", "²"):
+            response = client.get(f"{editions_url(grigny)}{bad}/")
+            assert response.status_code == 404, bad
+            assert "n'est pas un numéro d'édition" in response.json()["detail"]
+        # Filters of the protocol list do not apply here (no 400 for a bad one).
+        assert client.get(editions_url(grigny), {"territoire": "atlantide"}).status_code == 200
 
 
 def test_url_names():
