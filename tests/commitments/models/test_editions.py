@@ -52,6 +52,11 @@ def test_queryset_update_and_delete_are_refused(edition):
         Edition.objects.all().delete()
     with pytest.raises(EditionImmutable):
         edition.protocol.editions.update(snapshot={})
+    edition.title = "Autre"
+    with pytest.raises(EditionImmutable), transaction.atomic():
+        Edition.objects.bulk_update([edition], ["title"])
+    with pytest.raises(EditionImmutable), transaction.atomic():
+        Edition.objects.update_or_create(pk=edition.pk, defaults={"title": "Autre"})
     stored = Edition.objects.get(pk=edition.pk)
     assert stored.title == "Texte adopté"
     assert stored.snapshot == edition.snapshot
