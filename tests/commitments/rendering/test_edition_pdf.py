@@ -85,3 +85,59 @@ def test_rendered_once_then_cached_without_expiry(tree, edition, monkeypatch):
         "commitments.rendering.edition_pdf.render_edition_pdf", lambda p: calls.append(p)
     )
     assert pdf.content() == first and calls == []
+
+
+def test_the_current_pdf_names_the_edition_in_force_and_lists_unpublished_changes(tree, edition):
+    from commitments.rendering.pdf import ProtocolPdf
+    from tests import factories
+
+    territory = tree["protocol"].territory
+    clean = pdf_text(ProtocolPdf.for_territory(territory).content())
+    assert "Texte en vigueur : édition 1 du 1er juin 2019 (Texte adopté)" in " ".join(clean.split())
+    assert squeeze("non encore publiées") not in squeeze(clean)
+
+    a1 = tree["a1"]
+    old_text = a1.text
+    a1.text = "Action réécrite après l'adoption"
+    a1.save()
+    oo1a = tree["oo1a"]
+    oo1a.strategic_objective = tree["so3"]
+    oo1a.save()
+    removed = tree["a2"].text
+    tree["a2"].delete()
+    factories.ActionFactory(operational_objective=tree["oo1b"], text="Action ajoutée en 2026")
+
+    text = pdf_text(ProtocolPdf.for_territory(territory).content())
+    flat = " ".join(text.split())
+    assert "Texte en vigueur : édition 1 du 1er juin 2019" in flat
+    assert (
+        "modifications non encore publiées en édition "
+        "(1 ajout, 1 suppression, 1 déplacement, 1 modification)" in flat
+    )
+    assert (
+        missing_in_order(
+            text,
+            [
+                "Annexe — Modifications non encore publiées en édition",
+                "Modifié — Action",
+                f"Intitulé — avant : « {old_text} »",
+                "Intitulé — après : « Action réécrite après l'adoption »",
+            ],
+        )
+        == []
+    )
+    annex = squeeze(text[text.index("Annexe — Modifications") :])
+    for expected in ("Supprimé—Action", removed, "Déplacé—Objectifopérationnel", "Ajouté—Action"):
+        assert squeeze(expected) in annex, expected
+    assert squeeze("Actionajoutéeen2026") in annex
+
+    publish_edition(
+        tree["protocol"],
+        title="Avenant n° 1",
+        deliberation_reference="Del 2026 0001",
+        deliberation_date=datetime.date(2026, 1, 15),
+        by=None,
+    )
+    published = " ".join(pdf_text(ProtocolPdf.for_territory(territory).content()).split())
+    assert "Texte en vigueur : édition 2 du 15 janvier 2026 (Avenant n° 1)" in published
+    assert "Annexe — Modifications" not in published and "non encore publiées" not in published
