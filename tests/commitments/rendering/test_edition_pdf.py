@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 
+from commitments.models import RenderedPdf
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.services.editions import publish_edition
 from tests.support.pdf import missing_in_order, outline, pdf_text, squeeze
@@ -66,25 +67,29 @@ def test_the_etag_depends_only_on_the_edition(tree, edition):
     assert EditionPdf(tree["protocol"].territory, edition).etag == pdf.etag
 
 
-def test_rendered_once_then_cached_without_expiry(tree, edition, monkeypatch):
+def test_rendered_once_then_kept_in_the_store(tree, edition, monkeypatch):
     pdf = EditionPdf(tree["protocol"].territory, edition)
-    stored = []
-    original_set = cache.set
-    monkeypatch.setattr(
-        cache,
-        "set",
-        lambda key, value, timeout: (
-            stored.append((key, timeout)) or original_set(key, value, timeout)
-        ),
-    )
     first = pdf.content()
-    assert stored == [(pdf.cache_key, None)]  # None: never expires
-    assert cache.get(pdf.cache_key) == first
+    row = RenderedPdf.objects.get(key=f"edition:{edition.pk}")
+    assert bytes(row.data) == first and row.version == pdf.cache_key and row.pages >= 1
     calls = []
     monkeypatch.setattr(
         "commitments.rendering.edition_pdf.render_edition_pdf", lambda p: calls.append(p)
     )
+    cache.clear()  # the store is the database: the cache plays no part
     assert pdf.content() == first and calls == []
+
+
+def test_a_new_layout_renders_the_same_text_again_with_the_same_etag(tree, edition, monkeypatch):
+    pdf = EditionPdf(tree["protocol"].territory, edition)
+    pdf.content()
+    etag = pdf.etag
+    monkeypatch.setattr("commitments.rendering.edition_pdf.layout_version", lambda: "nouvelle")
+    again = EditionPdf(tree["protocol"].territory, edition)
+    assert again.etag == etag
+    again.content()
+    assert RenderedPdf.objects.get(key=f"edition:{edition.pk}").version == again.cache_key
+    assert "nouvelle" in again.cache_key
 
 
 def test_the_current_pdf_names_the_edition_in_force_and_lists_unpublished_changes(tree, edition):
