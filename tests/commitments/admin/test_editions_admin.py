@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Action, Edition, Protocol
+from commitments.services.editions import publish_edition
 from territories.models import Territory
 from tests.support.admin import admin_url, client_for
 from tests.support.rounds import MATRIX_ROLES, matrix_user
@@ -235,3 +236,26 @@ class TestPublish:
 
 def test_publish_url_name():
     assert reverse("admin:commitments_edition_publish") == PUBLISH_URL
+
+
+def test_search_and_filter_the_list(agglo_client):
+    evry = Territory.objects.get(slug="evry-courcouronnes")
+    url = admin_url(Edition, "changelist")
+    for params in ({"q": "evry"}, {"q": "Évry"}, {"protocol__territory__id__exact": evry.pk}):
+        response = agglo_client.get(url, params)
+        assert response.status_code == 200, params
+        assert response.context["cl"].result_count == 1, params
+    assert agglo_client.get(url, {"q": "\x00"}).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_list_queries_are_constant(agglo_client, extra, django_assert_max_num_queries):
+    for protocol in Protocol.objects.all()[:extra]:
+        Protocol.objects.filter(pk=protocol.pk).update(preamble=f"Préambule {protocol.pk}")
+        publish_edition(
+            protocol, title="Avenant", deliberation_reference="", deliberation_date=None, by=None
+        )
+    assert Edition.objects.count() == 7 + extra
+    with django_assert_max_num_queries(12):
+        response = agglo_client.get(admin_url(Edition, "changelist"))
+    assert response.context["cl"].result_count == 7 + extra
