@@ -4,7 +4,8 @@ comparison of two editions (or of an edition and the current text), the edition'
 Editions are those of the territory's protocol in force (numbers are per protocol).
 
 Queries, whatever the protocol's size (tests/commitments/views/test_edition_pages.py):
-- list: the territory, the protocol in force, its editions without their snapshots (3);
+- list: the territory, the protocol in force, its editions without their snapshots, the
+  stored renders of their PDFs (sizes for the links) (4);
 - edition page: the territory, the protocol, the edition with its snapshot, the thematics'
   names, the glossary (5);
 - comparison: the territory, the protocol, the editions compared (one query), the thematics'
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from commitments.models import Edition, Protocol, Thematic
+from commitments.rendering import pdf_store
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
@@ -39,7 +41,7 @@ from commitments.reporting.edition_text import (
     french_day,
     group_name,
 )
-from commitments.views.pdf_downloads import pdf_response
+from commitments.views.pdf_downloads import file_size, pdf_response
 from territories.models import Territory
 
 CURRENT = "courant"
@@ -125,7 +127,9 @@ def edition_list(request, slug):
         .select_related("published_by")
         .newest_first()
     )
+    stored = pdf_store.latest_many([EditionPdf(territory, e).store_key for e in editions])
     for edition in editions:
+        edition.pdf_details = _pdf_details(stored.get(EditionPdf(territory, edition).store_key))
         edition.name = edition_name(edition)
         edition.day = french_day(edition.deliberation_date)
         edition.published_day = french_day(timezone.localdate(edition.published_at))
@@ -144,6 +148,14 @@ def edition_list(request, slug):
             "breadcrumbs": _crumbs(territory, ("Éditions", None)),
         },
     )
+
+
+def _pdf_details(row):
+    """What the link says of an edition's PDF (RGAA 13.3): its format, and its size and pages
+    once rendered (the text never changes: a render of an earlier layout is close enough)."""
+    if row is None:
+        return "PDF"
+    return f"PDF, {file_size(row.size)}, {row.pages} page{'s' if row.pages > 1 else ''}"
 
 
 def _publisher(user):

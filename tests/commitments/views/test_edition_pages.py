@@ -175,6 +175,8 @@ def test_the_edition_pdf_is_immutable(client, edited):
     assert squeeze("Texte nouveau") not in text
     assert squeeze("Édition 1 du 27 juin 2019") in text
     assert "immutable" in first["Cache-Control"]
+    listed = html_of(client.get(url("edition_list", edited["slug"])))
+    assert "(PDF, " in listed and " ko, " in listed and " pages)" in listed  # RGAA 13.3
     # Another edit and a publication change nothing for edition 1.
     Action.objects.filter(pk=edited["a1"].pk).update(text="Encore autre chose")
     publish(edited["protocol"], "Avenant n° 1", "Del 2024 0001", datetime.date(2024, 3, 14))
