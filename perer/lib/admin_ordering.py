@@ -24,7 +24,7 @@ from perer.lib.admin_mixins import is_lookup_value
 DIRECTIONS = {"monter": reorder.UP, "descendre": reorder.DOWN}
 BUTTON = (
     '<button type="submit" form="ordre-form" name="deplacer" value="{pk}:{word}" '
-    'id="deplacer-{pk}-{word}" class="reorder-button">{label}'
+    'id="deplacer-{pk}-{word}" class="reorder-button"{focus}>{label}'
     '<span class="visually-hidden"> « {name} »</span></button>'
 )
 
@@ -53,16 +53,29 @@ class ReorderListMixin:
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if self.has_change_permission(request):
-            columns.insert(1, "reorder_buttons")
+            columns.insert(1, self.reorder_column(getattr(request, "_perer_moved", "")))
         return columns
 
-    @admin.display(description="déplacer")
-    def reorder_buttons(self, obj):
-        up, down = (
-            format_html(BUTTON, pk=obj.pk, word=word, label=word.capitalize(), name=obj)
-            for word in DIRECTIONS
-        )
-        return format_html('<span class="reorder">{} {}</span>', up, down)
+    def reorder_column(self, moved):
+        """The column's cells; the button of the row just moved ("12-monter") has the focus,
+        so that pressing Enter again moves it further."""
+
+        @admin.display(description="déplacer")
+        def reorder_buttons(obj):
+            up, down = (
+                format_html(
+                    BUTTON,
+                    pk=obj.pk,
+                    word=word,
+                    label=word.capitalize(),
+                    name=obj,
+                    focus=" autofocus" if moved == f"{obj.pk}-{word}" else "",
+                )
+                for word in DIRECTIONS
+            )
+            return format_html('<span class="reorder">{} {}</span>', up, down)
+
+        return reorder_buttons
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
@@ -77,6 +90,10 @@ class ReorderListMixin:
         super().save_model(request, obj, form, change)
 
     def changelist_view(self, request, extra_context=None):
+        # The row just moved, named by the reorder view's redirect: not a filter of the list.
+        if "deplace" in request.GET:
+            request.GET = request.GET.copy()
+            request._perer_moved = request.GET.pop("deplace")[-1]
         extra_context = extra_context or {}
         if self.has_change_permission(request):
             name = f"{self.admin_site.name}:{self.reorder_url_name()}"
@@ -105,4 +122,4 @@ class ReorderListMixin:
             self.message_user(request, str(error), messages.ERROR)
             return redirect(changelist)
         self.message_user(request, *moved_message(item, other, word))
-        return redirect(f"{changelist}#deplacer-{item.pk}-{word}")
+        return redirect(f"{changelist}?deplace={item.pk}-{word}")

@@ -40,8 +40,14 @@ def test_moving_marks_every_protocol_changed(agglo_client):
     assert [str(m) for m in get_messages(response.wsgi_request)][0].startswith(
         f"Ordre modifié : « {first} » passe après"
     )
-    assert response.url == f"{admin_url(Thematic, 'changelist')}#deplacer-{first.pk}-descendre"
+    assert response.url == f"{admin_url(Thematic, 'changelist')}?deplace={first.pk}-descendre"
     assert not Protocol.objects.filter(last_changed_at__year=2020).exists()
+    # Back on the list (not filtered by that parameter), the moved row's button has the focus.
+    back = agglo_client.get(response.url)
+    assert back.status_code == 200
+    html = back.content.decode()
+    assert f'id="deplacer-{first.pk}-descendre" class="reorder-button" autofocus>' in html
+    assert html.count("autofocus") == 1
 
 
 def test_the_list_has_named_buttons_for_staff_only(agglo_client, fast_password_hasher):
