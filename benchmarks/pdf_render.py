@@ -1,19 +1,31 @@
-"""Fresh render vs cached download of the largest protocol's PDF (a measurement, not a test).
+"""PDF timings (a measurement, not a test): what a worker spends on a fresh render, and what a
+visitor waits for — a stored render, and a download right after an edit.
 
-    .venv/bin/python benchmarks/pdf_render.py                  # default database, 5 + 50 runs
-    .venv/bin/python benchmarks/pdf_render.py --fresh 10 --cached 200
+    .venv/bin/python benchmarks/pdf_render.py                  # largest protocol, 3 + 50 runs
+    .venv/bin/python benchmarks/pdf_render.py --all            # the all-protocols PDF
+    .venv/bin/python benchmarks/pdf_render.py --all --profile  # where a fresh render's time goes
+    .venv/bin/python benchmarks/pdf_render.py --fresh 10 --stored 200 --suivi
     .venv/bin/python benchmarks/pdf_render.py --seed           # migrate and seed first
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/perer REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python benchmarks/pdf_render.py             # PostgreSQL and the Redis cache
+        DEBUG=0 .venv/bin/python benchmarks/pdf_render.py --all   # PostgreSQL and Redis
 
-Each download goes through the whole Django stack (middleware, view, cache) with the test
-client, in this process. "Fresh" deletes the PDF's cache entry before each request, so that the
-view renders it with WeasyPrint; "cached" downloads the same PDF again and again. Both are also
-timed with their SQL query counts. Prints the medians and the cached/fresh ratio; asserts nothing.
+- "fresh render": `ProtocolPdf.render()` (templates, then WeasyPrint layout and PDF writing),
+  as the `refresh_pdfs` job runs it in a worker (commitments/tasks.py); `--profile` splits it:
+  template rendering, WeasyPrint's HTML/CSS parsing, layout, and PDF writing, then the top
+  functions by cumulative time.
+- "stored download": the download through the whole Django stack (test client, middleware,
+  view) when the stored render is the current version.
+- "after an edit": the protocol is touched (its `last_changed_at` moves: this WRITES to the
+  database you point it at; the job it queues re-renders the PDF when a worker runs), then
+  downloaded: the visitor gets the previous render at once, the render is queued.
+Prints medians, SQL query counts, pages and size; asserts nothing.
 """
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -60,75 +72,134 @@ def timed_get(client, url, host):
     return elapsed, len(queries), response
 
 
+def split_render(pdf):
+    """Seconds spent in each phase of one render of `pdf`."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from weasyprint import HTML
+
+    from commitments.rendering import pdf as service
+
+    phases = {}
+    start = time.perf_counter()
+    with translation.override("fr"):
+        html = render_to_string("pdf/document.html", service.document_context(pdf))
+    phases["templates (Django, with the tree's queries)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    document = HTML(
+        string=html, base_url=service.FONT_DIR.as_uri() + "/", url_fetcher=service.LocalFonts()
+    )
+    phases["HTML parsing"] = time.perf_counter() - start
+    start = time.perf_counter()
+    rendered = document.render(pdf_variant="pdf/ua-1")
+    phases["CSS + layout (WeasyPrint render)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    data = rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=pdf.etag.encode())
+    phases["PDF writing (fonts subset, tags)"] = time.perf_counter() - start
+    return phases, len(rendered.pages), len(data)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:8.1f} ms"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fresh", type=int, default=5, help="fresh renders (default 5)")
-    parser.add_argument("--cached", type=int, default=50, help="cached downloads (default 50)")
+    parser.add_argument("--fresh", type=int, default=3, help="fresh renders (default 3)")
+    parser.add_argument("--stored", type=int, default=50, help="stored downloads (default 50)")
+    parser.add_argument("--all", action="store_true", help="the all-protocols PDF")
+    parser.add_argument("--suivi", action="store_true", help="the ?suivi=1 variant")
+    parser.add_argument("--profile", action="store_true", help="split and profile a render")
+    parser.add_argument("--no-edit", action="store_true", help="skip the after-an-edit download")
     parser.add_argument("--seed", action="store_true", help="migrate and seed the database first")
-    parser.add_argument("--suivi", action="store_true", help="measure the ?suivi=1 edition")
     args = parser.parse_args()
 
     setup_django()
     from django.conf import settings
-    from django.core.cache import cache
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
 
+    from commitments.models import Protocol
+    from commitments.rendering import pdf_store
     from commitments.rendering.pdf import ProtocolPdf
 
     if args.seed:
         call_command("migrate", verbosity=0, interactive=False)
         call_command("seed_protocols", verbosity=0)
 
-    territory, size = largest_territory()
-    if territory is None:
-        raise SystemExit("Aucun protocole : lancez avec --seed.")
-    host = "testserver" if "testserver" in settings.ALLOWED_HOSTS else settings.ALLOWED_HOSTS[0]
-    url = reverse("territory_pdf", kwargs={"slug": territory.slug})
+    if args.all:
+        url, name, size = reverse("all_protocols_pdf"), "tous les territoires", None
+
+        def current():
+            return ProtocolPdf.for_all(suivi=args.suivi)
+    else:
+        territory, size = largest_territory()
+        if territory is None:
+            raise SystemExit("Aucun protocole : lancez avec --seed.")
+        url, name = reverse("territory_pdf", kwargs={"slug": territory.slug}), territory.name
+
+        def current():
+            return ProtocolPdf.for_territory(territory, suivi=args.suivi)
+
     if args.suivi:
         url += "?suivi=1"
+    host = "testserver" if "testserver" in settings.ALLOWED_HOSTS else settings.ALLOWED_HOSTS[0]
     client = Client()
-
-    fresh, fresh_queries = [], set()
-    for _ in range(args.fresh):
-        cache.delete(ProtocolPdf.for_territory(territory, suivi=args.suivi).cache_key)
-        elapsed, queries, response = timed_get(client, url, host)
-        fresh.append(elapsed)
-        fresh_queries.add(queries)
-    cached, cached_queries = [], set()
-    for _ in range(args.cached):
-        elapsed, queries, response = timed_get(client, url, host)
-        cached.append(elapsed)
-        cached_queries.add(queries)
-
-    import io
-
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(io.BytesIO(response.content)).pages)
-    fresh_median = statistics.median(fresh)
-    cached_median = statistics.median(cached)
-    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    what = f"{size} engagements" if size else "every protocol"
+    print(f"PDF {url} — {name}: {what} ({database}, cache {backend}, DEBUG={settings.DEBUG})")
+
+    if args.profile:
+        import weasyprint  # noqa: F401 (imported once, outside the timings)
+
+        phases, pages, length = split_render(current())
+        print(f"one render split ({pages} pages, {length / 1024:.0f} Kio):")
+        for phase, seconds in phases.items():
+            print(f"  {phase:48} {ms(seconds)}")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        current().render()
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        print(out.getvalue())
+
+    fresh = []
+    for _ in range(args.fresh):
+        start = time.perf_counter()
+        data, pages = current().render()
+        fresh.append(time.perf_counter() - start)
+    if fresh:
+        print(
+            f"fresh render (a worker's job)  median {ms(statistics.median(fresh))} "
+            f"(min {ms(min(fresh))}, n={len(fresh)}; {pages} pages, {len(data) / 1024:.0f} Kio)"
+        )
+    pdf_store.render_and_store(current())  # the stored render is the current version
+
+    stored, stored_queries = [], set()
+    for _ in range(args.stored):
+        elapsed, queries, response = timed_get(client, url, host)
+        stored.append(elapsed)
+        stored_queries.add(queries)
     print(
-        f"PDF {url} — {territory.name}: {size} engagements, {pages} pages, "
-        f"{len(response.content) / 1024:.0f} Kio ({database}, cache {backend})"
+        f"stored download                median {ms(statistics.median(stored))} "
+        f"(max {ms(max(stored))}, n={len(stored)}, queries {sorted(stored_queries)})"
     )
-    print(
-        f"fresh render   median {fresh_median * 1000:8.1f} ms  "
-        f"(min {min(fresh) * 1000:.1f}, max {max(fresh) * 1000:.1f}, n={len(fresh)}, "
-        f"queries {sorted(fresh_queries)})"
-    )
-    print(
-        f"cached download median {cached_median * 1000:7.2f} ms  "
-        f"(min {min(cached) * 1000:.2f}, max {max(cached) * 1000:.2f}, n={len(cached)}, "
-        f"queries {sorted(cached_queries)})"
-    )
-    print(
-        f"cached/fresh ratio {cached_median / fresh_median:.4f} "
-        f"(cached is {fresh_median / cached_median:.0f}× faster)"
-    )
+
+    if not args.no_edit:
+        after = []
+        for _ in range(5):
+            versions = [pk for pk, _ in current().versions]
+            Protocol.objects.filter(pk__in=versions).touch()
+            elapsed, queries, response = timed_get(client, url, host)
+            after.append(elapsed)
+        print(
+            f"download right after an edit   median {ms(statistics.median(after))} "
+            f"(max {ms(max(after))}, n={len(after)}; the previous render, dated "
+            f"{response['Last-Modified']}; its render queued for a worker)"
+        )
 
 
 if __name__ == "__main__":
