@@ -140,8 +140,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The reporting space sends anonymous visitors to log in (the admin's login page).
-LOGIN_URL = "admin:login"
+# Pages that need an account send anonymous visitors to the site's login page (/compte/connexion/;
+# the admin keeps its own, /admin/login/).
+LOGIN_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours

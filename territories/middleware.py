@@ -19,8 +19,8 @@ from django.utils.http import urlencode
 
 from territories import two_factor
 
-WHILE_PENDING = {"two_factor_verify", "admin:logout"}
-WHILE_ENROLLING = {"two_factor_setup", "two_factor_verify", "admin:logout"}
+WHILE_PENDING = {"two_factor_verify", "admin:logout", "logout"}
+WHILE_ENROLLING = {"two_factor_setup", "two_factor_verify", "admin:logout", "logout"}
 
 
 def _to(url_name, request):

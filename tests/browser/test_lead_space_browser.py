@@ -152,7 +152,7 @@ def test_a_grigny_lead_reports_progress(live_server, space, browser):
 
     # The login page, then the space.
     page.goto(url + "/suivi/")
-    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/suivi/$"))
+    expect(page).to_have_url(re.compile(r"/compte/connexion/\?next=/suivi/$"))
     page.fill("#id_username", USERNAME)
     page.fill("#id_password", PASSWORD)
     page.press("#id_password", "Enter")

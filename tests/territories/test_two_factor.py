@@ -168,7 +168,15 @@ class TestLogin:
         log_in(client, agent[0].username)
         response = client.post(CODE_PAGE, {"annuler": "1", "next": "/admin/"})
         assert response.status_code == 302
-        assert response["Location"] == "/admin/login/?next=%2Fadmin%2F"
+        assert response["Location"] == "/compte/connexion/?next=%2Fadmin%2F"
+        assert "_auth_user_id" not in client.session
+
+    def test_a_pending_login_can_log_out_from_the_site(self, client, agent):
+        log_in(client, agent[0].username)
+        assert client.get("/suivi/")["Location"].startswith(CODE_PAGE)
+        response = client.post("/compte/deconnexion/")
+        assert response.status_code == 302
+        assert not response["Location"].startswith(CODE_PAGE)
         assert "_auth_user_id" not in client.session
 
     def test_a_forgotten_code_page_expires(self, client, agent):
@@ -177,7 +185,7 @@ class TestLogin:
         session[two_factor.PENDING_SESSION_KEY] = int(time.time()) - two_factor.PENDING_MAX_AGE - 1
         session.save()
         response = client.get(CODE_PAGE)
-        assert response["Location"].startswith("/admin/login/")
+        assert response["Location"].startswith("/compte/connexion/")
         assert "_auth_user_id" not in client.session
 
     def test_next_stays_on_this_site(self, client, agent):
@@ -187,7 +195,7 @@ class TestLogin:
         assert response["Location"] == "/admin/"
 
     def test_code_page_without_a_pending_login(self, client):
-        assert client.get(CODE_PAGE)["Location"].startswith("/admin/login/")
+        assert client.get(CODE_PAGE)["Location"].startswith("/compte/connexion/")
         lead = client_for(make_user("grigny_lead"))
         assert lead.get(CODE_PAGE)["Location"] == "/admin/"
 
@@ -296,7 +304,7 @@ class TestEnrolment:
 
     def test_anonymous_is_sent_to_log_in(self, client):
         response = client.get(SETUP_PAGE)
-        assert response["Location"].startswith("/admin/login/?next=")
+        assert response["Location"].startswith("/compte/connexion/?next=")
 
     def test_pages_run_no_inline_script_or_style(self, client, agent):
         make_user("grigny_lead", username="cheffe-csp")

@@ -36,7 +36,7 @@ from tests.support.seed import UNUSED_POSITION
 pytestmark = pytest.mark.django_db
 
 SPACE = "/suivi/"
-LOGIN = "/admin/login/"
+LOGIN = "/compte/connexion/"
 
 
 # --- Reading pages -------------------------------------------------------------------------
