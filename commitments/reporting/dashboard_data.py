@@ -2,15 +2,15 @@
 territory, thematic, protocol and strategic objective, progress over time, the commitments
 without lead or without news, the latest updates.
 
-`build_dashboard` runs a constant number of queries (about 20, two of them for the last closed
-reporting round), whatever the data size.
+`build_dashboard` runs a constant number of queries, whatever the data size: 8 for the whole
+agglomeration (9 with a closed reporting round), 9 for a territory (10); see its docstring.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum, Window
-from django.db.models.functions import Lead
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, When, Window
+from django.db.models.functions import Lead, RowNumber
 from django.utils import timezone
 
 from commitments.enums import Status
@@ -26,7 +26,6 @@ from commitments.reporting.rollups import (
     Rollup,
     days_in_month,
     leaves,
-    rollup_rows,
     rollups_by,
     stale_cutoff,
 )
@@ -73,6 +72,51 @@ def stale(territory=None, today=None):
         .in_document_order()
         for queryset in leaves(territory)
     )
+
+
+def attention_lists(territory=None, today=None, limit=None):
+    """(without lead, stale): each a pair (actions, leaf operational objectives) in document
+    order, each list cut at `limit`, as `without_lead()` and `stale()` cut at `limit` give
+    them, in two queries (one per level): a commitment in either list is read once, flagged,
+    and numbered within each list by a window, the rows beyond the limit left in the database.
+    """
+    recent = ProgressUpdate.objects.filter(date__gte=stale_cutoff(today))
+    no_lead, not_updated = [], []
+    for queryset in leaves(territory):
+        order = queryset.model.tree.document_order
+        flags = queryset.with_tree().annotate(
+            is_without_lead=Case(When(lead__isnull=True, then=1), default=0),
+            is_stale=Case(
+                When(
+                    ~Exists(recent.filter(**{TARGET_FIELDS[queryset.model]: OuterRef("pk")})),
+                    then=1,
+                ),
+                default=0,
+            ),
+        )
+        numbered = flags.annotate(
+            rank_without_lead=Window(
+                RowNumber(), partition_by=[F("is_without_lead")], order_by=order
+            ),
+            rank_stale=Window(RowNumber(), partition_by=[F("is_stale")], order_by=order),
+        )
+        wanted = Q(is_without_lead=1) | Q(is_stale=1)
+        if limit is not None:
+            wanted = Q(is_without_lead=1, rank_without_lead__lte=limit) | Q(
+                is_stale=1, rank_stale__lte=limit
+            )
+        rows = list(numbered.filter(wanted).order_by(*order))
+        no_lead.append(
+            [
+                row
+                for row in rows
+                if row.is_without_lead and (limit is None or row.rank_without_lead <= limit)
+            ]
+        )
+        not_updated.append(
+            [row for row in rows if row.is_stale and (limit is None or row.rank_stale <= limit)]
+        )
+    return tuple(no_lead), tuple(not_updated)
 
 
 @dataclass(frozen=True)
@@ -136,23 +180,25 @@ def leaf_updates(territory=None, thematic=None):
     )
 
 
-def progress_over_time(territory=None, thematic=None, today=None):
+def progress_over_time(territory=None, thematic=None, today=None, leaf_count=None):
     """[Point] for each month from the first update to this month (the last 36 at most).
 
-    Four queries: the leaf counts, the first update's date, then one aggregate over the updates
-    where a window gives each update the date of the next one on the same commitment: an
-    update is the current one at date D when date <= D < next date.
+    One query (two without `leaf_count`, the number of leaves, e.g. a roll-up's total): one
+    aggregate over the updates of the last 36 months' ends, where a window gives each update
+    the date of the next one on the same commitment: an update is the current one at date D
+    when date <= D < next date. The months before the first update (none reported) are left
+    out, so the query is the same whether or not there are updates.
     """
     today = today or timezone.localdate()
-    actions, objectives = leaves(territory, thematic)
-    leaf_count = actions.count() + objectives.count()
+    if leaf_count is None:
+        actions, objectives = leaves(territory, thematic)
+        leaf_count = actions.count() + objectives.count()
+    if not leaf_count:
+        return []
     # An update dated in the future (possible only in data older than the validation of
     # updates) is not part of any month shown yet.
     updates = leaf_updates(territory, thematic).filter(date__lte=today)
-    first = updates.aggregate(first=Min("date"))["first"]
-    if not leaf_count or first is None:
-        return []
-    months = _month_starts(first, today)
+    months = _month_starts(datetime.date.min, today)
     with_next = updates.order_by().annotate(
         next_date=Window(
             Lead("date"),
@@ -168,6 +214,8 @@ def progress_over_time(territory=None, thematic=None, today=None):
         figures[f"done{i}"] = Count("pk", filter=current & Q(status=Status.DONE))
         figures[f"reported{i}"] = Count("pk", filter=current)
     row = with_next.aggregate(**figures)
+    # Every month from the first update's on has at least one current update.
+    first = next((i for i in range(len(months)) if row[f"reported{i}"]), len(months))
     return [
         Point(
             month=month,
@@ -176,6 +224,7 @@ def progress_over_time(territory=None, thematic=None, today=None):
             reported=row[f"reported{i}"],
         )
         for i, month in enumerate(months)
+        if i >= first
     ]
 
 
@@ -214,33 +263,57 @@ class Dashboard:
     last_round: object = None
 
 
-def build_dashboard(territory=None, today=None):
-    """Every figure and list of a dashboard, in a constant number of queries (about 20)."""
+def build_dashboard(territory=None, today=None, protocols=None):
+    """Every figure and list of a dashboard, in a constant number of queries: the groups
+    (thematics, and the territories or the territory's protocols and strategic objectives),
+    one grouped roll-up (territory × thematic, or by strategic objective, from which the
+    other roll-ups are sums), the progress over time (one), the lists without lead or stale
+    (two), the latest updates (one) and the last closed round (one, two when there is one).
+    `protocols`: the territory's, already loaded (`protocol_groups(territory)`)."""
     today = today or timezone.localdate()
     thematics = list(thematic_groups())
-    by_thematic = rollup_rows("thematic", thematics, territory, today=today)
+    limit = LIST_LIMIT if territory is None else TERRITORY_LIST_LIMIT
     if territory is None:
-        by_territory = rollup_rows("territory", territory_groups(), today=today)
         cells = rollups_by(("territory", "thematic"), today=today)
-        matrix = [
-            (
-                group,
-                [
-                    (thematic, cells.get((group.pk, thematic.pk), Rollup()))
-                    for thematic in thematics
-                ],
+        by_territory = []
+        matrix = []
+        for group in territory_groups():
+            row = [
+                (thematic, cells.get((group.pk, thematic.pk), Rollup())) for thematic in thematics
+            ]
+            matrix.append((group, row))
+            by_territory.append(
+                (group, Rollup.sum(r for (t, g), r in cells.items() if t == group.pk))
             )
-            for group, _ in by_territory
+        by_thematic = [
+            (thematic, Rollup.sum(r for (_, g), r in cells.items() if g == thematic.pk))
+            for thematic in thematics
         ]
         by_protocol, by_strategic_objective = [], []
     else:
         by_territory, matrix = [], []
-        by_protocol = rollup_rows("protocol", protocol_groups(territory), territory, today=today)
-        by_strategic_objective = rollup_rows(
-            "strategic_objective", strategic_objective_groups(territory), territory, today=today
-        )
-    no_lead, not_updated = without_lead(territory), stale(territory, today)
-    limit = LIST_LIMIT if territory is None else TERRITORY_LIST_LIMIT
+        objectives = list(strategic_objective_groups(territory))
+        figures = rollups_by("strategic_objective", territory, today=today)
+        by_strategic_objective = [(so, figures.get(so.pk, Rollup())) for so in objectives]
+        by_thematic = [
+            (
+                thematic,
+                Rollup.sum(
+                    r for so, r in by_strategic_objective if so.section.thematic_id == thematic.pk
+                ),
+            )
+            for thematic in thematics
+        ]
+        by_protocol = [
+            (
+                protocol,
+                Rollup.sum(
+                    r for so, r in by_strategic_objective if so.section.protocol_id == protocol.pk
+                ),
+            )
+            for protocol in (protocol_groups(territory) if protocols is None else protocols)
+        ]
+    no_lead, not_updated = attention_lists(territory, today, limit)
     overall = Rollup.sum(rollup for _, rollup in by_thematic)
     return Dashboard(
         territory=territory,
@@ -250,9 +323,9 @@ def build_dashboard(territory=None, today=None):
         by_protocol=by_protocol,
         by_strategic_objective=by_strategic_objective,
         matrix=matrix,
-        points=progress_over_time(territory, today=today),
-        without_lead=tuple(list(qs[:limit]) for qs in no_lead),
-        stale=tuple(list(qs[:limit]) for qs in not_updated),
+        points=progress_over_time(territory, today=today, leaf_count=overall.total),
+        without_lead=no_lead,
+        stale=not_updated,
         recent_updates=list(recent_updates(territory)),
         cutoff=stale_cutoff(today),
         list_limit=limit,

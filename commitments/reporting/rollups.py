@@ -5,16 +5,17 @@ The commitments counted are the leaves of the tree (models/nodes.py: the actions
 operational objectives without actions). A strategic objective without any operational
 objective has no leaf: it shows as an empty row, never as invented figures.
 
-`rollups_by` is two GROUP BY queries with conditional counts (actions, leaf objectives), plus
-two with `structure=True` (strategic and operational objectives counted), whatever the number
-of commitments; Python only merges one row per group.
+`rollups_by` is one query, the GROUP BY with conditional counts of the actions and of the leaf
+objectives in a UNION ALL, plus one with `structure=True` (strategic and operational objectives
+counted, in a UNION ALL too), whatever the number of commitments; Python only merges one row per
+group and level.
 """
 
 import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.utils import timezone
 
 from commitments.enums import Status
@@ -167,12 +168,18 @@ def _grouped(queryset, names):
     return keys, queryset.order_by().annotate(**keys).values(*keys)
 
 
+def _union(parts):
+    first, *others = parts
+    return first.union(*others, all=True) if others else first
+
+
 def rollups_by(dimensions, territory=None, thematic=None, today=None, structure=False):
     """{group key: Rollup} grouped by one dimension name or a tuple of them: "territory",
     "protocol", "section", "thematic", "strategic_objective".
 
     Keys are primary keys (tuples of them for several dimensions). Groups without any leaf are
-    absent: `rollup_rows()` fills them in.
+    absent: `rollup_rows()` fills them in. One query (the two levels of leaves grouped, in a
+    UNION ALL); `structure=True` adds one (strategic and operational objectives counted).
     """
     names = (dimensions,) if isinstance(dimensions, str) else tuple(dimensions)
     cutoff = stale_cutoff(today)
@@ -183,32 +190,34 @@ def rollups_by(dimensions, territory=None, thematic=None, today=None, structure=
         key = key[0] if len(names) == 1 else key
         result[key] = result.get(key, Rollup()) + Rollup(**figures)
 
+    parts = []
     for queryset in leaves(territory, thematic):
         keys, rows = _grouped(queryset, names)
-        for row in rows.annotate(**_figures(queryset.model, cutoff)):
-            merge(
-                row,
-                keys,
-                total=row["total"],
-                counts={status: row[f"n_{status}"] for status in Status.values},
-                progress_sum=row["progress_sum"] or 0,
-                without_lead=row["without_lead"],
-                stale=row["stale"],
-                actions=row["total"] if queryset.model is Action else 0,
-            )
+        is_action = Value(int(queryset.model is Action), output_field=IntegerField())
+        parts.append(rows.annotate(**_figures(queryset.model, cutoff), is_action=is_action))
+    for row in _union(parts):
+        merge(
+            row,
+            keys,
+            total=row["total"],
+            counts={status: row[f"n_{status}"] for status in Status.values},
+            progress_sum=row["progress_sum"] or 0,
+            without_lead=row["without_lead"],
+            stale=row["stale"],
+            actions=row["total"] if row["is_action"] else 0,
+        )
     if structure:
-        for model, figure in (
-            (StrategicObjective, "strategic"),
-            (OperationalObjective, "operational"),
-        ):
+        parts = []
+        for rank, model in enumerate((StrategicObjective, OperationalObjective)):
             queryset = model.objects.all()
             if territory is not None:
                 queryset = queryset.for_territory(territory)
             if thematic is not None:
                 queryset = queryset.for_thematic(thematic)
             keys, rows = _grouped(queryset, names)
-            for row in rows.annotate(n=Count("pk")):
-                merge(row, keys, **{figure: row["n"]})
+            parts.append(rows.annotate(n=Count("pk"), rank=Value(rank, IntegerField())))
+        for row in _union(parts):
+            merge(row, keys, **{("strategic", "operational")[row["rank"]]: row["n"]})
     return result
 
 
@@ -236,7 +245,7 @@ class Grid:
 def rollup_grid(dimensions, rows, columns, today=None):
     """Roll-ups crossed by two dimensions (`dimensions`: the rows' name, the columns' name),
     a cell for every pair of `rows` and `columns` groups in their order, empty ones included,
-    with the totals of each row and column: two queries (`rollups_by`)."""
+    with the totals of each row and column: one query (`rollups_by`)."""
     figures = rollups_by(tuple(dimensions), today=today)
     columns = list(columns)
     grid_rows = []
@@ -256,7 +265,7 @@ class TerritoryCard:
 
 def territory_cards(territories):
     """A card per territory (in the given order) with its protocol in force and its roll-up:
-    five queries whatever the number of territories."""
+    three queries whatever the number of territories."""
     protocols = {
         protocol.territory_id: protocol
         for protocol in Protocol.objects.in_force().filter(

@@ -3,10 +3,14 @@
 The pages (home, territory list, every protocol page, every thematic, both dashboards of every
 territory, the search with several queries, the glossary, the API list) are rendered from the
 seed data and compared, normalised for whitespace and today's date, with the golden files in
-tests/commitments/views/golden/. Regenerate the golden files after an intended change of a page
+tests/commitments/views/golden/<vendor>/ (sqlite, postgresql: the full-text search finds
+different results on each). Regenerate the golden files after an intended change of a page
 (read the diff of the golden files before committing them):
 
     PERER_REGENERATE_GOLDEN=1 .venv/bin/pytest -q -p no:cacheprovider \
+        tests/commitments/views/test_rendered_pages_unchanged.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/perer_x TEST_DATABASE_NAME=test_perer_golden \
+        PERER_REGENERATE_GOLDEN=1 .venv/bin/pytest -q -p no:cacheprovider --create-db \
         tests/commitments/views/test_rendered_pages_unchanged.py
 
 The golden files hold the seed's primary keys in links: the test database is seeded once per
@@ -19,6 +23,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import formats
 
 from commitments.models import Thematic
@@ -71,13 +76,14 @@ def golden_name(path):
 def test_every_public_page_renders_as_its_golden_file(client):
     paths = public_paths()
     assert len(paths) > 30  # seven territories, five thematics, the searches
-    GOLDEN.mkdir(exist_ok=True)
+    golden_dir = GOLDEN / connection.vendor
+    golden_dir.mkdir(parents=True, exist_ok=True)
     differing = []
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
         rendered = normalise(response.content.decode())
-        golden = GOLDEN / f"{golden_name(path)}.txt"
+        golden = golden_dir / f"{golden_name(path)}.txt"
         if REGENERATE:
             golden.write_text(f"{path}\n{rendered}\n")
             continue
