@@ -1,5 +1,6 @@
 """Two Gunicorn app servers sharing one PostgreSQL and one Redis: an edit made through one is
-seen in the other's page and PDF (their caches are invalidated for both)."""
+seen in the other's page (their caches are invalidated for both) and, once a worker process
+has rendered it, in the other's PDF (the previous one is served meanwhile)."""
 
 import io
 import os
@@ -99,7 +100,7 @@ def two_servers(seeded):
                     if time.time() > deadline:
                         raise
                     time.sleep(0.3)
-        yield urls
+        yield (*urls, env)
     finally:
         for server in servers:
             server.terminate()
@@ -107,7 +108,7 @@ def two_servers(seeded):
 
 
 def test_edit_on_one_server_is_seen_on_the_other(two_servers, browser, django_user_model):
-    server_a, server_b = two_servers
+    server_a, server_b, env = two_servers
     django_user_model.objects.create_superuser("admin-two", "a@example.org", "motdepasse-Solide-42")
     action = first_grigny_action()
     marker = f"Texte modifié sur le serveur A {secrets.token_hex(3)}"
@@ -130,4 +131,18 @@ def test_edit_on_one_server_is_seen_on_the_other(two_servers, browser, django_us
     action.refresh_from_db()
     assert action.text == marker
     assert marker in fetch(server_b + "/territoires/grigny/").decode()
+    # Until a worker has rendered the new PDF, B serves the previous one, at once…
+    assert marker not in pdf_text(fetch(server_b + "/territoires/grigny/protocole.pdf"))
+    # … then a worker process (sharing the database) renders it, and B serves it.
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "pdf", "--batch"]
+        + ["--no-reload", "--no-startup-delay"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
     assert marker in pdf_text(fetch(server_b + "/territoires/grigny/protocole.pdf"))
