@@ -3,13 +3,16 @@ comparison of two editions (or of an edition and the current text), the edition'
 
 Editions are those of the territory's protocol in force (numbers are per protocol).
 
-Queries, whatever the protocol's size (tests/commitments/views/test_edition_pages.py):
-- list: the territory, the protocol in force, its editions without their snapshots, the
-  stored renders of their PDFs (sizes for the links) (4);
-- edition page: the territory, the protocol, the edition with its snapshot, the thematics'
-  names, the glossary (5);
-- comparison: the territory, the protocol, the editions compared (one query), the thematics'
-  names, and for « courant » the current tree (reporting/protocol_tree.py, 11 queries).
+Queries, whatever the protocol's size (measured on a small and a large protocol by
+tests/commitments/views/test_edition_pages.py::test_queries_are_constant_with_the_protocol_size,
+`pytest -s` prints them; each figure includes what the site's layout costs):
+- list (4): the territory, the protocol in force, its editions without their snapshots, the
+  stored renders of their PDFs (the links' sizes);
+- edition page (7): the territory, the protocol, the edition with its snapshot, the last
+  edition's number, the thematics' names, the glossary;
+- comparison of two editions (6): the territory, the protocol, the editions' numbers (the
+  form), the two editions with their snapshots, the thematics' names; with « courant », plus
+  the current tree (reporting/protocol_tree.py) (13).
 Page cache (views/page_cache.py): an edition never changes, so the edition page and the
 comparison of two editions depend only on the list of editions (the protocol's editions
 stamp); the comparison with « courant » also on the protocol's version (the next edit).
