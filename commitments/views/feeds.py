@@ -16,7 +16,8 @@ from commitments.models import Edition, Protocol
 from commitments.reporting.dashboard_data import recent_updates
 from commitments.reporting.edition_diff import compare
 from commitments.reporting.edition_snapshot import snapshot_of
-from commitments.reporting.edition_text import count_summary, edition_name
+from commitments.reporting.edition_text import count_summary, edition_name, editions_in_force
+from commitments.reporting.protocol_tree import protocol_tree_queryset
 from territories.models import Territory
 
 FEED_LENGTH = 50
@@ -164,7 +165,9 @@ def pending_entry(territory, protocol, last, comparison):
 
 
 class EditionsFeed(Feed):
-    """Every territory's published editions, newest first (no snapshot loaded: 1 query)."""
+    """Every territory's published editions, and each protocol's changes not yet published,
+    newest first: constant queries (the editions without snapshots, the protocols' trees,
+    their editions in force)."""
 
     feed_type = Atom1Feed
     title = "Éditions des protocoles PERER — Grand Paris Sud"
@@ -183,7 +186,20 @@ class EditionsFeed(Feed):
             .select_related("protocol__territory")
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
-        return [edition_entry(e, e.protocol.territory) for e in editions]
+        entries = [edition_entry(e, e.protocol.territory) for e in editions]
+        # Each protocol in force whose current text differs from its edition in force.
+        trees = list(
+            protocol_tree_queryset().filter(pk__in=Protocol.objects.in_force().values("pk"))
+        )
+        found = editions_in_force(trees)
+        for tree in trees:
+            in_force = found.get(tree.pk)
+            if in_force is not None and in_force.comparison:
+                entries.append(
+                    pending_entry(tree.territory, tree, in_force.edition, in_force.comparison)
+                )
+        entries.sort(key=lambda entry: entry.updated, reverse=True)
+        return entries[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title

@@ -199,7 +199,21 @@ def test_feeds(client, edited):
     assert "modifications du texte depuis l'édition 2" in body
     assert "1 modification" in body and "1 ajout, 1 suppression" in body
     global_feed = client.get(reverse("editions_feed"))
-    assert global_feed.status_code == 200 and "Avenant n° 1" in global_feed.content.decode()
+    body = global_feed.content.decode()
+    assert global_feed.status_code == 200 and "Avenant n° 1" in body
+    assert f"{edited['protocol'].territory.name} — modifications du texte depuis" in body
+    # Constant queries whatever the number of protocols with changes.
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("editions_feed"))
+    other = factories.ActionFactory(text="Ailleurs")
+    other_protocol = other.operational_objective.strategic_objective.section.protocol
+    publish(other_protocol)
+    other.text = "Ailleurs, modifié"
+    other.save()
+    with CaptureQueriesContext(connection) as two:
+        body = client.get(reverse("editions_feed")).content.decode()
+    assert body.count("modifications du texte depuis") == 2
+    assert len(two.captured_queries) <= len(one.captured_queries)
     assert client.get(reverse("territory_editions_feed", kwargs={"slug": "x"})).status_code == 404
 
 
