@@ -3,9 +3,13 @@
 Each level is filtered by its own FilterSet (reporting/filtersets.py) with the same GET data,
 validated once; the three filtered querysets become one UNION ALL of small rows (level, id and
 the keys of document order), so that counting and paginating the whole result is one query
-each. The rows of a page are then loaded with their tree, one query per level.
+(`page_rows`: the page's rows with the whole count beside them, a window). The rows of a page
+are then loaded with their tree, one query per level. Results come in document order (the
+page's contract), on PostgreSQL (full-text search) as on SQLite (its fallback).
 """
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, F, IntegerField, Value, When
 
 from commitments.enums import Level
@@ -105,6 +109,38 @@ class CommitmentSearch:
         first, *others = parts
         combined = first.union(*others, all=True) if others else first
         return combined.order_by(*ROW_ORDER)
+
+
+def page_rows(rows, number, per_page):
+    """(the rows of the page, the number of rows in all, the page's number) in one query, as
+    Paginator.get_page(number) would give the page: `number` (an int) beyond the last page or
+    below 1 gives the last page. `rows` (from CommitmentSearch.rows()) is wrapped in a query
+    that numbers and counts its rows with windows and keeps one page."""
+    try:
+        sql, params = rows.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return [], 0, 1
+    connection = connections[rows.db]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ROW_ORDER)
+    # The first row's index (0-based) of the page asked for, or of the last page.
+    start = "CASE WHEN %s < n_rows THEN %s ELSE ((n_rows - 1) / %s) * %s END"
+    query = (
+        f"SELECT {columns}, n_rows, row_index FROM ("
+        f"SELECT {columns}, COUNT(*) OVER () AS n_rows, "
+        f"ROW_NUMBER() OVER (ORDER BY {columns}) - 1 AS row_index FROM ({sql}) found"
+        f") numbered WHERE row_index >= {start} AND row_index < {start} + %s ORDER BY row_index"
+    )
+    # Any number beyond the last page (or below 1) asks for the last page; capped to fit SQL.
+    offset = min((number - 1) * per_page, 2**62) if number >= 1 else 2**62
+    bounds = (offset, offset, per_page, per_page)
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, *bounds, *bounds, per_page))
+        fetched = cursor.fetchall()
+    if not fetched:
+        return [], 0, 1
+    found = [dict(zip(ROW_ORDER, row[:-2], strict=True)) for row in fetched]
+    return found, fetched[0][-2], fetched[0][-1] // per_page + 1
 
 
 def load_rows(rows):

@@ -1,16 +1,17 @@
 """/engagements/: every commitment of every territory, filtered, searched and paginated.
 
-Queries: the filters' choices, one count and one page of rows (reporting/search.py), the rows'
-tree (one query per level present) and the glossary."""
+Queries (at most 10, page cache version included, whatever the data size): the filters'
+choices (4), one page of rows with the count (reporting/search.py), the rows' tree (one query
+per level present) and the glossary."""
 
 from django import forms
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
 from commitments.enums import Level, Status
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.search import CommitmentSearch, load_rows
+from commitments.reporting.search import CommitmentSearch, load_rows, page_rows
 
 PER_PAGE = 25
 
@@ -46,6 +47,19 @@ def active_filters(query, cleaned):
     return [(label, _without(query, name, value)) for name, value, label in labels]
 
 
+def _page(rows, number):
+    """The page of `rows` that Paginator.get_page(number) gives (a number out of range: the
+    last page; not a number: the first), in one query (reporting/search.page_rows)."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    found, count, number = page_rows(rows, number, PER_PAGE)
+    paginator = Paginator(rows, PER_PAGE)
+    paginator.count = count  # a cached property: the paginator does not count again
+    return Page(found, number, paginator)
+
+
 def commitment_search(request):
     level_form = LevelForm(request.GET)
     levels = [level_form.cleaned_data["niveau"]] if level_form.is_valid() else []
@@ -58,10 +72,8 @@ def commitment_search(request):
     if not (search.is_valid() and level_form.is_valid()):
         return render(request, "portal/search.html", context, status=400)
 
-    paginator = Paginator(search.rows(), PER_PAGE)
-    # A page number out of range shows the last page; one that is not a number, the first.
-    page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page = _page(search.rows(), request.GET.get("page"))
+    paginator, rows = page.paginator, list(page.object_list)
     cleaned = {**search.form.cleaned_data, **level_form.cleaned_data}
     context.update(
         page=page,

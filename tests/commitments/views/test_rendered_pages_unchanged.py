@@ -42,6 +42,10 @@ SEARCHES = [
     "thematique=emploi&statut=non_renseigne",
     "territoire=grigny&territoire=ris-orangis",
     "page=2",
+    "page=999",
+    "page=0",
+    "page=abc",
+    "q=introuvablezzz",
 ]
 
 
