@@ -3,8 +3,7 @@
 1. `Protocol.last_changed_at` stays current: it drives PDF and page cache invalidation. Any
    save or delete anywhere in a protocol's tree marks that protocol as changed; a change to a
    territory or a reference list (shown in every protocol) marks them all. Code that writes
-   with `QuerySet.update()` or `bulk_update()` (no signals) must call `touch()` itself, or send
-   `territories_reordered`.
+   with `QuerySet.update()` or `bulk_update()` (no signals) must call `touch()` itself.
    Every `touch()` sends `protocols_touched`: the PDFs' renders are queued when the
    transaction commits (commitments/tasks.py `refresh_after_commit`, once per transaction).
 2. The latest-update rule: saving or deleting a progress update resyncs its commitment's
@@ -31,7 +30,7 @@ from commitments.models import (
 from commitments.models.protocol import protocols_touched
 from commitments.services.progress_rule import resync, sync_from_updates
 from commitments.tasks import refresh_after_commit
-from territories.models import Territory, territories_reordered
+from territories.models import Territory
 
 _state = threading.local()
 
@@ -92,11 +91,6 @@ def touch_on_m2m(sender, instance, action, **kwargs):
         return
     if action.startswith("post_") and isinstance(instance, NODE_MODELS):
         protocols_of(instance).touch()
-
-
-@receiver(territories_reordered)
-def touch_all_protocols(sender, **kwargs):
-    Protocol.objects.all().touch()
 
 
 @receiver(protocols_touched, dispatch_uid="perer_pdf_renders")

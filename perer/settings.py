@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "adminsortable2",
     "import_export",
     "csp",
     "axes",

@@ -1,13 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Value, When
-from django.dispatch import Signal
 from django.urls import reverse
 
 from territories.enums import Department, TerritoryKind
-
-# Sent when territories are reordered in bulk (no post_save): pages listing them are stale.
-territories_reordered = Signal()
 
 
 class TerritoryQuerySet(models.QuerySet):

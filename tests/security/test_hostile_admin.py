@@ -157,8 +157,8 @@ def test_bad_list_parameters_redirect_to_djangos_explanation(superuser_client):
 
 
 @pytest.mark.parametrize("value", [HUGE, PAST_64_BITS, "abc", "\x00"])
-def test_a_sortable_list_of_several_pages_refuses_a_bad_page_number(value, superuser_client):
-    """adminsortable2 reads the page number itself (to offer "move to page…"), with int()."""
+def test_a_list_of_several_pages_refuses_a_bad_page_number(value, superuser_client):
+    """The reorderable lists (Monter/Descendre) have several pages too."""
     factories.AxisFactory.create_batch(101)  # more than one page of transversal axes
     url = admin_url(TransversalAxis, "changelist")
     assert problems_of(superuser_client, f"{url}?{urlencode({'p': value})}") == []

@@ -101,7 +101,7 @@ class Page(HTMLParser):
                 problems.append(f"<{tag}> with {handlers}")
             if tag == "img" and attrs.get("src") == "x":
                 problems.append("<img src=x>")
-            # A JSON data block (adminsortable2's configuration) is never run.
+            # A JSON data block (a configuration read by a script) is never run.
             if tag == "script" and not attrs.get("src") and attrs.get("type") != JSON_DATA:
                 problems.append("<script> without src")
         problems.extend(f"script body {body!r}" for body in self.script_bodies if "alert" in body)
