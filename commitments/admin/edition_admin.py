@@ -34,6 +34,7 @@ from commitments.services.editions import (
     snapshot_of,
 )
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
+from perer.lib.admin_wording import FrenchTitlesMixin
 
 COUNTED_KINDS = ("section", "strategic_objective", "operational_objective", "action")
 CHANGED_SINCE_PREVIEW = (
@@ -106,7 +107,7 @@ class PublishForm(forms.Form):
 
 
 @admin.register(Edition)
-class EditionAdmin(AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class EditionAdmin(FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "title",

@@ -15,6 +15,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
+from perer.lib.admin_wording import FrenchTitlesMixin
 from perer.lib.jobs import requeue_failed
 from territories.roles import is_agglomeration
 
@@ -44,7 +45,7 @@ if admin.site.is_registered(DBTaskResult):
 
 
 @admin.register(DBTaskResult)
-class JobAdmin(DBTaskResultAdmin):
+class JobAdmin(FrenchTitlesMixin, DBTaskResultAdmin):
     list_display = (
         "job_name",
         "job_status",

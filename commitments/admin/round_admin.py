@@ -30,6 +30,7 @@ from commitments.services.round_lifecycle import (
     update_round,
 )
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
+from perer.lib.admin_wording import FrenchTitlesMixin
 
 
 class StaffOnlyMixin:
@@ -77,7 +78,9 @@ class ReportingRoundForm(forms.ModelForm):
 
 
 @admin.register(ReportingRound)
-class ReportingRoundAdmin(StaffOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class ReportingRoundAdmin(
+    FrenchTitlesMixin, StaffOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
+):
     form = ReportingRoundForm
     change_form_template = "rounds/admin_change_form.html"
     list_display = (
@@ -206,7 +209,9 @@ class ReportingRoundAdmin(StaffOnlyMixin, AccentInsensitiveSearchMixin, admin.Mo
 
 
 @admin.register(RoundFigure)
-class RoundFigureAdmin(ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class RoundFigureAdmin(
+    FrenchTitlesMixin, ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
+):
     list_display = (
         "round",
         "territory",
@@ -245,7 +250,9 @@ class SentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class NotificationAdmin(
+    FrenchTitlesMixin, ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
+):
     list_display = ("created_at", "user", "kind", "round", "sent_at", "error_short")
     list_filter = ("kind", SentFilter, "round")
     list_select_related = ("user", "round")
