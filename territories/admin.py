@@ -5,7 +5,9 @@ import logging
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.formats import date_format
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -84,6 +86,16 @@ class TwoFactorFilter(admin.SimpleListFilter):
         if self.value() == "non_activee":
             return queryset.filter(two_factor_since__isnull=True)
         return queryset
+
+
+# Django's group admin, with the page titles in French.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(FrenchTitlesMixin, BaseGroupAdmin):
+    pass
 
 
 @admin.register(User)

@@ -121,3 +121,19 @@ def test_a_safe_message_stays_safe_and_escaped():
     ours = saved_message(Action._meta, django)
     assert isinstance(ours, SafeData)
     assert ours == 'L\'action « <a href="/x/">&lt;b&gt;</a> » a été modifiée.'
+
+
+def test_every_admin_of_the_portal_titles_its_pages_in_french():
+    """Every ModelAdmin of the portal's own models and of the pages staff use daily (users,
+    background jobs) has the French titles; only third-party logs keep Django's."""
+    from django.contrib import admin
+
+    from perer.lib.admin_wording import FrenchTitlesMixin
+
+    ours = {"commitments", "territories", "auth", "django_tasks_database"}
+    missing = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ours and not isinstance(model_admin, FrenchTitlesMixin)
+    ]
+    assert missing == []
