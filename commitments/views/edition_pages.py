@@ -162,9 +162,12 @@ def _pdf_details(row):
 
 
 def _publisher(user):
+    """Who published: the agent's full name when the account has one (never the login), else
+    the team; the system paths (seed, migration) publish edition 1 without a user."""
     if user is None:
         return "le portail (chargement du texte adopté)"
-    return "l'équipe de l'agglomération"
+    name = user.get_full_name().strip()
+    return f"{name} (agglomération)" if name else "l'équipe de l'agglomération"
 
 
 # --- One edition ---------------------------------------------------------------------------

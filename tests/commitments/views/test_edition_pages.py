@@ -345,3 +345,26 @@ def test_hostile_texts_are_escaped_everywhere(client, action):
         assert "<script>" not in body and "<Essonne>" not in body, path
     changes = html_of(client.get(changes_url(slug, "de=1&a=courant")))
     assert "&lt;script&gt;" in changes
+
+
+def test_the_list_says_who_published_without_their_login(client, edited, agglo):
+    slug = edited["slug"]
+    assert "par le portail (chargement du texte adopté)" in unescape(
+        html_of(client.get(url("edition_list", slug)))
+    )
+    publish_edition(
+        edited["protocol"],
+        title="Avenant n° 1",
+        deliberation_reference="",
+        deliberation_date=None,
+        by=agglo,
+    )
+    page = unescape(html_of(client.get(url("edition_list", slug))))
+    assert "par l'équipe de l'agglomération" in page and agglo.username not in page
+    agglo.first_name, agglo.last_name = "Jeanne", "Martin"
+    agglo.save()
+    # The list is cached until the next publication or edit.
+    edited["a4"].text = "Encore."
+    edited["a4"].save()
+    page = unescape(html_of(client.get(url("edition_list", slug))))
+    assert "par Jeanne Martin (agglomération)" in page and "<dd>non précisée" in page
