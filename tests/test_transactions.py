@@ -16,7 +16,7 @@ from django.test import override_settings
 
 import commitments.services.seed
 from commitments.enums import Status
-from commitments.models import Action, GlossaryTerm, Protocol
+from commitments.models import Action, Edition, GlossaryTerm, Protocol
 from commitments.services import backup
 from territories.models import Territory
 from tests.support.progress import report_today
@@ -70,7 +70,9 @@ def unload_two_protocols():
     second, third = [slug for slug in files if slug != "grand-paris-sud"][:2]
     # Without history rows: this is the starting state, not what the test looks at.
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
-        Protocol.objects.filter(territory__slug__in=[second, third]).delete()
+        unloaded = Protocol.objects.filter(territory__slug__in=[second, third])
+        Edition.objects.discard_for_rebuild(unloaded)  # their edition 1 goes with them
+        unloaded.delete()
         GlossaryTerm.objects.filter(term__in=["QPV", "NPNRU", "TFPB"]).delete()
 
 
