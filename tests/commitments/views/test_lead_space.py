@@ -1220,6 +1220,19 @@ def test_staff_are_not_offered_the_space(role, fast_password_hasher):
     assert "lead-space-offer" not in response.content.decode()
 
 
+@pytest.mark.parametrize("role", ["agglomeration", "superuser"])
+def test_staff_are_offered_invitations_and_rounds(role, fast_password_hasher):
+    tree = parse(client_for(make_user(role)).get("/admin/"))
+    shortcuts = tree.find(".//*[@class='module staff-shortcuts']")
+    assert shortcuts is not None
+    assert shortcuts.find(".//a[@href='/compte/invitations/']") is not None
+    assert shortcuts.find(".//a[@href='/suivi/campagnes/']") is not None
+
+
+def test_leads_are_not_offered_invitations(lead_client):
+    assert "staff-shortcuts" not in lead_client.get("/admin/").content.decode()
+
+
 def test_the_space_sends_anonymous_visitors_to_the_login_page(client):
     response = client.get(SPACE)
     assert response.status_code == 302
