@@ -2,10 +2,18 @@
 
 Parameters are the public contract of `/engagements/`: territoire (several), thematique,
 statut, partenaire, axe, q.
+
+The four reference filters (territories, thematics, partners, axes) can take their choices
+from lists already loaded (`use_facets`, with `facet_lists`: cached under the content version,
+which every change of a reference list changes, see signals.py): their options are then
+rendered and validated without a query, the same options and the same messages as from their
+querysets. Without lists (the API) they query as django-filter's own.
 """
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from commitments.enums import Status
 from commitments.models import (
@@ -20,8 +28,57 @@ from commitments.models import (
 from territories.models import Territory
 
 
+class ListedChoices:
+    """A model choice field whose choices may come from `listed`, a list of instances in the
+    queryset's order: rendered and validated from it, without a query."""
+
+    listed = None
+
+    def use(self, instances):
+        self.listed = list(instances)
+        empty = [] if self.empty_label is None else [("", self.empty_label)]
+        self.choices = empty + [
+            (self._key_of(instance), self.label_from_instance(instance)) for instance in instances
+        ]
+
+    def _key_of(self, instance):
+        return str(getattr(instance, self.to_field_name or "pk"))
+
+    def _lookup(self, value):
+        for instance in self.listed:
+            if self._key_of(instance) == str(value):
+                return instance
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class ListedModelChoiceField(ListedChoices, forms.ModelChoiceField):
+    def to_python(self, value):
+        if self.listed is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        return self._lookup(value)
+
+
+class ListedModelMultipleChoiceField(ListedChoices, forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        if self.listed is None:
+            return super()._check_values(value)
+        wanted = {self._key_of(self._lookup(v)) for v in value}
+        return [instance for instance in self.listed if self._key_of(instance) in wanted]
+
+
+class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ListedModelChoiceField
+
+
+class ListedModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = ListedModelMultipleChoiceField
+
+
 def _by_slug(label, queryset, empty_label, **kwargs):
-    return django_filters.ModelChoiceFilter(
+    return ListedModelChoiceFilter(
         label=label, queryset=queryset, to_field_name="slug", empty_label=empty_label, **kwargs
     )
 
@@ -29,7 +86,7 @@ def _by_slug(label, queryset, empty_label, **kwargs):
 class CommitmentFilterSet(django_filters.FilterSet):
     """Filters common to every level; the lookups up the tree are the querysets' own."""
 
-    territoire = django_filters.ModelMultipleChoiceFilter(
+    territoire = ListedModelMultipleChoiceFilter(
         label="Territoire",
         queryset=Territory.objects.all(),
         to_field_name="slug",
@@ -89,3 +146,27 @@ class ProtocolFilter(django_filters.FilterSet):
     class Meta:
         model = Protocol
         fields = ["territoire"]
+
+
+FACETS = ("territoire", "thematique", "partenaire", "axe")
+FACETS_TIMEOUT = 24 * 3600
+
+
+def facet_lists(version=None):
+    """{filter name: [instances]} of the four reference filters, in their querysets' order:
+    four queries, none when cached under `version` (the content version of the page cache)."""
+
+    def load():
+        return {
+            name: list(CommitmentFilterSet.base_filters[name].queryset.all()) for name in FACETS
+        }
+
+    if version is None:
+        return load()
+    return cache.get_or_set(f"search-facets:{version}", load, FACETS_TIMEOUT)
+
+
+def use_facets(form, lists):
+    """Render and validate the reference filters of `form` from `lists` (facet_lists())."""
+    for name, instances in lists.items():
+        form.fields[name].use(instances)

@@ -18,6 +18,7 @@ from commitments.reporting.filtersets import (
     ActionFilter,
     OperationalObjectiveFilter,
     StrategicObjectiveFilter,
+    use_facets,
 )
 from territories.enums import TerritoryKind
 
@@ -65,10 +66,13 @@ def document_rows(queryset):
 class CommitmentSearch:
     """The search data validated once, applied to each level through that level's FilterSet."""
 
-    def __init__(self, data, levels=None):
+    def __init__(self, data, levels=None, facets=None):
+        """`facets`: the reference filters' choices already loaded (filtersets.facet_lists)."""
         # The action FilterSet has every filter: its form validates the data for all levels.
         self.filterset = ActionFilter(data, queryset=Action.objects.all())
         self.levels = [Level(level) for level in levels] if levels else list(Level)
+        if facets is not None:
+            use_facets(self.filterset.form, facets)
 
     @property
     def form(self):

@@ -54,6 +54,8 @@ def cached_public_page(view=None, *, daily=False, version=None):
             if request.method not in ("GET", "HEAD") or _personal(request):
                 return view(request, *args, **kwargs)
             current = version(request, **kwargs) if version else content_version()
+            # Views may cache what they read under it (the search's filter choices).
+            request.content_version = current
             parts = [current, request.get_full_path()]
             if daily:
                 parts.append(timezone.localdate().isoformat())

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commitments.enums import Level, Status
 from commitments.rendering.glossary_markup import Glossary
+from commitments.reporting.filtersets import facet_lists
 from commitments.reporting.search import CommitmentSearch, load_rows, page_rows
 
 PER_PAGE = 25
@@ -63,7 +64,12 @@ def _page(rows, number):
 def commitment_search(request):
     level_form = LevelForm(request.GET)
     levels = [level_form.cleaned_data["niveau"]] if level_form.is_valid() else []
-    search = CommitmentSearch(request.GET, levels=[level for level in levels if level])
+    # The filters' choices and the glossary, cached under the content version when the page
+    # cache read it (views/page_cache.py); loaded otherwise.
+    version = getattr(request, "content_version", None)
+    search = CommitmentSearch(
+        request.GET, levels=[level for level in levels if level], facets=facet_lists(version)
+    )
     context = {
         "form": search.form,
         "level_form": level_form,
