@@ -9,7 +9,9 @@ agglomeration (9 with a closed reporting round), 9 for a territory (10); see its
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, When, Window
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Case, Exists, F, OuterRef, Q, When, Window
 from django.db.models.functions import Lead, RowNumber
 from django.utils import timezone
 
@@ -183,10 +185,10 @@ def leaf_updates(territory=None, thematic=None):
 def progress_over_time(territory=None, thematic=None, today=None, leaf_count=None):
     """[Point] for each month from the first update to this month (the last 36 at most).
 
-    One query (two without `leaf_count`, the number of leaves, e.g. a roll-up's total): one
-    aggregate over the updates of the last 36 months' ends, where a window gives each update
-    the date of the next one on the same commitment: an update is the current one at date D
-    when date <= D < next date. The months before the first update (none reported) are left
+    One query (three without `leaf_count`, the number of leaves, e.g. a roll-up's total): the
+    updates, where a window gives each the date of the next one on the same commitment, joined
+    to the last 36 months' ends (an update is the current one at date D when date <= D < next
+    date) and grouped by month. The months before the first update (none reported) are left
     out, so the query is the same whether or not there are updates.
     """
     today = today or timezone.localdate()
@@ -199,33 +201,58 @@ def progress_over_time(territory=None, thematic=None, today=None, leaf_count=Non
     # updates) is not part of any month shown yet.
     updates = leaf_updates(territory, thematic).filter(date__lte=today)
     months = _month_starts(datetime.date.min, today)
-    with_next = updates.order_by().annotate(
-        next_date=Window(
-            Lead("date"),
-            partition_by=[F("action_id"), F("operational_objective_id")],
-            order_by=[F("date").asc(), F("created_at").asc(), F("pk").asc()],
+    with_next = (
+        updates.order_by()
+        .annotate(
+            next_date=Window(
+                Lead("date"),
+                partition_by=[F("action_id"), F("operational_objective_id")],
+                order_by=[F("date").asc(), F("created_at").asc(), F("pk").asc()],
+            )
         )
+        .values("date", "next_date", "progress", "status")
     )
-    figures = {}
-    for i, month in enumerate(months):
-        end = _month_end(month)
-        current = Q(date__lte=end) & (Q(next_date__isnull=True) | Q(next_date__gt=end))
-        figures[f"sum{i}"] = Sum("progress", filter=current)
-        figures[f"done{i}"] = Count("pk", filter=current & Q(status=Status.DONE))
-        figures[f"reported{i}"] = Count("pk", filter=current)
-    row = with_next.aggregate(**figures)
-    # Every month from the first update's on has at least one current update.
-    first = next((i for i in range(len(months)) if row[f"reported{i}"]), len(months))
+    figures = _replay(with_next, [_month_end(month) for month in months])
+    # Only the months from the first update's on have a current update (a row).
+    first = min(figures, default=len(months))
     return [
         Point(
             month=month,
-            avg_progress=(row[f"sum{i}"] or 0) / leaf_count,
-            done=row[f"done{i}"],
-            reported=row[f"reported{i}"],
+            avg_progress=figures.get(i, (0, 0, 0))[0] / leaf_count,
+            done=figures.get(i, (0, 0, 0))[1],
+            reported=figures.get(i, (0, 0, 0))[2],
         )
         for i, month in enumerate(months)
         if i >= first
     ]
+
+
+def _replay(with_next, month_ends):
+    """{month index: (progress sum, done, reported)} of the updates current at each month's
+    end, for the months that have one: the updates (with the date of the next one) joined to
+    the months' ends and grouped, one query of a size that does not grow with the months."""
+    try:
+        sql, params = with_next.query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    connection = connections[with_next.db]
+    quote, ops = connection.ops.quote_name, connection.ops
+    month_rows = " UNION ALL ".join(
+        f"SELECT {i} AS month_index, %s AS month_end" for i in range(len(month_ends))
+    )
+    date, next_date = f"updates.{quote('date')}", f"updates.{quote('next_date')}"
+    query = (
+        f"SELECT months.month_index, SUM(updates.{quote('progress')}), "
+        f"SUM(CASE WHEN updates.{quote('status')} = %s THEN 1 ELSE 0 END), COUNT(*) "
+        f"FROM ({month_rows}) months INNER JOIN ({sql}) updates "
+        f"ON {date} <= months.month_end "
+        f"AND ({next_date} IS NULL OR {next_date} > months.month_end) "
+        f"GROUP BY months.month_index"
+    )
+    ends = [ops.adapt_datefield_value(end) for end in month_ends]
+    with connection.cursor() as cursor:
+        cursor.execute(query, (Status.DONE.value, *ends, *params))
+        return {index: (total or 0, done, reported) for index, total, done, reported in cursor}
 
 
 def recent_updates(territory=None, limit=10):
