@@ -244,6 +244,7 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     from playwright.sync_api import expect
 
     agent = make_user("agglomeration", username="agent-ordre")
+    factories.PartnerFactory(name="Mission locale")  # a choice for the pilot's list
     tree = build_tree(grigny())
     first = tree["action"]
     first.text = "Ouvrir un guichet unique"
@@ -290,6 +291,9 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     page.keyboard.press("Enter")
     expect(page.locator(".select2-dropdown .select2-search__field")).to_be_focused()
     assert page.get_by_role("searchbox", name=re.compile("^Pilote")).count() == 1
+    # The choices arrive from the server: while Select2 says « Chargement… » its list holds
+    # no option yet (a transient state); the list as the user reads it is checked.
+    expect(page.locator("#select2-id_lead-results [role='option']").first).to_be_visible()
     assert blocking_violations(page) == []
     page.keyboard.press("Escape")
 
