@@ -59,6 +59,12 @@
   // the field whose choices it shows (the list's id is "select2-<select id>-results").
   function nameDropdown(dropdown) {
     const results = dropdown.querySelector(".select2-results__options[id]");
+    // While it holds only a message (« Chargement… », « Aucun résultat trouvé »), the list
+    // is not a list box: a list box without options is an error for assistive technologies.
+    if (results) {
+      const role = results.querySelector(":scope > [role=option]") ? "listbox" : "presentation";
+      if (results.getAttribute("role") !== role) results.setAttribute("role", role);
+    }
     const match = results && results.id.match(/^select2-(.+)-results$/);
     const select = match && document.getElementById(match[1]);
     const id = select && labelId(select);

@@ -244,7 +244,7 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     from playwright.sync_api import expect
 
     agent = make_user("agglomeration", username="agent-ordre")
-    factories.PartnerFactory(name="Mission locale")  # a choice for the pilot's list
+    factories.PartnerFactory(name="Partenaire du test au clavier")  # a choice for the pilot
     tree = build_tree(grigny())
     first = tree["action"]
     first.text = "Ouvrir un guichet unique"
@@ -295,6 +295,12 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     # no option yet (a transient state); the list as the user reads it is checked.
     expect(page.locator("#select2-id_lead-results [role='option']").first).to_be_visible()
     assert blocking_violations(page) == []
+    # A search that finds nothing: the message alone, no empty list box.
+    page.keyboard.type("zzzzzz")
+    expect(page.locator(".select2-results__message")).to_be_visible()
+    assert blocking_violations(page) == []
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
     page.keyboard.press("Escape")
 
     # A new row from the inline's French link: its fields are named too.
