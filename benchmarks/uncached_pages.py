@@ -153,8 +153,9 @@ def main():
         return 0
     from commitments.models import Action
 
-    print(f"database: {connection.vendor}, actions: {Action.objects.count()}")
-    seed = run(args.repeat, "seed data")
+    actions = Action.objects.count()
+    print(f"database: {connection.vendor}, actions: {actions}")
+    seed = run(args.repeat, f"{actions} actions")
     if not args.scale:
         return 0
     from territories.models import Territory

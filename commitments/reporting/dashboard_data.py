@@ -2,8 +2,10 @@
 territory, thematic, protocol and strategic objective, progress over time, the commitments
 without lead or without news, the latest updates.
 
-`build_dashboard` runs a constant number of queries, whatever the data size: 8 for the whole
-agglomeration (9 with a closed reporting round), 9 for a territory (10); see its docstring.
+`build_dashboard` runs a constant number of queries, whatever the data size: 10 for the whole
+agglomeration, 9 for a territory (its protocols given by the view), with the thematics and
+territories loaded (two queries), two fewer when the view gives them from its cache, one more
+with a closed reporting round; see its docstring.
 """
 
 import datetime
@@ -44,6 +46,12 @@ def thematic_groups():
     return Thematic.objects.all()
 
 
+def reference_groups():
+    """The thematics and the territories in display order (two queries): what the view may
+    cache under the content version."""
+    return {"thematics": list(thematic_groups()), "territories": list(territory_groups())}
+
+
 def protocol_groups(territory=None):
     protocols = Protocol.objects.select_related("territory").order_by(
         "territory__position", "-start_year", "pk"
@@ -81,6 +89,8 @@ def attention_lists(territory=None, today=None, limit=None):
     order, each list cut at `limit`, as `without_lead()` and `stale()` cut at `limit` give
     them, in two queries (one per level): a commitment in either list is read once, flagged,
     and numbered within each list by a window, the rows beyond the limit left in the database.
+    For one territory (a few hundred leaves); over the whole agglomeration the four queries
+    of `without_lead()` and `stale()` are 10× faster at 20,000 actions (docs/benchmarks.md).
     """
     recent = ProgressUpdate.objects.filter(date__gte=stale_cutoff(today))
     no_lead, not_updated = [], []
@@ -290,21 +300,24 @@ class Dashboard:
     last_round: object = None
 
 
-def build_dashboard(territory=None, today=None, protocols=None):
+def build_dashboard(territory=None, today=None, protocols=None, reference=None):
     """Every figure and list of a dashboard, in a constant number of queries: the groups
     (thematics, and the territories or the territory's protocols and strategic objectives),
     one grouped roll-up (territory × thematic, or by strategic objective, from which the
     other roll-ups are sums), the progress over time (one), the lists without lead or stale
-    (two), the latest updates (one) and the last closed round (one, two when there is one).
+    (four; two for a territory), the latest updates (one) and the last closed round (one,
+    two when there is one).
+    `reference`: the thematics and territories already loaded (cached by the view).
     `protocols`: the territory's, already loaded (`protocol_groups(territory)`)."""
     today = today or timezone.localdate()
-    thematics = list(thematic_groups())
+    reference = reference or reference_groups()
+    thematics = reference["thematics"]
     limit = LIST_LIMIT if territory is None else TERRITORY_LIST_LIMIT
     if territory is None:
         cells = rollups_by(("territory", "thematic"), today=today)
         by_territory = []
         matrix = []
-        for group in territory_groups():
+        for group in reference["territories"]:
             row = [
                 (thematic, cells.get((group.pk, thematic.pk), Rollup())) for thematic in thematics
             ]
@@ -340,7 +353,13 @@ def build_dashboard(territory=None, today=None, protocols=None):
             )
             for protocol in (protocol_groups(territory) if protocols is None else protocols)
         ]
-    no_lead, not_updated = attention_lists(territory, today, limit)
+    if territory is None:
+        # Four queries (each list and level cut at the limit in SQL): numbering both lists
+        # with windows is 10× slower over the whole agglomeration at 20,000 actions.
+        no_lead = tuple(list(qs[:limit]) for qs in without_lead(territory))
+        not_updated = tuple(list(qs[:limit]) for qs in stale(territory, today))
+    else:
+        no_lead, not_updated = attention_lists(territory, today, limit)
     overall = Rollup.sum(rollup for _, rollup in by_thematic)
     return Dashboard(
         territory=territory,

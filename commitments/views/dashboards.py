@@ -1,15 +1,33 @@
 """/tableau-de-bord/ and /tableau-de-bord/<slug>/: the tracking dashboards, whole
-agglomeration or one territory (figures from reporting/dashboard_data.py: 9 queries for the
-agglomeration, 10 for a territory, page cache version included, one more when a reporting
-round is closed; charts drawn by rendering/charts.py)."""
+agglomeration or one territory (figures from reporting/dashboard_data.py; page cache version
+included: 9 queries for the agglomeration, 10 for a territory, two more on the first view after
+an edit (the thematics and territories, then cached), one more when a reporting round is
+closed; charts drawn by rendering/charts.py)."""
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from commitments.rendering import charts
-from commitments.reporting.dashboard_data import build_dashboard, level_lists, protocol_groups
+from commitments.reporting.dashboard_data import (
+    build_dashboard,
+    level_lists,
+    protocol_groups,
+    reference_groups,
+)
 from territories.models import Territory
+
+REFERENCE_TIMEOUT = 24 * 3600
+
+
+def _reference(request):
+    """The thematics and territories, cached under the content version the page cache read
+    (views/page_cache.py), which every change of them changes; loaded when there is none."""
+    version = getattr(request, "content_version", None)
+    if version is None:
+        return reference_groups()
+    return cache.get_or_set(f"dashboard-reference:{version}", reference_groups, REFERENCE_TIMEOUT)
 
 
 def _dashboard_context(dashboard, prefix):
@@ -46,7 +64,7 @@ def _dashboard_context(dashboard, prefix):
 
 
 def dashboard(request):
-    context = _dashboard_context(build_dashboard(), "agglo")
+    context = _dashboard_context(build_dashboard(reference=_reference(request)), "agglo")
     context["breadcrumbs"] = [("Accueil", reverse("home")), ("Tableau de bord", None)]
     return render(request, "dashboards/dashboard.html", context)
 
@@ -56,7 +74,8 @@ def territory_dashboard(request, slug):
     # when it has no protocol.
     protocols = list(protocol_groups().filter(territory__slug=slug))
     territory = protocols[0].territory if protocols else get_object_or_404(Territory, slug=slug)
-    context = _dashboard_context(build_dashboard(territory, protocols=protocols), territory.slug)
+    dashboard = build_dashboard(territory, protocols=protocols, reference=_reference(request))
+    context = _dashboard_context(dashboard, territory.slug)
     context["breadcrumbs"] = [
         ("Accueil", reverse("home")),
         ("Tableau de bord", reverse("dashboard")),
