@@ -25,7 +25,7 @@ from commitments.reporting.edition_snapshot import (
     paths_by_kind,
     snapshot_from_tree,
 )
-from commitments.reporting.edition_text import edition_day
+from commitments.reporting.edition_text import edition_name
 from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 
@@ -79,7 +79,7 @@ def edition_sources(protocol, paths, last):
     if last is None:
         return dict.fromkeys(paths, "texte courant, aucune édition publiée")
     frozen = node_fields(last.snapshot)
-    in_force = f"édition {last.number} du {edition_day(last):%d/%m/%Y}"
+    in_force = edition_name(last, day_format=lambda day: f"{day:%d/%m/%Y}")
     sources = {}
     for level, pk in paths:
         key = (KIND_OF_LEVEL[level], pk)

@@ -166,9 +166,17 @@ def french_day(day):
     return "1er" + text[1:] if day.day == 1 else text
 
 
-def edition_name(edition):
-    """« édition 2 du 14 mars 2024 »."""
-    return f"édition {edition.number} du {french_day(edition_day(edition))}"
+def edition_name(edition, day_format=french_day):
+    """« édition 2 du 14 mars 2024 »: an edition is named by its deliberation's date. One whose
+    deliberation is not dated (the sources do not date « Del 2019 0128 ») is named by the
+    deliberation's reference, « édition 1, délibération « Del 2019 0128 » », never by the day it
+    was entered in the portal; with neither, by its publication: « édition 3 publiée le … »."""
+    if edition.deliberation_date:
+        return f"édition {edition.number} du {day_format(edition.deliberation_date)}"
+    if edition.deliberation_reference:
+        return f"édition {edition.number}, délibération « {edition.deliberation_reference} »"
+    published = timezone.localdate(edition.published_at)
+    return f"édition {edition.number} publiée le {day_format(published)}"
 
 
 COUNT_LABELS = {

@@ -102,7 +102,7 @@ def test_a_mark_on_the_protocol_page_leads_to_the_change(live_server, grigny, br
     page = new_page(browser, 375)
     page.goto(live_server.url + "/territoires/grigny/")
     mark = page.locator(f"#action-{grigny['edited'].pk} .edition-mark a")
-    assert mark.inner_text().startswith("Modifié depuis l'édition 1 du")
+    assert mark.inner_text().startswith("Modifié depuis l'édition 1")
     mark.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/modifications/**")

@@ -65,6 +65,13 @@ def test_history_of_one_item():
 
 def test_wording():
     assert edition_name(edition(1, {}, datetime.date(2019, 6, 1))) == "édition 1 du 1er juin 2019"
+    # Never the day it was entered in the portal: the reference, else the publication.
+    undated = edition(1, {}, None)
+    undated.deliberation_reference = "Del 2019 0128"
+    assert edition_name(undated) == "édition 1, délibération « Del 2019 0128 »"
+    undated.deliberation_reference = ""
+    undated.published_at = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
+    assert edition_name(undated) == "édition 1 publiée le 1er mars 2026"
     old, new = snapshot(), snapshot()
     find(new, "action", 41)["fields"]["text"] = "Autre."
     find(new, "operational_objective", 30)["children"].pop(0)
