@@ -19,6 +19,18 @@ from commitments.models.paths import TreePath
 protocols_touched = Signal()
 
 
+def precondition_lines(preconditions):
+    """The preconditions as the pages list them: one item per non-empty line."""
+    return [line.strip() for line in preconditions.splitlines() if line.strip()]
+
+
+def year_span(start_year, end_year):
+    """« 2019–2022 », or the one year known, or ""."""
+    if start_year and end_year:
+        return f"{start_year}–{end_year}"
+    return str(start_year or end_year or "")
+
+
 class ProtocolQuerySet(models.QuerySet):
     def for_territory(self, territory):
         return self.filter(territory=territory)
@@ -92,13 +104,11 @@ class Protocol(models.Model):
 
     @property
     def precondition_list(self):
-        return [line.strip() for line in self.preconditions.splitlines() if line.strip()]
+        return precondition_lines(self.preconditions)
 
     @property
     def period(self):
-        if self.start_year and self.end_year:
-            return f"{self.start_year}–{self.end_year}"
-        return str(self.start_year or self.end_year or "")
+        return year_span(self.start_year, self.end_year)
 
 
 class ThematicSectionQuerySet(models.QuerySet):

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 
 from commitments.enums import Level
 from commitments.models import Edition
+from commitments.models.protocol import precondition_lines, year_span
 from commitments.reporting.edition_diff import CHANGE_KINDS, Comparison, compare, field_changes
 from commitments.reporting.edition_snapshot import snapshot_of_loaded
 
@@ -127,13 +128,11 @@ class TextProtocol:
 
     @property
     def precondition_list(self):
-        return [line.strip() for line in self.preconditions.splitlines() if line.strip()]
+        return precondition_lines(self.preconditions)
 
     @property
     def period(self):
-        if self.start_year and self.end_year:
-            return f"{self.start_year}–{self.end_year}"
-        return str(self.start_year or self.end_year or "")
+        return year_span(self.start_year, self.end_year)
 
     def nodes(self):
         """Every section and node in document order."""
