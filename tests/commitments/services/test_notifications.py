@@ -89,9 +89,7 @@ def test_what_is_due_each_day(world, day, kinds):
 def test_a_short_round_has_no_seven_day_reminder(world):
     round_ = world["round"]
     round_.opens_on = DEADLINE - datetime.timedelta(days=4)
-    assert (
-        notifications.due_kinds(round_, round_.opens_on) == [K.ROUND_OPENED]
-    )
+    assert notifications.due_kinds(round_, round_.opens_on) == [K.ROUND_OPENED]
 
 
 def test_opening_goes_to_the_leads_concerned_once(world):
