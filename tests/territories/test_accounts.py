@@ -177,29 +177,29 @@ class TestPasswordReset:
         lead.set_unusable_password()
         lead.save()
         client.post(RESET, {"email": lead.email})
-        assert DBTaskResult.objects.count() == 0
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
 
     def test_repeated_requests_send_one_email_every_few_minutes(self, client):
         lead = make_user("grigny_lead")
         answers = {client.post(RESET, {"email": lead.email})["Location"] for _ in range(3)}
         assert answers == {"/compte/mot-de-passe-oublie/envoye/"}
-        assert DBTaskResult.objects.count() == 1
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 1
         cache.clear()  # as if the interval had passed
         client.post(RESET, {"email": lead.email.upper()})
-        assert DBTaskResult.objects.count() == 2
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 2
 
     def test_an_inactive_account_gets_nothing(self, client):
         lead = make_user("grigny_lead")
         get_user_model().objects.filter(pk=lead.pk).update(is_active=False)
         assert client.post(RESET, {"email": lead.email}).status_code == 302
-        assert DBTaskResult.objects.count() == 0
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
 
     @pytest.mark.parametrize("value", ["", "pas-une-adresse", "a" * 300 + "@example.org"])
     def test_bad_input_is_explained(self, client, value):
         response = client.post(RESET, {"email": value})
         assert response.status_code == 400
         assert "adresse électronique" in text(response)
-        assert DBTaskResult.objects.count() == 0
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
 
     def test_a_tampered_link_is_refused_without_error(self, client):
         response = client.get("/compte/mot-de-passe-oublie/MTIzNDU2/abc-def/")
@@ -334,7 +334,7 @@ class TestInvitations:
         response = invite(staff, email=lead.email)
         assert response.status_code == 400
         assert "Un compte existe déjà pour l&#x27;adresse" in text(response)
-        assert DBTaskResult.objects.count() == 0
+        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
 
     @pytest.mark.parametrize(
         ("fields", "message"),
