@@ -17,6 +17,7 @@ import functools
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
@@ -330,8 +331,25 @@ class TrackingResource(resources.ModelResource):
                 result.append_base_error(self.get_error_result_class()(SpreadsheetRefused(problem)))
             return result
         # Nothing is applied unless the whole file is valid, at the preview and at the
-        # confirmation step alike (the admin passes the flag only at the preview).
-        return super().import_data(dataset, *args, rollback_on_validation_errors=True, **kwargs)
+        # confirmation step alike (the admin passes the flag only at the preview). One
+        # transaction for the whole file, without import-export's savepoint per row (two round
+        # trips per row): a row writes only after its validation, and a file with one invalid
+        # row is rolled back whole, so no row ever needs rolling back alone. The preview runs
+        # the same writes and is rolled back.
+        dry_run = kwargs.pop("dry_run", False)
+        kwargs.pop("use_transactions", None)
+        with transaction.atomic():
+            result = super().import_data(
+                dataset,
+                *args,
+                dry_run=False,
+                use_transactions=False,
+                rollback_on_validation_errors=True,
+                **kwargs,
+            )
+            if dry_run or result.has_errors() or result.has_validation_errors():
+                transaction.set_rollback(True)
+        return result
 
     def save_instance(self, instance, is_create, row, **kwargs):
         """A new status or progress in the file becomes a progress update dated today (the
