@@ -24,6 +24,7 @@ French message on the site's page.
 
 import re
 
+from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -36,7 +37,7 @@ from commitments.rendering import pdf_store
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
-from commitments.reporting.edition_snapshot import snapshot_of
+from commitments.reporting.edition_snapshot import snapshot_of_loaded
 from commitments.reporting.edition_text import (
     TextProtocol,
     count_summary,
@@ -44,12 +45,17 @@ from commitments.reporting.edition_text import (
     french_day,
     group_name,
 )
+from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.views.pdf_downloads import file_size, pdf_response
 from territories.models import Territory
 
 CURRENT = "courant"
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+# The thematics' names change with the content version; the key changes with it.
+THEMATIC_NAMES_TIMEOUT = 24 * 3600
 
 
 class BadComparison(Exception):
@@ -59,11 +65,27 @@ class BadComparison(Exception):
 
 
 def _territory_and_protocol(slug):
-    territory = get_object_or_404(Territory, slug=slug)
-    protocol = Protocol.objects.current_for(territory)
+    """The territory and its protocol in force, in one query (404 for an unknown territory or
+    one without a protocol)."""
+    protocol = (
+        Protocol.objects.in_force().filter(territory__slug=slug).select_related("territory").first()
+    )
     if protocol is None:
+        get_object_or_404(Territory, slug=slug)
         raise Http404("Aucun protocole n'est publié pour ce territoire.")
-    return territory, protocol
+    return protocol.territory, protocol
+
+
+def _thematic_names(request):
+    """{slug: name} of the thematics, cached under the content version the page cache read."""
+
+    def load():
+        return dict(Thematic.objects.values_list("slug", "name"))
+
+    version = getattr(request, "content_version", None)
+    if version is None:
+        return load()
+    return cache.get_or_set(f"edition-thematic-names:{version}", load, THEMATIC_NAMES_TIMEOUT)
 
 
 def _crumbs(territory, *more):
@@ -247,19 +269,19 @@ def _parameter(request, name, default, *, current_allowed):
     return int(value)
 
 
-def _snapshots(protocol, old, new):
-    """{number or CURRENT: (label, snapshot)} for the two sides (one query for the editions,
-    the current tree for « courant »)."""
+def _snapshots(protocol, old, new, editions):
+    """{number or CURRENT: (label, snapshot)} for the two sides, from the protocol's editions
+    ({number: edition}) and the current tree for « courant »."""
     numbers = [n for n in (old, new) if n != CURRENT]
-    editions = {
-        e.number: e for e in Edition.objects.for_protocol(protocol).filter(number__in=numbers)
-    }
+    editions = {n: editions[n] for n in numbers if n in editions}
     for number in numbers:
         if number not in editions:
             raise BadComparison(f"Ce protocole n'a pas d'édition n° {number}.", 404)
     sides = {n: (edition_name(e).capitalize(), e.snapshot, e) for n, e in editions.items()}
     if CURRENT in (old, new):
-        sides[CURRENT] = ("Texte courant", snapshot_of(protocol.pk), None)
+        # The protocol is loaded already (with its territory): its tree is attached to it.
+        current = snapshot_of_loaded(load_protocol_tree(protocol=protocol))
+        sides[CURRENT] = ("Texte courant", current, None)
     return sides
 
 
@@ -274,12 +296,11 @@ def edition_changes(request, slug):
             ("Modifications", None),
         ),
     }
-    numbers = list(
-        Edition.objects.for_protocol(protocol).order_by("number").values_list("number", "title")
-    )
-    context["choices"] = [(str(n), f"Édition {n} : {title}") for n, title in numbers]
+    # Every edition in one query: the choices, and the two sides' snapshots.
+    editions = {e.number: e for e in Edition.objects.for_protocol(protocol).order_by("number")}
+    context["choices"] = [(str(n), f"Édition {n} : {e.title}") for n, e in editions.items()]
     try:
-        last = numbers[-1][0] if numbers else None
+        last = max(editions) if editions else None
         old = _parameter(request, "de", last, current_allowed=False)
         new = _parameter(request, "a", CURRENT, current_allowed=True)
         if old == new:
@@ -287,7 +308,7 @@ def edition_changes(request, slug):
                 "Choisissez deux textes différents : « de » et « a » désignent la même édition.",
                 400,
             )
-        sides = _snapshots(protocol, old, new)
+        sides = _snapshots(protocol, old, new, editions)
     except BadComparison as error:
         context["error"] = error.message
         context.update(old=request.GET.get("de", ""), new=request.GET.get("a", CURRENT))
@@ -295,7 +316,7 @@ def edition_changes(request, slug):
     (old_label, old_snapshot, old_edition) = sides[old]
     (new_label, new_snapshot, new_edition) = sides[new]
     comparison = compare(old_snapshot, new_snapshot)
-    names = dict(Thematic.objects.values_list("slug", "name"))
+    names = _thematic_names(request)
     groups = [
         (group_name(group.thematic, names), group, count_summary(group.counts))
         for group in comparison.groups
