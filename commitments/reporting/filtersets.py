@@ -12,7 +12,6 @@ querysets. Without lists (the API) they query as django-filter's own.
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from commitments.enums import Status
@@ -25,6 +24,7 @@ from commitments.models import (
     Thematic,
     TransversalAxis,
 )
+from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
 
@@ -161,9 +161,7 @@ def facet_lists(version=None):
             name: list(CommitmentFilterSet.base_filters[name].queryset.all()) for name in FACETS
         }
 
-    if version is None:
-        return load()
-    return cache.get_or_set(f"search-facets:{version}", load, FACETS_TIMEOUT)
+    return cached_under(version, "search-facets", load, FACETS_TIMEOUT)
 
 
 def use_facets(form, lists):

@@ -4,7 +4,6 @@ included: 9 queries for the agglomeration, 10 for a territory, two more on the f
 an edit (the thematics and territories, then cached), one more when a reporting round is
 closed; charts drawn by rendering/charts.py)."""
 
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from commitments.reporting.dashboard_data import (
     protocol_groups,
     reference_groups,
 )
+from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
 REFERENCE_TIMEOUT = 24 * 3600
@@ -25,9 +25,7 @@ def _reference(request):
     """The thematics and territories, cached under the content version the page cache read
     (views/page_cache.py), which every change of them changes; loaded when there is none."""
     version = getattr(request, "content_version", None)
-    if version is None:
-        return reference_groups()
-    return cache.get_or_set(f"dashboard-reference:{version}", reference_groups, REFERENCE_TIMEOUT)
+    return cached_under(version, "dashboard-reference", reference_groups, REFERENCE_TIMEOUT)
 
 
 def _dashboard_context(dashboard, prefix):

@@ -24,7 +24,6 @@ French message on the site's page.
 
 import re
 
-from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -47,6 +46,7 @@ from commitments.reporting.edition_text import (
 )
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.views.pdf_downloads import file_size, pdf_response
+from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
 CURRENT = "courant"
@@ -83,9 +83,7 @@ def _thematic_names(request):
         return dict(Thematic.objects.values_list("slug", "name"))
 
     version = getattr(request, "content_version", None)
-    if version is None:
-        return load()
-    return cache.get_or_set(f"edition-thematic-names:{version}", load, THEMATIC_NAMES_TIMEOUT)
+    return cached_under(version, "edition-thematic-names", load, THEMATIC_NAMES_TIMEOUT)
 
 
 def _crumbs(territory, *more):
