@@ -36,8 +36,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from commitments.models import Action
 from django.db.models import Count
-from commitments.models.nodes import ACTION_TO_TERRITORY
-key = ACTION_TO_TERRITORY + "__slug"
+key = Action.tree.territory + "__slug"
 slug = Action.objects.values(key).annotate(n=Count("pk")).order_by("-n").first()[key]
 paths = {
     "home": "/",

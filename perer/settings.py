@@ -89,6 +89,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The hot public pages and the fragments they share (commitments/rendering/jinja_env.py);
+    # a Jinja2 page is set in base.html by commitments/views/jinja_pages.py.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "commitments.rendering.jinja_env.environment"},
+    },
 ]
 
 DATABASES = {

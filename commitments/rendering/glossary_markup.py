@@ -4,7 +4,7 @@ typed in the admin can inject markup."""
 import re
 from functools import cached_property
 
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from commitments.models import GlossaryTerm
@@ -53,3 +53,14 @@ class Glossary:
         for text in texts:
             found.update(self.pattern.findall(text or ""))
         return sorted((self.by_term[t] for t in found), key=lambda term: term.term.casefold())
+
+
+def abbr(text, glossary=None):
+    """The text escaped, with the glossary's acronyms marked up as <abbr title="…">.
+
+    `glossary` is the page's Glossary (loaded once per page). Without one (the PDF, whose
+    glossary is an appendix), the text is only escaped. The `abbr` filter of both template
+    engines."""
+    if not glossary:
+        return conditional_escape(text or "")
+    return glossary.abbreviate(text)

@@ -1,6 +1,10 @@
 """Text helpers shared by every app."""
 
+import re
 import unicodedata
+
+BLANK_LINE = re.compile(r"\n\s*\n")
+FINAL_COLON = re.compile(r"[\s\u00a0\u202f]*:[\s\u00a0\u202f]*$")
 
 
 def fold_accents(text):
@@ -12,3 +16,15 @@ def fold_accents(text):
 def alphanumeric_key(text):
     """Letters and digits only, folded: "Évry-Courcouronnes" and "EVRY - COURCOURONNES" match."""
     return "".join(char for char in fold_accents(text) if char.isalnum())
+
+
+def paragraphs(text):
+    """The paragraphs of a text field: blocks separated by a blank line."""
+    return [block.strip() for block in BLANK_LINE.split(text or "") if block.strip()]
+
+
+def without_final_colon(text):
+    """The text without the colon that ends it: in the protocol it introduces the items below,
+    in a list of results or a link's name nothing follows. The page and the PDF of the protocol
+    keep the exact text."""
+    return FINAL_COLON.sub("", str(text or ""))

@@ -1,0 +1,57 @@
+"""The Jinja2 environment of the templates in templates/jinja2/ (settings.TEMPLATES' second
+engine): the pages whose trees of a few hundred nodes Django's template engine rendered slowly
+(issue #15) and the fragments they share with the Django templates (includes/fragments.html,
+called from Django templates by `{% fragment %}`, templatetags/fragments.py).
+
+Invariants:
+- a value printed by `{{ … }}` goes through Django's own steps (local time, localisation,
+  Django's escaping: `&#x27;`, `&quot;`), so a piece of markup moved from a Django template to a
+  Jinja2 one prints the same bytes (tests/commitments/views/test_rendered_pages_unchanged.py);
+  autoescaping is on, and Django's safe strings (SafeString) are not escaped twice;
+- an unknown name or attribute prints nothing, as in Django's templates (ChainableUndefined);
+- filters are the functions of Django and of the project, not look-alikes: `abbr`,
+  `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`, `urlencode`,
+  `date`; `url(name, *args, **kwargs)` is `reverse`, `static(path)` the static file's address.
+"""
+
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.timezone import template_localtime
+from jinja2 import ChainableUndefined, Environment
+
+from commitments.rendering.glossary_markup import abbr
+from perer.lib.text import paragraphs, without_final_colon
+
+
+def printed(value):
+    """What Django's templates print for `value` (django.template.base.render_value_in_context)."""
+    value = localize(template_localtime(value))
+    if not isinstance(value, str):
+        value = str(value)
+    return conditional_escape(value)
+
+
+def url(name, *args, **kwargs):
+    """`{% url name arg… %}` / `{% url name key=value… %}`."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options):
+    options["undefined"] = ChainableUndefined
+    options["finalize"] = printed
+    env = Environment(**options)
+    env.globals.update(url=url, static=static)
+    env.filters.update(
+        abbr=abbr,
+        paragraphs=paragraphs,
+        without_final_colon=without_final_colon,
+        floatformat=defaultfilters.floatformat,
+        pluralize=defaultfilters.pluralize,
+        truncatewords=defaultfilters.truncatewords,
+        urlencode=defaultfilters.urlencode,
+        date=defaultfilters.date,
+    )
+    return env
