@@ -14,6 +14,8 @@ Invariants:
   `date`; `url(name, *args, **kwargs)` is `reverse`, `static(path)` the static file's address.
 """
 
+from html import escape as html_escape
+
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
@@ -21,13 +23,21 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
+from markupsafe import Markup
 
 from commitments.rendering.glossary_markup import abbr
 from perer.lib.text import paragraphs, without_final_colon
 
 
 def printed(value):
-    """What Django's templates print for `value` (django.template.base.render_value_in_context)."""
+    """What Django's templates print for `value` (django.template.base.render_value_in_context).
+
+    Text, most of what a page prints, takes the short way: Django's `escape` is `html.escape`
+    marked safe."""
+    if type(value) is str:
+        return Markup(html_escape(value))
+    if hasattr(value, "__html__"):
+        return value
     value = localize(template_localtime(value))
     if not isinstance(value, str):
         value = str(value)

@@ -60,27 +60,29 @@ def load_protocol_tree(protocol_id=None, *, protocol=None):
     sections = sections_tree(details=False).order_by("position")
     prefetch_related_objects([protocol], Prefetch("sections", queryset=sections))
     nodes = [node for _level, node, _section in iter_commitments(protocol)]
-    attach_links(nodes, protocol.pk)
+    attach_links(nodes)
     return protocol
 
 
 LINK_ORDER = {"partners": ("t_name", "t_id"), "axes": ("t_position", "t_name", "t_id")}
 
 
-def _links_of(nodes, name, protocol_id):
+def _links_of(nodes, name):
     """{(model, node pk): [related objects]} for the many-to-many field `name` ("partners" or
     "axes") of every level: one UNION ALL query of the three link tables joined to the related
-    table, in the related model's order (as the per-level prefetch gave it)."""
+    table, in the related model's order (as the per-level prefetch gave it). The link rows are
+    found by the nodes' keys (the link tables' indexes), not by joining up to the protocol."""
     models = (StrategicObjective, OperationalObjective, Action)
+    keys = {model: [] for model in models}
+    for node in nodes:
+        keys[type(node)].append(node.pk)
     related = models[0]._meta.get_field(name).related_model
     columns = [field.attname for field in related._meta.concrete_fields]
     parts = []
     for rank, model in enumerate(models):
         field = model._meta.get_field(name)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        links = field.remote_field.through.objects.filter(
-            **{f"{source}__{model.tree.protocol}": protocol_id}
-        )
+        links = field.remote_field.through.objects.filter(**{f"{source}_id__in": keys[model]})
         parts.append(
             links.order_by().values(
                 lvl=Value(rank, output_field=IntegerField()),
@@ -100,17 +102,18 @@ def _links_of(nodes, name, protocol_id):
 
 
 def _prefetched(model, items):
-    """A queryset already evaluated, as a prefetch leaves it in `_prefetched_objects_cache`."""
-    queryset = model.objects.all()
+    """A queryset already evaluated, as a prefetch leaves it in `_prefetched_objects_cache`
+    (built directly: a manager's `all()` per node and field cost more than the query)."""
+    queryset = model._default_manager._queryset_class(model=model)
     queryset._result_cache = items
     queryset._prefetch_done = True
     return queryset
 
 
-def attach_links(nodes, protocol_id):
-    """Give each node of one protocol its partners and axes as if prefetched: two queries."""
+def attach_links(nodes):
+    """Give each node its partners and axes as if prefetched: two queries."""
     for name in ("partners", "axes"):
-        related, found = _links_of(nodes, name, protocol_id)
+        related, found = _links_of(nodes, name)
         for node in nodes:
             cache = node.__dict__.setdefault("_prefetched_objects_cache", {})
             cache[name] = _prefetched(related, found.get((type(node), node.pk), []))
