@@ -9,7 +9,7 @@ sections, each level with its lead, then the partners of all three levels in one
 their axes in another (`attach_links`), so the protocol page stays within its 10 queries.
 """
 
-from django.db.models import F, IntegerField, Prefetch, Value, prefetch_related_objects
+from django.db.models import F, IntegerField, Prefetch, Value
 
 from commitments.models import (
     Action,
@@ -51,17 +51,50 @@ def protocol_tree_queryset():
 
 
 def load_protocol_tree(protocol_id=None, *, protocol=None):
-    """The protocol with sections → strategic → operational objectives → actions prefetched,
-    each node with its partners and axes (`node.partners.all()` runs no query).
+    """The protocol with sections → strategic → operational objectives → actions attached as if
+    prefetched (`protocol.sections.all()`, `section.strategic_objectives.all()`… run no
+    query, and each child knows its parent), each node with its partners and axes
+    (`node.partners.all()` runs no query).
 
-    `protocol`: a Protocol already loaded (with its territory): the tree is attached to it."""
+    `protocol`: a Protocol already loaded (with its territory): the tree is attached to it.
+    One query per level, each by its parents' keys, in position order; the children are
+    attached in Python (Django's prefetch builds a queryset per parent, which cost more than
+    the queries on the largest protocol page)."""
     if protocol is None:
         protocol = Protocol.objects.select_related("territory").get(pk=protocol_id)
-    sections = sections_tree(details=False).order_by("position")
-    prefetch_related_objects([protocol], Prefetch("sections", queryset=sections))
-    nodes = [node for _level, node, _section in iter_commitments(protocol)]
-    attach_links(nodes)
+    sections = ThematicSection.objects.select_related("thematic").filter(protocol=protocol)
+    sections = _attach_children([protocol], "sections", sections)
+    strategic = _attach_children(sections, "strategic_objectives", StrategicObjective.objects)
+    operational = _attach_children(
+        strategic, "operational_objectives", OperationalObjective.objects.select_related("lead")
+    )
+    actions = _attach_children(operational, "actions", Action.objects.select_related("lead"))
+    attach_links([*strategic, *operational, *actions])
     return protocol
+
+
+def _attach_children(parents, name, queryset):
+    """Load the children of `parents` through their reverse relation `name` (one query, in
+    position order), put them in each parent's prefetch cache and each parent in its children's
+    foreign key cache; return the children in document order."""
+    relation = type(parents[0])._meta.get_field(name) if parents else None
+    if relation is None:
+        return []
+    parent_field = relation.field
+    by_parent = {parent.pk: [] for parent in parents}
+    children = queryset.filter(**{f"{parent_field.attname}__in": list(by_parent)})
+    for child in children.order_by("position", "pk"):
+        by_parent[getattr(child, parent_field.attname)].append(child)
+    ordered = []
+    evaluated = Evaluated(relation.related_model)
+    for parent in parents:
+        items = by_parent[parent.pk]
+        for child in items:
+            parent_field.set_cached_value(child, parent)
+        cache = parent.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache[name] = evaluated.of(items)
+        ordered.extend(items)
+    return ordered
 
 
 LINK_ORDER = {"partners": ("t_name", "t_id"), "axes": ("t_position", "t_name", "t_id")}
@@ -101,22 +134,32 @@ def _links_of(nodes, name):
     return related, found
 
 
-def _prefetched(model, items):
-    """A queryset already evaluated, as a prefetch leaves it in `_prefetched_objects_cache`
-    (built directly: a manager's `all()` per node and field cost more than the query)."""
-    queryset = model._default_manager._queryset_class(model=model)
-    queryset._result_cache = items
-    queryset._prefetch_done = True
-    return queryset
+class Evaluated:
+    """Querysets already evaluated, as a prefetch leaves them in `_prefetched_objects_cache`,
+    for one model: each a copy of one empty queryset with its results set (building a
+    queryset, with its SQL query object, for every node and relation cost more than the
+    queries of the largest protocol page). A copy shares the empty query, which Django clones
+    before any change (`filter()` on it builds a new queryset)."""
+
+    def __init__(self, model):
+        self.shell = model._default_manager._queryset_class(model=model)
+
+    def of(self, items):
+        queryset = object.__new__(type(self.shell))
+        queryset.__dict__.update(self.shell.__dict__)
+        queryset._result_cache = items
+        queryset._prefetch_done = True
+        return queryset
 
 
 def attach_links(nodes):
     """Give each node its partners and axes as if prefetched: two queries."""
     for name in ("partners", "axes"):
         related, found = _links_of(nodes, name)
+        evaluated = Evaluated(related)
         for node in nodes:
             cache = node.__dict__.setdefault("_prefetched_objects_cache", {})
-            cache[name] = _prefetched(related, found.get((type(node), node.pk), []))
+            cache[name] = evaluated.of(found.get((type(node), node.pk), []))
 
 
 def iter_commitments(protocol):
