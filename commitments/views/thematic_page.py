@@ -4,13 +4,14 @@ their tree (four), the thematics; roll-ups come from the loaded tree."""
 
 from django import forms
 from django.db.models import Case, Value, When
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from commitments.models import Protocol, Thematic
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.protocol_tree import sections_tree
 from commitments.reporting.rollups import Rollup
+from commitments.views.jinja_pages import render_page
 from territories.enums import TerritoryKind
 from territories.models import Territory
 
@@ -62,7 +63,7 @@ def thematic_detail(request, slug):
         section.rollup = Rollup.of_tree(section.strategic_objectives.all())
         by_territory.setdefault(section.protocol.territory_id, []).append(section)
     columns = [(territory, by_territory.get(territory.pk, [])) for territory in territories]
-    return render(
+    return render_page(
         request,
         "portal/thematic_detail.html",
         {
