@@ -11,12 +11,13 @@ Invariants:
 - an unknown name or attribute prints nothing, as in Django's templates (ChainableUndefined);
 - filters are the functions of Django and of the project, not look-alikes: `abbr`,
   `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`, `urlencode`,
-  `date`; `url(name, *args, **kwargs)` is `reverse`, `static(path)` the static file's address.
+  `date`; `url(name, *args, **kwargs)` is `reverse`, `static(path)` the static file's address,
+  `querystring(request.GET, key=value)` Django's `{% querystring %}`.
 """
 
 from html import escape as html_escape
 
-from django.template import defaultfilters
+from django.template import defaultfilters, defaulttags
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.formats import localize
@@ -49,11 +50,16 @@ def url(name, *args, **kwargs):
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+def querystring(query_dict, **changes):
+    """`{% querystring key=value %}` on `query_dict` (the request's GET)."""
+    return defaulttags.querystring(None, query_dict, **changes)
+
+
 def environment(**options):
     options["undefined"] = ChainableUndefined
     options["finalize"] = printed
     env = Environment(**options)
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, static=static, querystring=querystring)
     env.filters.update(
         abbr=abbr,
         paragraphs=paragraphs,

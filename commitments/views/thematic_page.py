@@ -12,11 +12,12 @@ from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.protocol_tree import sections_tree
 from commitments.reporting.rollups import Rollup
 from commitments.views.jinja_pages import render_page
+from perer.lib.form_rendering import PublicForm
 from territories.enums import TerritoryKind
 from territories.models import Territory
 
 
-class CompareForm(forms.Form):
+class CompareForm(PublicForm):
     territoire = forms.ModelMultipleChoiceField(
         label="Territoires à comparer",
         queryset=Territory.objects.in_display_order(),
