@@ -68,6 +68,13 @@ class NodeQuerySet(models.QuerySet):
     def in_document_order(self):
         return self.order_by(*self.model.tree.document_order)
 
+    def for_listing(self):
+        """Only what a list of links to commitments shows (text, address, territory's name): the
+        chain up to the territory in the same query, without the long texts of the levels
+        above (a row of `with_tree()` carries the protocol's preamble)."""
+        territory = self.model.tree.territory
+        return self.select_related(territory).only("text", f"{territory}__name")
+
     def leaves(self):
         """The rows that count in roll-ups (see the module docstring)."""
         if self.model is Action:

@@ -10,9 +10,10 @@ Invariants:
   autoescaping is on, and Django's safe strings (SafeString) are not escaped twice;
 - an unknown name or attribute prints nothing, as in Django's templates (ChainableUndefined);
 - filters are the functions of Django and of the project, not look-alikes: `abbr`,
-  `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`, `urlencode`,
-  `date`; `url(name, *args, **kwargs)` is `reverse`, `static(path)` the static file's address,
-  `querystring(request.GET, key=value)` Django's `{% querystring %}`.
+  `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`,
+  `truncatechars`, `urlencode`, `date`; `url(name, *args, **kwargs)` is `reverse`,
+  `static(path)` the static file's address, `querystring(request.GET, key=value)` Django's
+  `{% querystring %}`.
 """
 
 from html import escape as html_escape
@@ -67,6 +68,7 @@ def environment(**options):
         floatformat=defaultfilters.floatformat,
         pluralize=defaultfilters.pluralize,
         truncatewords=defaultfilters.truncatewords,
+        truncatechars=defaultfilters.truncatechars,
         urlencode=defaultfilters.urlencode,
         date=defaultfilters.date,
     )

@@ -67,7 +67,7 @@ def strategic_objective_groups(territory=None):
 def without_lead(territory=None):
     """(actions, leaf operational objectives) that have no lead, in document order."""
     return tuple(
-        queryset.filter(lead__isnull=True).with_tree().in_document_order()
+        queryset.filter(lead__isnull=True).for_listing().in_document_order()
         for queryset in leaves(territory)
     )
 
@@ -78,7 +78,7 @@ def stale(territory=None, today=None):
     recent = ProgressUpdate.objects.filter(date__gte=stale_cutoff(today))
     return tuple(
         queryset.exclude(Exists(recent.filter(**{TARGET_FIELDS[queryset.model]: OuterRef("pk")})))
-        .with_tree()
+        .for_listing()
         .in_document_order()
         for queryset in leaves(territory)
     )
