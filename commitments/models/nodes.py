@@ -69,11 +69,11 @@ class NodeQuerySet(models.QuerySet):
         return self.order_by(*self.model.tree.document_order)
 
     def for_listing(self):
-        """Only what a list of links to commitments shows (text, address, territory's name): the
-        chain up to the territory in the same query, without the long texts of the levels
-        above (a row of `with_tree()` carries the protocol's preamble)."""
-        territory = self.model.tree.territory
-        return self.select_related(territory).only("text", f"{territory}__name")
+        """Only what a list of links to commitments shows: the text (`str()`), the address and
+        the territory's name as `territory_name`, without the levels above (a row of
+        `with_tree()` carries five models and the protocol's preamble)."""
+        territory_name = models.F(f"{self.model.tree.territory}__name")
+        return self.only("text").annotate(territory_name=territory_name)
 
     def leaves(self):
         """The rows that count in roll-ups (see the module docstring)."""

@@ -13,14 +13,15 @@ Invariants:
   `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`,
   `truncatechars`, `urlencode`, `date`; `url(name, *args, **kwargs)` is `reverse`,
   `static(path)` the static file's address, `querystring(request.GET, key=value)` Django's
-  `{% querystring %}`.
+  `{% querystring %}`, `public_url(commitment)` its page's address.
 """
 
+from functools import lru_cache
 from html import escape as html_escape
 
 from django.template import defaultfilters, defaulttags
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
@@ -51,6 +52,19 @@ def url(name, *args, **kwargs):
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+@lru_cache
+def _public_url_pattern(prefix, kind):
+    marker = 2_147_483_647
+    address = reverse("commitment_detail", kwargs={"kind": kind, "pk": marker})
+    return address.replace(str(marker), "{}")
+
+
+def public_url(commitment):
+    """`commitment.get_public_url()` with one `reverse` per kind and script prefix for the
+    process: the addresses differ only by the key (pages list hundreds of them)."""
+    return _public_url_pattern(get_script_prefix(), commitment.kind).format(commitment.pk)
+
+
 def querystring(query_dict, **changes):
     """`{% querystring key=value %}` on `query_dict` (the request's GET)."""
     return defaulttags.querystring(None, query_dict, **changes)
@@ -60,7 +74,7 @@ def environment(**options):
     options["undefined"] = ChainableUndefined
     options["finalize"] = printed
     env = Environment(**options)
-    env.globals.update(url=url, static=static, querystring=querystring)
+    env.globals.update(url=url, static=static, querystring=querystring, public_url=public_url)
     env.filters.update(
         abbr=abbr,
         paragraphs=paragraphs,

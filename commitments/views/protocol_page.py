@@ -33,10 +33,9 @@ def _prepare(protocol):
 
     Each section gets `groups`, its strategic objectives grouped by consecutive subheading;
     each strategic objective its `rollup`; every node its `number` ("2.1.3", as the exports
-    give it), which names its links apart; each commitment its `public_url`."""
+    give it), which names its links apart."""
     rollups = []
     paths = tree_paths(protocol)
-    urls = PublicUrls()
     for section in protocol.sections.all():
         objectives = list(section.strategic_objectives.all())
         section.groups = [
@@ -49,28 +48,9 @@ def _prepare(protocol):
             so.number = paths[so.level, so.pk]
             for oo in so.operational_objectives.all():
                 oo.number = paths[oo.level, oo.pk]
-                oo.public_url = urls.of(oo)
                 for action in oo.actions.all():
                     action.number = paths[action.level, action.pk]
-                    action.public_url = urls.of(action)
     return Rollup.sum(rollups)
-
-
-class PublicUrls:
-    """The commitments' pages (`get_public_url()`), with one `reverse` per kind instead of one
-    per commitment: the addresses differ only by the key."""
-
-    MARKER = 2_147_483_647
-
-    def __init__(self):
-        self.patterns = {}
-
-    def of(self, node):
-        pattern = self.patterns.get(node.kind)
-        if pattern is None:
-            url = reverse("commitment_detail", kwargs={"kind": node.kind, "pk": self.MARKER})
-            pattern = self.patterns[node.kind] = url.replace(str(self.MARKER), "{}")
-        return pattern.format(node.pk)
 
 
 MARK_WORDING = {ADDED: "Ajouté", MOVED: "Déplacé"}
