@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py                 # full run: ~4 minutes
     .venv/bin/python benchmarks/run.py --duration 10   # quicker
+    .venv/bin/python benchmarks/run.py --reuse-db --keep-scale-data   # same rows as last run
 
 What it does: (re)creates the PostgreSQL database `perer_bench`, migrates, seeds the seven
 protocols, counts SQL queries per page, adds the synthetic scale data (`generate_demo_data
@@ -29,7 +30,7 @@ PORT = 8765
 DB = "perer_bench"
 
 QUERY_COUNT_SNIPPET = r"""
-import json, django
+import json, time, django
 django.setup()
 from django.db import connection
 from django.test import Client
@@ -51,7 +52,7 @@ client = Client()
 counts = {}
 for name, path in paths.items():
     # A unique, ignored parameter defeats the page cache: this counts a full rendering.
-    fresh = path + ("&" if "?" in path else "?") + "_n=count"
+    fresh = path + ("&" if "?" in path else "?") + "_n=count-" + str(time.time_ns())
     client.get(fresh)  # warm what is legitimately cached across pages (e.g. the glossary)
     client.get(path)
     with CaptureQueriesContext(connection) as ctx:
@@ -100,6 +101,12 @@ def main():
     parser.add_argument(
         "--reuse-db", action="store_true", help="keep perer_bench as a previous run left it"
     )
+    parser.add_argument(
+        "--keep-scale-data",
+        action="store_true",
+        help="with --reuse-db: keep the synthetic data a previous run added (the same rows for "
+        "a before/after comparison; the counts at seed size are then not measured)",
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -125,9 +132,12 @@ def main():
         manage(env, "migrate", "-v0")
         manage(env, "seed_protocols")
     manage(env, "collectstatic", "--noinput", "-v0")
-    manage(env, "generate_demo_data", "--remove")
-    at_seed = query_counts(env)
-    manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")
+    if args.keep_scale_data:
+        at_seed = None
+    else:
+        manage(env, "generate_demo_data", "--remove")
+        at_seed = query_counts(env)
+        manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")
     at_scale = query_counts(env)
 
     slug = at_scale["largest"]
@@ -200,18 +210,16 @@ def main():
     out_dir.mkdir(exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
+    seed_size = at_seed["actions"] if at_seed else "not measured"
     print(
-        f"\nSQL queries per page (seed: {at_seed['actions']} actions, "
+        f"\nSQL queries per page (seed: {seed_size} actions, "
         f"scale: {at_scale['actions']} actions)\n"
     )
     print("| page | seed | scale | equal | served from the page cache |\n|---|---|---|---|---|")
-    for name, seed in at_seed["counts"].items():
-        scale = at_scale["counts"][name]
-        print(
-            f"| {name} | {seed['queries']} | {scale['queries']} | "
-            f"{'yes' if seed['queries'] == scale['queries'] else 'NO'} | "
-            f"{scale['cached_queries']} |"
-        )
+    for name, scale in at_scale["counts"].items():
+        seed = at_seed["counts"][name]["queries"] if at_seed else "—"
+        equal = "—" if not at_seed else "yes" if seed == scale["queries"] else "NO"
+        print(f"| {name} | {seed} | {scale['queries']} | {equal} | {scale['cached_queries']} |")
     print(
         f"\nLoad: 1 client for {args.latency_duration:.0f} s, then {args.concurrency} "
         f"concurrent clients for {args.duration:.0f} s, "

@@ -39,7 +39,8 @@ class StatusWrittenDirectly(Exception):
 
 
 def search_vector():
-    """Must stay identical to the expression of the GIN index created in migration 0002."""
+    """The expression of the GIN indexes of migration 0002, and of the stored documents that
+    replaced them (migration 0009, fulltext.StoredDocument)."""
     return SearchVector(*SEARCH_FIELDS, config=SEARCH_CONFIG)
 
 
@@ -91,7 +92,8 @@ class NodeQuerySet(models.QuerySet):
         terms = (terms or "").strip()
         if not terms:
             return self
-        worded = match_text(self.model.objects.all(), SEARCH_FIELDS, terms).values("pk")
+        worded = match_text(self.model.objects.all(), SEARCH_FIELDS, terms, stored=True)
+        worded = worded.values("pk")
         tagged = self.model.objects.filter(axes__in=TransversalAxis.objects.matching(terms))
         return self.filter(Q(pk__in=worded) | Q(pk__in=tagged.values("pk")))
 
