@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PORT = 8765
-DB = "perer_bench"
+DB = os.environ.get("PERER_BENCH_DB", "perer_bench")  # another database: PERER_BENCH_DB=…
 
 QUERY_COUNT_SNIPPET = r"""
 import json, time, django
@@ -138,6 +138,9 @@ def main():
         manage(env, "generate_demo_data", "--remove")
         at_seed = query_counts(env)
         manage(env, "generate_demo_data", "--territories", "100", "--actions", "20000")
+    # Fresh statistics, as autovacuum would leave them on a server in use: the planner's choices
+    # on 20,000 new rows depend on them.
+    sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-qc", "VACUUM ANALYZE")
     at_scale = query_counts(env)
 
     slug = at_scale["largest"]

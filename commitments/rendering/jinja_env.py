@@ -10,15 +10,18 @@ Invariants:
   autoescaping is on, and Django's safe strings (SafeString) are not escaped twice;
 - an unknown name or attribute prints nothing, as in Django's templates (ChainableUndefined);
 - filters are the functions of Django and of the project, not look-alikes: `abbr`,
-  `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatewords`,
-  `truncatechars`, `urlencode`, `date`; `url(name, *args, **kwargs)` is `reverse`,
+  `paragraphs`, `without_final_colon`, `floatformat`, `pluralize`, `truncatechars`,
+  `urlencode`, `date` (`truncatewords` is perer.lib.text.truncated_words, checked against
+  Django's); `url(name, *args, **kwargs)` is `reverse`,
   `static(path)` the static file's address, `querystring(request.GET, key=value)` Django's
-  `{% querystring %}`, `public_url(commitment)` its page's address.
+  `{% querystring %}`, `public_url(commitment)` its page's address, `links(node, "partners")`
+  the partners (or axes) the tree loader attached, `status_labels` the statuses' wording.
 """
 
 from functools import lru_cache
 from html import escape as html_escape
 
+from django.conf import settings
 from django.template import defaultfilters, defaulttags
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
@@ -28,8 +31,10 @@ from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 from markupsafe import Markup
 
+from commitments.enums import Status
 from commitments.rendering.glossary_markup import abbr
-from perer.lib.text import paragraphs, without_final_colon
+from commitments.reporting.protocol_tree import links
+from perer.lib.text import paragraphs, truncated_words, without_final_colon
 
 
 def printed(value):
@@ -41,6 +46,8 @@ def printed(value):
         return Markup(html_escape(value))
     if hasattr(value, "__html__"):
         return value
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return Markup(value)  # what localize() gives an int without grouping
     value = localize(template_localtime(value))
     if not isinstance(value, str):
         value = str(value)
@@ -74,14 +81,21 @@ def environment(**options):
     options["undefined"] = ChainableUndefined
     options["finalize"] = printed
     env = Environment(**options)
-    env.globals.update(url=url, static=static, querystring=querystring, public_url=public_url)
+    env.globals.update(
+        url=url,
+        static=static,
+        querystring=querystring,
+        public_url=public_url,
+        links=links,
+        status_labels=dict(Status.choices),
+    )
     env.filters.update(
         abbr=abbr,
         paragraphs=paragraphs,
         without_final_colon=without_final_colon,
         floatformat=defaultfilters.floatformat,
         pluralize=defaultfilters.pluralize,
-        truncatewords=defaultfilters.truncatewords,
+        truncatewords=truncated_words,
         truncatechars=defaultfilters.truncatechars,
         urlencode=defaultfilters.urlencode,
         date=defaultfilters.date,

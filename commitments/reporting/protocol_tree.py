@@ -162,6 +162,13 @@ def attach_links(nodes):
             cache[name] = evaluated.of(found.get((type(node), node.pk), []))
 
 
+def links(node, name):
+    """`node.partners.all()` (or axes) without building a related manager per node and field
+    (a page of a few hundred nodes built thousands): the list the loader attached, or a query."""
+    attached = node.__dict__.get("_prefetched_objects_cache", {}).get(name)
+    return attached if attached is not None else getattr(node, name).all()
+
+
 def iter_commitments(protocol):
     """Every node of a loaded tree in document order: (level, node, section)."""
     for section in protocol.sections.all():

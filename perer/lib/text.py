@@ -28,3 +28,19 @@ def without_final_colon(text):
     in a list of results or a link's name nothing follows. The page and the PDF of the protocol
     keep the exact text."""
     return FINAL_COLON.sub("", str(text or ""))
+
+
+TRUNCATION = " …"
+
+
+def truncated_words(text, count):
+    """What Django's `truncatewords` filter gives (the words joined by single spaces, " …" after
+    the `count` first when there are more), without its lazy Truncator: the protocol page
+    names hundreds of links with it. Checked against Django's filter in the tests."""
+    if count <= 0:
+        return ""
+    words = str(text).split()
+    if len(words) <= count:
+        return " ".join(words)
+    kept = " ".join(words[:count])
+    return kept if kept.endswith(TRUNCATION) else kept + TRUNCATION
