@@ -69,7 +69,7 @@ def load_protocol_tree(protocol_id=None, *, protocol=None):
         strategic, "operational_objectives", OperationalObjective.objects.select_related("lead")
     )
     actions = _attach_children(operational, "actions", Action.objects.select_related("lead"))
-    attach_links([*strategic, *operational, *actions])
+    attach_links([*strategic, *operational, *actions], [section.pk for section in sections])
     return protocol
 
 
@@ -100,22 +100,21 @@ def _attach_children(parents, name, queryset):
 LINK_ORDER = {"partners": ("t_name", "t_id"), "axes": ("t_position", "t_name", "t_id")}
 
 
-def _links_of(nodes, name):
+def _links_of(section_ids, name):
     """{(model, node pk): [related objects]} for the many-to-many field `name` ("partners" or
-    "axes") of every level: one UNION ALL query of the three link tables joined to the related
-    table, in the related model's order (as the per-level prefetch gave it). The link rows are
-    found by the nodes' keys (the link tables' indexes), not by joining up to the protocol."""
+    "axes") of every level under the sections `section_ids`: one UNION ALL query of the three
+    link tables joined to the related table, in the related model's order (as the per-level
+    prefetch gave it). The link rows are found by their nodes' sections (a short list of keys:
+    a list of every node's key cost more to build than the query), not up to the protocol."""
     models = (StrategicObjective, OperationalObjective, Action)
-    keys = {model: [] for model in models}
-    for node in nodes:
-        keys[type(node)].append(node.pk)
     related = models[0]._meta.get_field(name).related_model
     columns = [field.attname for field in related._meta.concrete_fields]
     parts = []
     for rank, model in enumerate(models):
         field = model._meta.get_field(name)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        links = field.remote_field.through.objects.filter(**{f"{source}_id__in": keys[model]})
+        in_sections = {f"{source}__{model.tree.section}__in": section_ids}
+        links = field.remote_field.through.objects.filter(**in_sections)
         parts.append(
             links.order_by().values(
                 lvl=Value(rank, output_field=IntegerField()),
@@ -125,12 +124,14 @@ def _links_of(nodes, name):
         )
     first, *others = parts
     rows = first.union(*others, all=True).order_by("lvl", "node", *LINK_ORDER[name])
-    found = {}
+    found, instances = {}, {}
     for row in rows:
-        values = [row[f"t_{column}"] for column in columns]
-        found.setdefault((models[row["lvl"]], row["node"]), []).append(
-            related.from_db(rows.db, columns, values)
-        )
+        # One instance per partner (or axis), shared by the nodes that name it.
+        instance = instances.get(row["t_id"])
+        if instance is None:
+            values = [row[f"t_{column}"] for column in columns]
+            instance = instances[row["t_id"]] = related.from_db(rows.db, columns, values)
+        found.setdefault((models[row["lvl"]], row["node"]), []).append(instance)
     return related, found
 
 
@@ -152,10 +153,11 @@ class Evaluated:
         return queryset
 
 
-def attach_links(nodes):
-    """Give each node its partners and axes as if prefetched: two queries."""
+def attach_links(nodes, section_ids):
+    """Give each node (all those of the sections `section_ids`) its partners and axes as if
+    prefetched: two queries."""
     for name in ("partners", "axes"):
-        related, found = _links_of(nodes, name)
+        related, found = _links_of(section_ids, name)
         evaluated = Evaluated(related)
         for node in nodes:
             cache = node.__dict__.setdefault("_prefetched_objects_cache", {})
