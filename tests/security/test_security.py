@@ -114,6 +114,12 @@ print(json.dumps({
 """
 
 
+@pytest.fixture(scope="module")
+def production():
+    """What the production settings answer, read once by a separate process."""
+    return run_python(PRODUCTION_PROBE)
+
+
 class TestProductionSettings:
     def test_check_deploy_reports_nothing(self):
         result = subprocess.run(
@@ -138,10 +144,6 @@ class TestProductionSettings:
         )
         assert result.returncode != 0
         assert "SECRET_KEY" in result.stderr
-
-    @pytest.fixture(scope="class")
-    def production(self):
-        return run_python(PRODUCTION_PROBE)
 
     def test_hsts(self, production):
         assert production["debug"] is False
