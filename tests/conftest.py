@@ -5,11 +5,15 @@
 - `postgres_only(reason=…)`: skipped on SQLite, with its reason; run on the PostgreSQL pass.
 - The admin: fast password hashing, logged-in clients of the roles.
 - `browser`: Debian's Chromium through Playwright. A missing Chromium fails, never skips.
+- The clock: `PERER_CLOCK_OFFSET_DAYS=400` moves it that many days forward for the whole run
+  (before the database is set up), so that the suite is checked on a later day than today; the
+  tests that set the clock themselves (`time_machine.travel`) travel from there.
 - Data that tests of several modules read: `tree` (roll-ups and dashboards), `action` (the
   commitment page and the dashboards), `territory` (the tracking spreadsheet).
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,39 @@ from territories.models import Territory
 from tests import factories
 from tests.support.admin import client_for, make_user
 from tests.support.progress import report, report_days_ago
+
+# --- The clock ----------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    """`PERER_CLOCK_OFFSET_DAYS=N`: the whole run (each xdist worker too) happens N days from
+    now, the clock ticking. Started here, before any fixture, so that the seed is made on that
+    day too."""
+    offset = os.environ.get("PERER_CLOCK_OFFSET_DAYS", "").strip()
+    if not offset:
+        return
+    import time_machine
+
+    try:
+        days = int(offset)
+    except ValueError:
+        raise pytest.UsageError(f"PERER_CLOCK_OFFSET_DAYS must be a number of days, not {offset!r}")
+    shifted = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
+    config._perer_clock = time_machine.travel(shifted, tick=True)
+    config._perer_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_perer_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    if getattr(config, "_perer_clock", None) is not None:
+        return f"clock moved to {datetime.date.today()} (PERER_CLOCK_OFFSET_DAYS)"
+    return None
+
 
 # --- The database, the cache ---------------------------------------------------------------
 
@@ -61,11 +98,37 @@ def empty_cache():
     cache.clear()
 
 
+# The tests that read today's date (pages, dashboards, feeds, campaigns, notifications, the
+# tracking rule's dates): marked `date_sensitive`, which .ci/run runs again with the clock moved
+# 400 days forward (PERER_CLOCK_OFFSET_DAYS). Paths from the repository's root.
+DATE_SENSITIVE = (
+    "tests/commitments/views/",
+    "tests/commitments/reporting/",
+    "tests/commitments/management/",
+    "tests/commitments/api/",
+    "tests/commitments/models/test_progress.py",
+    "tests/commitments/models/test_rounds.py",
+    "tests/commitments/rendering/test_round_report.py",
+    "tests/commitments/rendering/test_charts.py",
+    "tests/commitments/services/test_notifications.py",
+    "tests/commitments/services/test_round_lifecycle.py",
+    "tests/commitments/services/test_progress_rule.py",
+    "tests/commitments/services/test_spreadsheet.py",
+    "tests/commitments/admin/test_update_admin.py",
+    "tests/commitments/admin/test_round_admin.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres_only(reason=…)` need PostgreSQL: on SQLite they are skipped, and
-    the summary (`-rs`) says why. The PostgreSQL pass of `make test` runs them."""
+    the summary (`-rs`) says why. The PostgreSQL pass of `make test` runs them. The tests of
+    DATE_SENSITIVE get the `date_sensitive` marker."""
     from django.db import connection
 
+    root = Path(str(config.rootpath))
+    for item in items:
+        if str(Path(str(item.path)).relative_to(root)).startswith(DATE_SENSITIVE):
+            item.add_marker(pytest.mark.date_sensitive)
     if connection.vendor == "postgresql":
         return
     for item in items:
