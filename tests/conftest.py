@@ -41,7 +41,8 @@ def pytest_configure(config):
     try:
         days = int(offset)
     except ValueError:
-        raise pytest.UsageError(f"PERER_CLOCK_OFFSET_DAYS must be a number of days, not {offset!r}")
+        message = f"PERER_CLOCK_OFFSET_DAYS must be a number of days, not {offset!r}"
+        raise pytest.UsageError(message) from None
     shifted = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
     config._perer_clock = time_machine.travel(shifted, tick=True)
     config._perer_clock.start()
