@@ -130,3 +130,51 @@ def env_email(debug: bool) -> dict:
         raise ImproperlyConfigured(f"EMAIL_PORT={port} n'est pas un port (1 à 65535).")
     settings["EMAIL_TIMEOUT"] = timeout
     return settings
+
+
+# --- ProConnect ---------------------------------------------------------------------------------
+
+PROCONNECT_VARIABLES = (
+    "PROCONNECT_DISCOVERY_URL",
+    "PROCONNECT_CLIENT_ID",
+    "PROCONNECT_CLIENT_SECRET",
+)
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def env_proconnect() -> dict | None:
+    """ProConnect's client settings (territories/proconnect/), or None when it is not used.
+
+    The three PROCONNECT_* variables go together: none set (or all empty) is None (no button,
+    the ProConnect addresses answer 404); some but not all raises ImproperlyConfigured, naming
+    the missing ones. The discovery URL is https, or http on the loopback (a provider started by
+    the tests or on a developer's machine).
+    """
+    from urllib.parse import urlsplit
+
+    values = {name: os.environ.get(name, "").strip() for name in PROCONNECT_VARIABLES}
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(PROCONNECT_VARIABLES):
+        return None
+    if missing:
+        raise ImproperlyConfigured(
+            "ProConnect n'est configuré qu'en partie : définissez aussi "
+            f"{', '.join(missing)} (ou aucune des trois variables {', '.join(PROCONNECT_VARIABLES)}"
+            " pour ne pas proposer ProConnect)."
+        )
+    url = values["PROCONNECT_DISCOVERY_URL"]
+    parts = urlsplit(url)
+    secure = parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    )
+    if not (secure and parts.hostname):
+        raise ImproperlyConfigured(
+            f"PROCONNECT_DISCOVERY_URL={url!r} : indiquez l'adresse https du document de "
+            "découverte, par exemple "
+            "https://auth.agentconnect.gouv.fr/api/v2/.well-known/openid-configuration."
+        )
+    return {
+        "discovery_url": url,
+        "client_id": values["PROCONNECT_CLIENT_ID"],
+        "client_secret": values["PROCONNECT_CLIENT_SECRET"],
+    }

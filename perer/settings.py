@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from perer.env import env_bool, env_email, env_int, env_list, env_str
+from perer.env import env_bool, env_email, env_int, env_list, env_proconnect, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "territories.middleware.TwoFactorMiddleware",
+    "territories.proconnect.logout.ProConnectLogoutMiddleware",
 ]
 
 ROOT_URLCONF = "perer.urls"
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "territories.proconnect.pages.button_context",
             ],
         },
     },
@@ -161,6 +163,25 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 OTP_REQUIRED_FOR_AGGLOMERATION = env_bool("OTP_REQUIRED_FOR_AGGLOMERATION", not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Engagements PERER")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sign in with ProConnect (territories/proconnect/): PROCONNECT_DISCOVERY_URL,
+# PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET together (perer/env.py `env_proconnect`);
+# None: no button, the ProConnect addresses answer 404. Only existing accounts may sign in.
+PROCONNECT = env_proconnect()
+# A sign-in where ProConnect says a second factor was used (amr "mfa", or an acr of this list)
+# stands for the portal's own code (TOTP); off: the code is asked as after a password.
+PROCONNECT_MFA_REPLACES_TOTP = env_bool("PROCONNECT_MFA_REPLACES_TOTP", True)
+PROCONNECT_MFA_ACR_VALUES = env_list(
+    "PROCONNECT_MFA_ACR_VALUES",
+    [
+        "eidas2",
+        "eidas3",
+        "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+    ],
+)
+# Seconds to wait for each answer of ProConnect's servers (discovery, token, keys, userinfo).
+PROCONNECT_TIMEOUT = env_int("PROCONNECT_TIMEOUT", 10)
 
 # Background jobs (perer/lib/jobs.py): Django's Tasks API through the django-tasks backport and
 # its database backend, on SQLite and PostgreSQL alike, in tests too (tests run the queue with a

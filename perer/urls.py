@@ -34,6 +34,7 @@ from commitments.views.feeds import (
 )
 from commitments.views.page_cache import cached_public_page as cached
 from territories import views as account_views
+from territories.proconnect import pages as proconnect_pages
 from territories.views import two_factor_setup, two_factor_verify
 
 daily = cached(daily=True)
@@ -98,6 +99,14 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("compte/invitations/", account_views.invite, name="account_invite"),
+    # Sign in with ProConnect (territories/proconnect/): 404 when it is not configured.
+    path("compte/proconnect/", proconnect_pages.start, name="proconnect_start"),
+    path("compte/proconnect/retour/", proconnect_pages.callback, name="proconnect_callback"),
+    path(
+        "compte/proconnect/deconnexion/",
+        proconnect_pages.logout_return,
+        name="proconnect_logout_return",
+    ),
     # API, its OpenAPI schema and its documentation (Swagger UI from drf-spectacular-sidecar,
     # no CDN; its script a separate file for the CSP; no ReDoc: it loads Google fonts).
     path("api/", viewsets.IndexView.as_view(), name="api-index"),

@@ -6,7 +6,8 @@ OTPMiddleware, for every page:
 - when OTP_REQUIRED_FOR_AGGLOMERATION is on, a user who must use it (superuser, agglomeration
   staff) reaches nothing but the enrolment page and logout until enrolled; enrolled but in a
   session without a verified code (opened before enrolment, or by a path that skipped the code),
-  they give a code first.
+  they give a code first. A session whose second factor ProConnect checked counts as verified
+  (two_factor.verified_by_provider).
 
 Requests without a session cookie are not looked at: no session is read for anonymous visitors
 (public pages stay cacheable).
@@ -46,7 +47,7 @@ class TwoFactorMiddleware:
         view_name = request.resolver_match.view_name if request.resolver_match else ""
         if two_factor.is_pending(request):
             return None if view_name in WHILE_PENDING else _to("two_factor_verify", request)
-        if not two_factor.is_required(user) or user.is_verified():
+        if not two_factor.is_required(user) or two_factor.is_verified(request):
             return None
         if two_factor.is_enrolled(user):
             two_factor.mark_pending(request)

@@ -130,3 +130,31 @@ class AccountPreferences(models.Model):
         """The user's preferences (unsaved defaults when they never chose)."""
         found = cls.objects.filter(user=user).first()
         return found or cls(user=user)
+
+
+class ProConnectLink(models.Model):
+    """An account's link to a ProConnect identity: the provider's `sub` (territories/proconnect/
+    admission.py writes it at the first sign-in, matched by email, and removes it). One link per
+    account and per `sub`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="proconnect_link",
+    )
+    sub = models.CharField("identifiant ProConnect (sub)", max_length=255, unique=True)
+    email = models.EmailField(
+        "adresse donnée par ProConnect",
+        max_length=254,
+        help_text="L'adresse électronique reçue de ProConnect lors de la dernière connexion.",
+    )
+    linked_at = models.DateTimeField("relié le", auto_now_add=True)
+    last_login_at = models.DateTimeField("dernière connexion avec ProConnect", null=True)
+
+    class Meta:
+        verbose_name = "lien ProConnect"
+        verbose_name_plural = "liens ProConnect"
+
+    def __str__(self):
+        return f"{self.user} — ProConnect"

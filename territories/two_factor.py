@@ -12,6 +12,10 @@ count as failed logins for django-axes (the view sends `user_login_failed`).
 
 `is_required` is the rule of OTP_REQUIRED_FOR_AGGLOMERATION: superusers and members of the
 "Agglomération" group must be enrolled before reaching any page but the enrolment page.
+
+A sign-in with ProConnect where the provider says a second factor was used stands for the code
+when settings.PROCONNECT_MFA_REPLACES_TOTP is on (territories/proconnect/pages.py calls
+`verified_by_provider`): the session is verified (`is_verified`) without a device, enrolled or not.
 """
 
 import time
@@ -29,6 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from territories.roles import is_agglomeration
 
 PENDING_SESSION_KEY = "perer_two_factor_pending"
+PROVIDER_VERIFIED_SESSION_KEY = "perer_two_factor_by_provider"
 # A password without its code is forgotten after this many seconds: log in again.
 PENDING_MAX_AGE = 10 * 60
 RECOVERY_CODE_COUNT = 10
@@ -182,6 +187,18 @@ def is_pending(request):
 def pending_expired(request):
     started = request.session.get(PENDING_SESSION_KEY)
     return not isinstance(started, int) or time.time() - started > PENDING_MAX_AGE
+
+
+def verified_by_provider(request):
+    """The identity provider checked a second factor at this login (ProConnect's acr/amr): no
+    code is owed in this session."""
+    request.session[PROVIDER_VERIFIED_SESSION_KEY] = True
+    clear_pending(request)
+
+
+def is_verified(request):
+    """Has this session's second factor been checked (a code here, or the identity provider)?"""
+    return request.user.is_verified() or request.session.get(PROVIDER_VERIFIED_SESSION_KEY) is True
 
 
 def complete_verification(request, device):

@@ -5,6 +5,8 @@
 - `postgres_only(reason=…)`: skipped on SQLite, with its reason; run on the PostgreSQL pass.
 - The admin: fast password hashing, logged-in clients of the roles.
 - `browser`: Debian's Chromium through Playwright. A missing Chromium fails, never skips.
+- `proconnect`: ProConnect configured against a real OpenID Connect provider running on the
+  loopback (tests/support/proconnect.py; one Node process per test module).
 - The clock: `PERER_CLOCK_OFFSET_DAYS=400` moves it that many days forward for the whole run
   (before the database is set up), so that the suite is checked on a later day than today; the
   tests that set the clock themselves (`time_machine.travel`) travel from there.
@@ -177,6 +179,27 @@ def browser():
         pytest.fail(NOT_INSTALLED, pytrace=False)
     with orm_in_playwright_loop(), chromium() as launched:
         yield launched
+
+
+# --- ProConnect ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """A real OpenID Connect provider (oidc-provider in Node), its client registered for the
+    test client's address, shared by the tests of a module."""
+    from tests.support.proconnect import TEST_ORIGIN, running_provider
+
+    with running_provider([TEST_ORIGIN]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def proconnect(oidc_provider, settings):
+    """ProConnect configured against `oidc_provider` for one test, its answers unspoilt."""
+    oidc_provider.reset()
+    settings.PROCONNECT = oidc_provider.settings()
+    return oidc_provider
 
 
 # --- Data shared by several test modules ---------------------------------------------------

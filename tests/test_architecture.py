@@ -22,6 +22,8 @@ LAYERS = [
         "territories.roles",
         "territories.two_factor",
         "territories.accounts",
+        "territories.proconnect.oidc",
+        "territories.proconnect.admission",
     ),
     ("commitments.models", "commitments.enums"),
     ("commitments.permissions",),
@@ -41,6 +43,7 @@ LAYERS = [
         "territories.views",
         "territories.forms",
         "territories.middleware",
+        "territories.proconnect",  # its pages and logout middleware (oidc, admission: above)
     ),
     ("perer.urls", "perer.settings", "perer.wsgi", "perer.asgi", "perer.gunicorn"),
 ]
