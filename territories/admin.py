@@ -1,5 +1,6 @@
 """Territories, and which city project leads are attached to them; users, with the state of
-their two-factor authentication (territories/two_factor.py) and its reset."""
+their two-factor authentication (territories/two_factor.py) and its reset, and their link to
+ProConnect (territories/proconnect/admission.py) and its removal."""
 
 import logging
 
@@ -17,6 +18,7 @@ from perer.lib.admin_ordering import ReorderListMixin
 from perer.lib.admin_wording import FrenchTitlesMixin
 from territories import two_factor
 from territories.models import Territory, TerritoryMembership
+from territories.proconnect import admission
 
 
 class MembershipInline(admin.TabularInline):
@@ -101,7 +103,7 @@ class GroupAdmin(FrenchTitlesMixin, BaseGroupAdmin):
 @admin.register(User)
 class UserAdmin(FrenchTitlesMixin, BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
-    list_display = (*BaseUserAdmin.list_display, "two_factor_state")
+    list_display = (*BaseUserAdmin.list_display, "two_factor_state", "proconnect_state")
     list_filter = (
         *BaseUserAdmin.list_filter,
         TwoFactorFilter,
@@ -110,12 +112,50 @@ class UserAdmin(FrenchTitlesMixin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Double authentification", {"fields": ("two_factor_state",)}),
+        ("ProConnect", {"fields": ("proconnect_state",)}),
     )
-    readonly_fields = ("two_factor_state",)
-    actions = ["reset_two_factor"]
+    readonly_fields = ("two_factor_state", "proconnect_state")
+    actions = ["reset_two_factor", "unlink_proconnect"]
 
     def get_queryset(self, request):
-        return two_factor.with_enrolment_date(super().get_queryset(request))
+        users = super().get_queryset(request).select_related("proconnect_link")
+        return two_factor.with_enrolment_date(users)
+
+    @admin.display(description="ProConnect", ordering="proconnect_link__linked_at")
+    def proconnect_state(self, user):
+        link = getattr(user, "proconnect_link", None)
+        if link is None:
+            return "non relié"
+        return f"relié le {date_format(link.linked_at, 'SHORT_DATE_FORMAT')} ({link.email})"
+
+    @admin.action(
+        description="Retirer le lien ProConnect (la prochaine connexion le refait par l'adresse)",
+        permissions=["change"],
+    )
+    def unlink_proconnect(self, request, queryset):
+        """Remove the selected users' links to ProConnect, recorded in each user's history."""
+        done = []
+        for user in queryset:
+            if admission.unlink(user):
+                self.log_change(request, user, "Lien ProConnect retiré.")
+                logger.warning(
+                    "Lien ProConnect de %s retiré par %s",
+                    user.get_username(),
+                    request.user.get_username(),
+                )
+                done.append(user.get_username())
+        if done:
+            self.message_user(
+                request,
+                f"Lien ProConnect retiré pour {len(done)} compte(s) : {', '.join(done)}. À leur "
+                "prochaine connexion avec ProConnect, ils sont reconnus par leur adresse "
+                "électronique.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, "Aucun des comptes choisis n'était relié à ProConnect.", messages.WARNING
+            )
 
     @admin.display(description="double authentification", ordering="two_factor_since")
     def two_factor_state(self, user):

@@ -14,10 +14,12 @@
 // login a multi-factor one. « Annuler » answers access_denied, as when an agent cancels.
 //
 // Test controls (loopback only, JSON): POST /__test__/mode {"id_token": "normal" | "other_key" |
-// "expired", "userinfo": "normal" | "other_key", "clock_offset": seconds} changes what the
-// following answers carry: an ID token or a userinfo answer signed with a key that is not the
-// provider's (same `kid`), an ID token expired an hour ago, or the provider's clock moved (codes
-// expire after 60 seconds). POST /__test__/reset puts everything back.
+// "expired" | "other_audience" | "other_issuer" | "other_nonce", "userinfo": "normal" |
+// "other_key", "clock_offset": seconds} changes what the following answers carry: an ID token or
+// a userinfo answer signed with a key that is not the provider's (same `kid`), an ID token
+// signed by the provider but expired an hour ago or for another client, issuer or sign-in, or
+// the provider's clock moved (codes expire after 60 seconds). POST /__test__/reset puts
+// everything back.
 //
 // Configuration: the environment variable OIDC_PROVIDER_CONFIG, JSON: {"port", "client_id",
 // "client_secret", "redirect_uris", "post_logout_redirect_uris", "now_ms"}. `now_ms` is the
@@ -66,6 +68,13 @@ const otherKey = await jose.importJWK(await privateJwk(KID), 'RS256');
 const ownKey = await jose.importJWK(providerKey, 'RS256');
 
 let mode = { id_token: 'normal', userinfo: 'normal' };
+// ID tokens signed by the provider's own key, one claim spoilt.
+const SPOILT_CLAIMS = {
+  expired: (claims) => { claims.iat = epoch() - 2 * 3600; claims.exp = epoch() - 3600; },
+  other_audience: (claims) => { claims.aud = 'un-autre-service'; },
+  other_issuer: (claims) => { claims.iss = 'https://faux-proconnect.example.org/api/v2'; },
+  other_nonce: (claims) => { claims.nonce = 'nonce-d-une-autre-connexion'; },
+};
 
 async function resign(jwt, key, changeClaims) {
   const claims = { ...jose.decodeJwt(jwt) };
@@ -191,9 +200,8 @@ provider.middleware.unshift(async (ctx, next) => {
   if (ctx.path === '/token' && ctx.status === 200 && ctx.body?.id_token) {
     if (mode.id_token === 'other_key') {
       ctx.body = { ...ctx.body, id_token: await resign(ctx.body.id_token, otherKey) };
-    } else if (mode.id_token === 'expired') {
-      const expired = (claims) => { claims.iat = epoch() - 2 * 3600; claims.exp = epoch() - 3600; };
-      ctx.body = { ...ctx.body, id_token: await resign(ctx.body.id_token, ownKey, expired) };
+    } else if (mode.id_token in SPOILT_CLAIMS) {
+      ctx.body = { ...ctx.body, id_token: await resign(ctx.body.id_token, ownKey, SPOILT_CLAIMS[mode.id_token]) };
     }
   }
   if (ctx.path === '/userinfo' && ctx.status === 200 && mode.userinfo === 'other_key') {
