@@ -1,0 +1,114 @@
+"""Sign in with ProConnect in a real headless Chromium (the `browser` fixture: tests/conftest.py)
+against a real OpenID Connect provider on the loopback (tests/support/proconnect.py, registered
+for the live server's address): an invited Grigny lead clicks « S'identifier avec ProConnect »,
+signs in on the provider's page and lands on /suivi/, signed in; logging out goes through
+ProConnect's logout back to the home page, after which ProConnect asks to sign in again. An agent
+without an account sees the page explaining that an invitation is needed. axe-core (WCAG 2.1 A
+and AA) reports no violation on the login pages with the button (the portal's and the admin's),
+nor on the refusal page, at 1,280 and 375 px. (The same flows through the test client, with
+every refusal: tests/territories/proconnect/test_pages.py.)
+"""
+
+import pytest
+
+from territories.models import ProConnectLink
+from tests.browser.chromium import WCAG, axe_violations
+from tests.support.admin import grigny, make_user
+from tests.support.proconnect import running_provider
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "lea.martin@ville-grigny.fr"
+
+
+@pytest.fixture(scope="module")
+def live_provider(live_server):
+    with running_provider([live_server.url]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def proconnect_live(live_provider, settings):
+    live_provider.reset()
+    settings.PROCONNECT = live_provider.settings()
+    return live_provider
+
+
+@pytest.fixture
+def page(browser):
+    # bypass_csp lets axe-core be injected (the site's CSP rightly refuses foreign scripts).
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def check(page):
+    """No axe violation, at the desktop width and at 375 px without sideways scrolling."""
+    assert axe_violations(page, tags=WCAG) == [], page.url
+    page.set_viewport_size({"width": 375, "height": 800})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways at 375 px"
+    assert axe_violations(page, tags=WCAG) == [], f"{page.url} at 375 px"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def sign_in_at_provider(page, email):
+    page.get_by_role("button", name="S'identifier avec ProConnect").click()
+    page.wait_for_url("**/interaction/**")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_an_invited_lead_signs_in_with_proconnect_and_out(
+    transactional_db, live_server, proconnect_live, page, fast_password_hasher
+):
+    lead = make_user("grigny_lead", username=EMAIL)  # invited: the account exists
+    lead.email = EMAIL
+    lead.save()
+    grigny()
+    url = live_server.url
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{url}/compte/connexion/")
+    button = page.get_by_role("button", name="S'identifier avec ProConnect")
+    assert button.is_visible()
+    link = page.get_by_role("link", name="Qu'est-ce que ProConnect ?")
+    assert link.get_attribute("href") == "https://www.proconnect.gouv.fr/"
+    # The focus is visible on the button (an outline, not the browser's default only).
+    button.focus()
+    assert button.evaluate("b => getComputedStyle(b).outlineStyle") != "none"
+    check(page)
+
+    sign_in_at_provider(page, EMAIL)
+    page.wait_for_url(f"{url}/suivi/")
+    assert page.title().startswith("Mes engagements") or "suivi" in page.title().lower()
+    assert ProConnectLink.objects.filter(user__username=EMAIL).exists()
+    page.goto(f"{url}/compte/")
+    assert "Votre compte est relié à votre identité ProConnect" in page.content()
+
+    # Logout: ProConnect's logout page, then the home page; both sessions are over.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/session/end**")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{url}/")
+    page.goto(f"{url}/suivi/")
+    page.wait_for_url(f"{url}/compte/connexion/?next=/suivi/")
+    page.get_by_role("button", name="S'identifier avec ProConnect").click()
+    page.wait_for_url("**/interaction/**")  # ProConnect asks again: its session ended
+    assert errors == []
+
+
+def test_an_agent_without_an_account_is_told_to_ask_for_an_invitation(
+    transactional_db, live_server, proconnect_live, page
+):
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    check(page)
+    sign_in_at_provider(page, "agent.inconnu@ville-exemple.fr")
+    page.wait_for_url(f"{live_server.url}/compte/proconnect/retour/**")
+    assert page.title().startswith("Connexion avec ProConnect refusée")
+    assert "invitation de l'agglomération" in page.content()
+    check(page)
