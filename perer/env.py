@@ -178,3 +178,16 @@ def env_proconnect() -> dict | None:
         "client_id": values["PROCONNECT_CLIENT_ID"],
         "client_secret": values["PROCONNECT_CLIENT_SECRET"],
     }
+
+
+def proconnect_form_action(config: dict | None) -> list[str]:
+    """What the Content Security Policy's form-action must allow besides 'self': the login
+    button and the logout forms are answered by a redirect to ProConnect's pages (its
+    authorization and end-of-session endpoints, on the discovery document's host), and browsers
+    check form-action on the redirects after a form too."""
+    if config is None:
+        return []
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config["discovery_url"])
+    return [f"{parts.scheme}://{parts.netloc}"]

@@ -9,7 +9,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from perer.env import env_bool, env_email, env_int, env_list, env_proconnect, env_str
+from perer.env import (
+    env_bool,
+    env_email,
+    env_int,
+    env_list,
+    env_proconnect,
+    env_str,
+    proconnect_form_action,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -302,7 +310,8 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # ProConnect's login and logout pages follow the portal's forms (a redirect).
+        "form-action": ["'self'", *proconnect_form_action(PROCONNECT)],
         "frame-ancestors": ["'none'"],
     }
 }

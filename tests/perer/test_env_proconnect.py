@@ -1,11 +1,16 @@
 """ProConnect's configuration (perer/env.py `env_proconnect`): the three variables together or
 none, a clear error at startup otherwise, an https discovery address (http on the loopback)."""
 
+import functools
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from perer.env import PROCONNECT_VARIABLES, env_proconnect
-from tests.test_settings import load_settings
+from tests.test_settings import ROOT, load_settings
 
 DISCOVERY = "https://auth.agentconnect.gouv.fr/api/v2/.well-known/openid-configuration"
 
@@ -72,3 +77,24 @@ def test_the_application_refuses_to_start_half_configured():
         PROCONNECT_DISCOVERY_URL=DISCOVERY, PROCONNECT_CLIENT_ID="a", PROCONNECT_CLIENT_SECRET="b"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_content_security_policy_lets_the_forms_go_on_to_proconnect():
+    """The button's and the logout's forms are answered by a redirect to ProConnect, which
+    browsers check against form-action (tests/browser/test_proconnect_browser.py)."""
+    code = (
+        "import perer.settings as s; "
+        "print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROCONNECT_")}
+    run = functools.partial(
+        subprocess.run, [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run(env=env).stdout.split() == ["'self'"]
+    configured = {
+        **env,
+        "PROCONNECT_DISCOVERY_URL": DISCOVERY,
+        "PROCONNECT_CLIENT_ID": "a",
+        "PROCONNECT_CLIENT_SECRET": "b",
+    }
+    assert run(env=configured).stdout.split() == ["'self'", "https://auth.agentconnect.gouv.fr"]
