@@ -133,29 +133,17 @@ class UserAdmin(FrenchTitlesMixin, BaseUserAdmin):
         permissions=["change"],
     )
     def unlink_proconnect(self, request, queryset):
-        """Remove the selected users' links to ProConnect, recorded in each user's history."""
-        done = []
-        for user in queryset:
-            if admission.unlink(user):
-                self.log_change(request, user, "Lien ProConnect retiré.")
-                logger.warning(
-                    "Lien ProConnect de %s retiré par %s",
-                    user.get_username(),
-                    request.user.get_username(),
-                )
-                done.append(user.get_username())
-        if done:
-            self.message_user(
-                request,
-                f"Lien ProConnect retiré pour {len(done)} compte(s) : {', '.join(done)}. À leur "
-                "prochaine connexion avec ProConnect, ils sont reconnus par leur adresse "
-                "électronique.",
-                messages.SUCCESS,
-            )
-        else:
-            self.message_user(
-                request, "Aucun des comptes choisis n'était relié à ProConnect.", messages.WARNING
-            )
+        """Remove the selected users' links to ProConnect."""
+        self._security_action(
+            request,
+            queryset,
+            admission.unlink,
+            history="Lien ProConnect retiré.",
+            log="Lien ProConnect de %s retiré par %s",
+            done="Lien ProConnect retiré pour {count} compte(s) : {names}. À leur prochaine "
+            "connexion avec ProConnect, ils sont reconnus par leur adresse électronique.",
+            none="Aucun des comptes choisis n'était relié à ProConnect.",
+        )
 
     @admin.display(description="double authentification", ordering="two_factor_since")
     def two_factor_state(self, user):
@@ -169,30 +157,30 @@ class UserAdmin(FrenchTitlesMixin, BaseUserAdmin):
         permissions=["change"],
     )
     def reset_two_factor(self, request, queryset):
-        """Remove the devices of the selected users, recorded in each user's history."""
-        done = []
+        """Remove the devices of the selected users."""
+        self._security_action(
+            request,
+            queryset,
+            two_factor.reset,
+            history="Double authentification réinitialisée (appareils supprimés).",
+            log="Double authentification de %s réinitialisée par %s",
+            done="Double authentification réinitialisée pour {count} compte(s) : {names}. Ils "
+            "se connectent avec leur mot de passe puis l'activent de nouveau (obligatoire pour "
+            "l'agglomération quand le réglage l'exige).",
+            none="Aucun des comptes choisis n'avait de double authentification.",
+        )
+
+    def _security_action(self, request, queryset, apply, *, history, log, done, none):
+        """`apply(user)` (True when it changed something) to each selected user; each change
+        recorded in the user's history and the `perer.security` log (`log` % (user, staff))."""
+        changed = []
         for user in queryset:
-            if two_factor.reset(user):
-                self.log_change(
-                    request, user, "Double authentification réinitialisée (appareils supprimés)."
-                )
-                logger.warning(
-                    "Double authentification de %s réinitialisée par %s",
-                    user.get_username(),
-                    request.user.get_username(),
-                )
-                done.append(user.get_username())
-        if done:
-            self.message_user(
-                request,
-                f"Double authentification réinitialisée pour {len(done)} compte(s) : "
-                f"{', '.join(done)}. Ils se connectent avec leur mot de passe puis l'activent de "
-                "nouveau (obligatoire pour l'agglomération quand le réglage l'exige).",
-                messages.SUCCESS,
-            )
+            if apply(user):
+                self.log_change(request, user, history)
+                logger.warning(log, user.get_username(), request.user.get_username())
+                changed.append(user.get_username())
+        if changed:
+            message = done.format(count=len(changed), names=", ".join(changed))
+            self.message_user(request, message, messages.SUCCESS)
         else:
-            self.message_user(
-                request,
-                "Aucun des comptes choisis n'avait de double authentification.",
-                messages.WARNING,
-            )
+            self.message_user(request, none, messages.WARNING)

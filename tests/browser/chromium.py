@@ -75,6 +75,19 @@ def axe_violations(page, *, tags=None, include=None):
     return page.evaluate(AXE_RUN, {"tags": tags, "include": include})
 
 
+def no_violations_wide_and_narrow(page):
+    """No axe violation (WCAG 2.1 A and AA), at 1,280 px and at 375 px without sideways
+    scrolling; the page is left at 1,280 px."""
+    assert axe_violations(page, tags=WCAG) == [], page.url
+    page.set_viewport_size({"width": 375, "height": 800})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways at 375 px"
+    assert axe_violations(page, tags=WCAG) == [], f"{page.url} at 375 px"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 # Collects the page's Content Security Policy violations in window.__violations.
 CSP_LISTENER = """
 window.__violations = [];

@@ -13,7 +13,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.browser.chromium import WCAG, axe_violations
+from tests.browser.chromium import no_violations_wide_and_narrow as check
 from tests.support.admin import grigny, make_user
 from tests.support.jobs import run_jobs
 from tests.support.two_factor import PASSWORD
@@ -30,18 +30,6 @@ def context(browser):
     context.set_default_timeout(10_000)
     yield context
     context.close()
-
-
-def check(page):
-    """No axe violation, at the desktop width and at 375 px without sideways scrolling."""
-    assert axe_violations(page, tags=WCAG) == [], page.url
-    page.set_viewport_size({"width": 375, "height": 800})
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} scrolls sideways at 375 px"
-    assert axe_violations(page, tags=WCAG) == [], f"{page.url} at 375 px"
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_staff_invite_a_lead_who_chooses_a_password_and_reports(

@@ -17,7 +17,7 @@ import pytest
 
 from perer.env import proconnect_form_action
 from territories.models import ProConnectLink
-from tests.browser.chromium import WCAG, axe_violations
+from tests.browser.chromium import no_violations_wide_and_narrow as check
 from tests.support.admin import grigny, make_user
 from tests.support.proconnect import running_provider
 
@@ -63,18 +63,6 @@ def axe_page(browser):
     context, page = new_page(browser, bypass_csp=True)
     yield page
     context.close()
-
-
-def check(page):
-    """No axe violation, at the desktop width and at 375 px without sideways scrolling."""
-    assert axe_violations(page, tags=WCAG) == [], page.url
-    page.set_viewport_size({"width": 375, "height": 800})
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} scrolls sideways at 375 px"
-    assert axe_violations(page, tags=WCAG) == [], f"{page.url} at 375 px"
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def sign_in_at_provider(page, email):
