@@ -210,8 +210,8 @@ def finish(request):
     try:
         token = client.authorize_access_token(request, claims_options=claims_options, leeway=LEEWAY)
         id_claims = token.get("userinfo")
-        if not id_claims:  # no ID token: nothing says who signed in
-            raise ProConnectError("token", "no id_token in the token answer")
+        if not id_claims or not token.get("access_token"):  # nothing says who signed in
+            raise ProConnectError("token", "no id_token or access_token in the token answer")
         claims = _userinfo(client, document, token)
     except MismatchingStateError as error:
         raise ProConnectError("state", "unknown or already used state") from error

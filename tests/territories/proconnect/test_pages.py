@@ -100,6 +100,18 @@ def test_configured_the_button_and_the_link(settings, client, page):
         assert '<input type="hidden" name="next" value="/admin/">' in html
 
 
+def test_the_authorization_request(proconnect, client):
+    params = query(authorize_url(client))
+    assert params["response_type"] == "code"
+    assert params["client_id"] == proconnect.settings()["client_id"]
+    assert params["redirect_uri"] == "http://testserver/compte/proconnect/retour/"
+    assert params["scope"] == "openid email given_name usual_name uid siret"
+    assert params["claims"] == '{"id_token":{"amr":{"essential":true}}}'
+    assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
+    assert len(params["state"]) >= 20 and len(params["nonce"]) >= 20
+    assert "code_verifier" not in params  # it stays in the session
+
+
 # --- Who may enter ------------------------------------------------------------------------
 
 
@@ -202,6 +214,31 @@ def test_a_wrong_state_is_refused(proconnect, lead, caplog):
     assert failures() == 1
     # The real state still works: the forged one spent nothing.
     assert client.get(callback)["Location"] == "/suivi/"
+
+
+def test_the_pkce_verifier_is_checked_by_the_provider(proconnect, lead):
+    client = Client()
+    callback = Agent().log_in(authorize_url(client), EMAIL)
+    session = client.session
+    key = f"_state_proconnect_{query(callback)['state']}"
+    stored = session[key]
+    stored["data"]["code_verifier"] = "v" * 64  # not the one whose challenge was sent
+    session[key] = stored
+    session.save()
+    refused_to_login_page(client.get(callback), "déjà utilisé ou expiré")
+    assert signed_in_user(client) is None
+
+
+def test_an_answer_from_another_issuer_is_refused(proconnect, lead, caplog):
+    client = Client()
+    callback = Agent().log_in(authorize_url(client), EMAIL)
+    params = query(callback)
+    assert params["iss"] == proconnect.issuer  # RFC 9207: the provider says who answers
+    response = client.get(
+        "/compte/proconnect/retour/", {**params, "iss": "https://faux.example.org/api/v2"}
+    )
+    refused_to_login_page(response, "n'a pas pu être vérifiée")
+    assert "is not the provider's" in caplog.text
 
 
 def test_a_callback_without_any_pending_sign_in_is_refused(proconnect, lead):
