@@ -155,6 +155,16 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A failure's posted fields are stored (AccessAttempt.post_data): every secret masked, those of
+# the password change and of the two-factor step too (django-axes masks "password" only).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "code",
+]
 
 # Two-factor authentication (TOTP, django-otp): offered to every account; required for the
 # "Agglomération" group and superusers when this is on (by default in production only).

@@ -13,6 +13,8 @@ territories/accounts.py).
   <uidb64>/<token>/, termine/), /compte/mot-de-passe/ (change), /compte/ (preferences),
   /compte/bienvenue/<uidb64>/<token>/ (an invitation's link), /compte/invitations/ (staff).
   The reset page answers the same whatever the address; its email goes through the job queue.
+  A wrong current password on the change page is a failed login for django-axes, like a wrong
+  code at the second step: one counter and one limit with the login form's.
 
 Never cached; GET, HEAD and POST only. Each page a constant number of queries.
 """
@@ -74,6 +76,25 @@ def _locked_out(request, credentials):
     return get_lockout_response(request, None, credentials)
 
 
+def _credentials(user):
+    """What django-axes counts a logged-in user's failures under (the login form's username)."""
+    return {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+
+
+def _is_locked_out(request, credentials):
+    return settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials)
+
+
+def _failed_attempt(request, credentials):
+    """Count a wrong secret (a code at login, the current password on the change page) as a
+    failed login: django-axes' counter and limit, the same as the login form's. Returns the
+    lockout answer (the user logged out) when this failure reached the limit, else None."""
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        return _locked_out(request, credentials)
+    return None
+
+
 @never_cache
 @read_or_post
 def two_factor_verify(request):
@@ -95,10 +116,10 @@ def two_factor_verify(request):
             )
         return _login_again(request, next_url)
 
-    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+    credentials = _credentials(user)
     status = 200
     if request.method == "POST":
-        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
+        if _is_locked_out(request, credentials):
             return _locked_out(request, credentials)
         form = LoginCodeForm(request.POST)
         device = two_factor.verify(user, form.cleaned_data["code"]) if form.is_valid() else None
@@ -106,9 +127,9 @@ def two_factor_verify(request):
             two_factor.complete_verification(request, device)
             return redirect(next_url)
         # A wrong code is a failed login: django-axes counts it with the wrong passwords.
-        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-        if getattr(request, "axes_locked_out", False):
-            return _locked_out(request, credentials)
+        locked_out = _failed_attempt(request, credentials)
+        if locked_out is not None:
+            return locked_out
         if form.is_valid():
             form.add_error("code", WRONG_LOGIN_CODE)
         status = 400
@@ -271,8 +292,24 @@ class InvitationAcceptView(PasswordResetConfirmView):
 
 
 class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
+    """/compte/mot-de-passe/: a wrong current password is a failed login (django-axes counts
+    it with the login's): at the limit the user is logged out and gets the login's lockout
+    answer, and a locked-out user's posts are refused before the password is checked."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("account")
+
+    def post(self, request, *args, **kwargs):
+        if _is_locked_out(request, _credentials(request.user)):
+            return _locked_out(request, _credentials(request.user))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            locked_out = _failed_attempt(self.request, _credentials(self.request.user))
+            if locked_out is not None:
+                return locked_out
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -6,6 +6,7 @@ preferences, invitations (the email's link → a password → logged in → the 
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -274,6 +275,81 @@ def invite(client, **fields):
     }
     data.update(fields)
     return client.post(INVITE, data)
+
+
+CHANGE = "/compte/mot-de-passe/"
+
+
+def change_password(client, old_password):
+    return client.post(
+        CHANGE,
+        {
+            "old_password": old_password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+
+class TestPasswordChangeAttempts:
+    """A wrong current password on /compte/mot-de-passe/ is a failed login: django-axes counts
+    it with the login's, and locks out at the same limit with the same French answer."""
+
+    def test_wrong_current_passwords_lock_out_like_the_login(self, settings):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            wrong = change_password(client, "mauvais")
+            assert wrong.status_code == 400
+            assert "ancien mot de passe est incorrect" in text(wrong)
+        locked = change_password(client, "mauvais")
+        assert locked.status_code == 429
+        assert "trop de tentatives de connexion" in text(locked).lower()
+        assert "_auth_user_id" not in client.session  # logged out
+        # Locked out everywhere the login counts: another session's right password, the login.
+        again = change_password(client_for(lead), PASSWORD)
+        assert again.status_code == 429
+        assert "trop de tentatives de connexion" in text(again).lower()
+        assert log_in(Client(), lead.username).status_code == 429
+        lead.refresh_from_db()
+        assert lead.check_password(PASSWORD) and not lead.check_password(NEW_PASSWORD)
+
+    def test_failures_add_up_with_the_logins(self, settings):
+        lead = make_user("grigny_lead")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert log_in(Client(), lead.username, "mauvais").status_code == 400
+        assert change_password(client_for(lead), "mauvais").status_code == 429
+
+    def test_below_the_limit_the_right_password_changes_it(self, settings):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert change_password(client, "mauvais").status_code == 400
+        response = change_password(client, PASSWORD)
+        assert (response.status_code, response["Location"]) == (302, "/compte/")
+        lead.refresh_from_db()
+        assert lead.check_password(NEW_PASSWORD)
+
+    def test_other_errors_are_not_failed_logins(self):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(10):
+            response = client.post(
+                CHANGE,
+                {"old_password": PASSWORD, "new_password1": "a", "new_password2": "b"},
+            )
+            assert response.status_code == 400
+        assert not AccessAttempt.objects.exists()
+        assert change_password(client, PASSWORD).status_code == 302
+
+    def test_no_secret_is_stored_with_the_failure(self):
+        lead = make_user("grigny_lead")
+        change_password(client_for(lead), "Mauvais-Essai-Secret")
+        (attempt,) = AccessAttempt.objects.all()
+        assert attempt.username == lead.username
+        assert "Mauvais-Essai-Secret" not in attempt.post_data
+        assert NEW_PASSWORD not in attempt.post_data
+        assert "old_password=****" in attempt.post_data
 
 
 class TestInvitations:
