@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 405 to a method a page does not serve, OPTIONS with Allow: its process_view comes first.
+    "perer.lib.http_methods.AllowedMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,10 +162,10 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_SENSITIVE_PARAMETERS = [
     "username",
     "ip_address",
-    "old_password",
-    "new_password1",
+    "code",  # the two-factor step's
+    "old_password",  # the password change's
+    "new_password1",  # (the new one, typed twice)
     "new_password2",
-    "code",
 ]
 
 # Two-factor authentication (TOTP, django-otp): offered to every account; required for the

@@ -34,8 +34,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
+from perer.lib.http_methods import read_or_post
 from territories import accounts, two_factor
 from territories.forms import (
     WRONG_CODE,
@@ -51,7 +51,6 @@ from territories.models import AccountPreferences
 from territories.roles import is_agglomeration, is_city_lead, led_territories
 
 logger = logging.getLogger("perer.security")
-read_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _next(request, user):
@@ -230,7 +229,10 @@ members_only = login_required(login_url="login")
 
 class ErrorSummaryMixin:
     """For Django's form views: the error summary at the top (includes/form_errors.html), and
-    400 for a form sent with errors."""
+    400 for a form sent with errors. GET, HEAD and POST only (Django's form views would take a
+    PUT as a POST)."""
+
+    http_method_names = ["get", "head", "post", "options"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -305,7 +307,7 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        if form.has_error("old_password", "password_incorrect"):
+        if form.has_error("old_password", code="password_incorrect"):
             locked_out = _failed_attempt(self.request, _credentials(self.request.user))
             if locked_out is not None:
                 return locked_out
