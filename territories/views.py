@@ -24,7 +24,8 @@ import logging
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -293,13 +294,11 @@ class InvitationAcceptView(PasswordResetConfirmView):
         return response
 
 
-class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
-    """/compte/mot-de-passe/: a wrong current password is a failed login (django-axes counts
-    it with the login's): at the limit the user is logged out and gets the login's lockout
-    answer, and a locked-out user's posts are refused before the password is checked."""
-
-    template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("account")
+class CountedPasswordChangeMixin:
+    """For Django's password change view: a wrong current password is a failed login
+    (django-axes counts it with the login's): at the limit the user is logged out and gets the
+    login's lockout answer, and a locked-out user's posts are refused before the password is
+    checked."""
 
     def post(self, request, *args, **kwargs):
         if _is_locked_out(request, _credentials(request.user)):
@@ -313,10 +312,34 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
                 return locked_out
         return super().form_invalid(form)
 
+
+class PasswordChangeView(
+    ErrorSummaryMixin, CountedPasswordChangeMixin, auth_views.PasswordChangeView
+):
+    """/compte/mot-de-passe/."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account")
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, "Votre mot de passe a été changé.")
         return response
+
+
+class AdminPasswordChangeView(CountedPasswordChangeMixin, auth_views.PasswordChangeView):
+    """/admin/password_change/: the admin's own page (its form, template and next page, as
+    AdminSite.password_change serves them), with the same count of wrong passwords."""
+
+    form_class = AdminPasswordChangeForm
+    success_url = reverse_lazy("admin:password_change_done")
+
+
+@read_or_post
+def _admin_password_change(request):
+    request.current_app = admin.site.name
+    view = AdminPasswordChangeView.as_view(extra_context=admin.site.each_context(request))
+    return view(request)
 
 
 login_page = LoginView.as_view()
@@ -331,6 +354,8 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 invitation_accept = InvitationAcceptView.as_view()
 password_change = never_cache(members_only(PasswordChangeView.as_view()))
+# Listed before the admin's addresses in perer/urls.py, so that it takes the admin's place.
+admin_password_change = admin.site.admin_view(_admin_password_change)
 
 
 @never_cache

@@ -1,8 +1,8 @@
 """History of every change (django-simple-history), with revert for the agglomeration.
 
-Who changed what is need-to-know (commitments/permissions.can_see_activity): a city lead opens the
-history, and each recorded version, of their own territories' protocols, commitments and
-updates only (403 elsewhere, and no "Historique" link on the page); the reference lists'
+Who changed what is need-to-know (commitments/permissions.can_see_activity): a city lead
+opens the history, and each recorded version, of their own territories' protocols, commitments
+and updates only (403 elsewhere, and no "Historique" link on the page); the reference lists'
 history is open to whoever may view them.
 
 Queries: the history page reads each many-to-many field (partners, axes) of the page's versions

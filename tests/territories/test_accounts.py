@@ -510,3 +510,30 @@ def test_an_address_whose_username_is_taken_is_refused_in_french():
     response = invite(staff)
     assert response.status_code == 400
     assert "est déjà celui d&#x27;un autre compte" in text(response)
+
+
+def test_the_admins_password_change_counts_wrong_passwords_too(settings):
+    """/admin/password_change/ (Django's admin page) locks out like /compte/mot-de-passe/."""
+    agent = make_user("agglomeration")
+    client = client_for(agent)
+    page = client.get("/admin/password_change/")
+    assert page.status_code == 200
+    assert 'name="old_password"' in text(page) and "Administration PERER" in text(page)
+    data = {"old_password": "mauvais", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        wrong = client.post("/admin/password_change/", data)
+        assert wrong.status_code == 200
+        assert "ancien mot de passe est incorrect" in text(wrong)
+    locked = client.post("/admin/password_change/", data)
+    assert locked.status_code == 429
+    assert "trop de tentatives de connexion" in text(locked).lower()
+    assert "_auth_user_id" not in client.session
+    agent.refresh_from_db()
+    assert not agent.check_password(NEW_PASSWORD)
+    # The right password, below the limit, changes it as the admin does.
+    other = make_user("superuser")
+    client = client_for(other)
+    done = client.post("/admin/password_change/", {**data, "old_password": PASSWORD})
+    assert (done.status_code, done["Location"]) == (302, "/admin/password_change/done/")
+    other.refresh_from_db()
+    assert other.check_password(NEW_PASSWORD)
