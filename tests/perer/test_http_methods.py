@@ -84,13 +84,15 @@ def _walk(resolvers, prefix=""):
 
 
 def every_address(samples):
-    """(label, path, pattern) for every pattern of the URL configuration."""
-    found = []
+    """(label, path, pattern) for every pattern of the URL configuration; a pattern whose
+    address an earlier one takes (the admin's password change, perer/urls.py) is that one's."""
+    found = {}
     for prefix, pattern in _walk(get_resolver().url_patterns):
         label = f"{prefix}{pattern.pattern} ({pattern.name or pattern.lookup_str})"
         own = {**SAMPLES, **samples.get(pattern.name, {})}
-        found.append((label, "/" + prefix + _fill(pattern, own), pattern))
-    return found
+        path = "/" + prefix + _fill(pattern, own)
+        found.setdefault(path, (label, path, pattern))
+    return list(found.values())
 
 
 @pytest.fixture
