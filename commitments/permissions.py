@@ -4,13 +4,24 @@
 - City project leads see every protocol, and change only the tracking fields (and record
   progress updates) of the commitments of the territories they lead. They never add, delete
   or restructure anything.
+- Who did what (progress updates with their authors, change histories with who made each
+  change) is need-to-know: agglomeration staff everywhere, a city lead on the territories they
+  lead only (`can_see_activity`, `updates_visible_to`; the rule is territories.roles').
 
 The admin, the API and every view call these functions; the Django model permissions granted
 to each group (territories.roles.ROLE_PERMISSIONS) come on top.
 """
 
-from commitments.models import TRACKED_MODELS, ProgressUpdate
-from territories.roles import is_agglomeration, is_city_lead, led_territory_ids
+from django.core.exceptions import ObjectDoesNotExist
+
+from commitments.models import TARGET_FIELDS, TRACKED_MODELS, ProgressUpdate
+from territories.roles import (
+    is_agglomeration,
+    is_city_lead,
+    led_territory_ids,
+    people_visible_to,
+    sees_people_of,
+)
 
 
 def territory_id_of(obj):
@@ -66,3 +77,28 @@ def trackable_by(user, queryset):
     return queryset.filter(
         **{queryset.model.tree.lookup("territory", "in"): led_territory_ids(user)}
     )
+
+
+# The lookups from a progress update to its territory, one per kind of commitment.
+UPDATE_TERRITORY_LOOKUPS = tuple(
+    f"{field}__{model.tree.territory}" for model, field in TARGET_FIELDS.items()
+)
+
+
+def can_see_activity(user, obj):
+    """May `user` see who did what on `obj`: its progress updates with their authors, its
+    change history with who made each change? Need-to-know: agglomeration staff everywhere, a
+    city lead on the protocols, commitments and updates of their territories only. What belongs
+    to no territory (the reference lists, edited by staff) is open to whoever may view it."""
+    if not isinstance(obj, ProgressUpdate) and not hasattr(obj, "tree"):
+        return True
+    try:
+        territory_id = territory_id_of(obj)
+    except ObjectDoesNotExist:  # a version of a deleted element whose parent is gone too
+        territory_id = None
+    return sees_people_of(user, territory_id)
+
+
+def updates_visible_to(user, queryset):
+    """A queryset of progress updates narrowed to those `user` may see (can_see_activity)."""
+    return people_visible_to(user, queryset, *UPDATE_TERRITORY_LOOKUPS)

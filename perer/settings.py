@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 405 to a method a page does not serve, OPTIONS with Allow: its process_view comes first.
+    "perer.lib.http_methods.AllowedMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +167,16 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A failure's posted fields are stored (AccessAttempt.post_data): every secret masked, those of
+# the password change and of the two-factor step too (django-axes masks "password" only).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "code",  # the two-factor step's
+    "old_password",  # the password change's
+    "new_password1",  # (the new one, typed twice)
+    "new_password2",
+]
 
 # Two-factor authentication (TOTP, django-otp): offered to every account; required for the
 # "Agglomération" group and superusers when this is on (by default in production only).

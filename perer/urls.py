@@ -60,6 +60,12 @@ router.register("axes", viewsets.TransversalAxisViewSet, basename="axis")
 KINDS = "|".join(CommitmentKind.values)
 
 urlpatterns = [
+    # The admin's password change, counting wrong current passwords like the login.
+    path(
+        "admin/password_change/",
+        account_views.admin_password_change,
+        name="admin_password_change_counted",
+    ),
     path("admin/", admin.site.urls),
     # Accounts: two-factor authentication (territories/views.py); the code page is the second
     # step of every login.

@@ -13,9 +13,12 @@ Invariants:
   settings.PASSWORD_RESET_TIMEOUT.
 - An address that already has an account that was used (a usable password, or a login) is not
   invited again: `InvitationError`, said to the staff member only (staff see the user list
-  anyway); the public reset page never tells whether an address has an account.
+  anyway); the public reset page never tells whether an address has an account, neither by its
+  answer nor by its time: it queues one job for any address (`request_password_reset`), and the
+  job looks the accounts up.
 
-Queries: `invite_lead` a constant number (one lookup, one insert per table, the job).
+Queries: `invite_lead` a constant number (one lookup, one insert per table, the job);
+`request_password_reset` one insert (the job), whatever the address.
 """
 
 from django.conf import settings
@@ -28,7 +31,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from perer.lib.mail import send_email
+from perer.lib.jobs import retried_task
+from perer.lib.mail import EMAIL_QUEUE, send_email
 from territories.models import AccountPreferences, TerritoryMembership
 from territories.roles import CITY_LEAD_GROUP
 
@@ -120,9 +124,21 @@ def invite_lead(*, email, first_name, last_name, territories, invited_by=None, u
     return user
 
 
+def reset_recipients(email):
+    """The accounts a reset link is sent to for `email`: Django's rule (active accounts with a
+    usable password), plus the invited accounts that never chose one (an expired invitation is
+    renewed by the reset page)."""
+    found = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+    return [
+        user
+        for user in found
+        if (user.has_usable_password() or user.last_login is None)
+        and user.email.casefold() == email.casefold()
+    ]
+
+
 def password_reset_email(user, url_root):
-    """Queue the email with a link to choose a new password (called by the reset form for each
-    active account of the address, never telling the visitor)."""
+    """Queue the email with a link to choose a new password."""
     send_email(
         "password_reset",
         [user.email],
@@ -132,6 +148,24 @@ def password_reset_email(user, url_root):
             "valid_days": link_days(),
         },
     )
+
+
+@retried_task(attempts=3, backoff=60, queue_name=EMAIL_QUEUE)
+def send_password_reset(email, url_root=None):
+    """The job: queue the reset email of each account of `email` (none for an unknown address:
+    nothing is sent). Returns how many were queued."""
+    with transaction.atomic():
+        recipients = reset_recipients(email)
+        for user in recipients:
+            password_reset_email(user, url_root)
+    return len(recipients)
+
+
+def request_password_reset(email, url_root=None):
+    """What the reset page does for any address, known or not: queue one job
+    (`send_password_reset`) and nothing else, so that the request does the same work, and takes
+    the same time, whether the address has an account or not."""
+    return send_password_reset.enqueue(email=email, url_root=url_root)
 
 
 def save_preferences(user, *, reminders, weekly_digest):

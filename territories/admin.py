@@ -1,14 +1,21 @@
 """Territories, and which city project leads are attached to them; users, with the state of
 their two-factor authentication (territories/two_factor.py) and its reset, and their link to
-ProConnect (territories/proconnect/admission.py) and its removal."""
+ProConnect (territories/proconnect/admission.py) and its removal.
+
+Need-to-know (territories/roles.py `sees_people_of`): a city lead sees the memberships of the
+territories they lead only — the list, the territory's inline, each membership's pages — (who
+else reports on their own city; not every city's leads and their email addresses), and the
+change history of those territories only."""
 
 import logging
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.utils.formats import date_format
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +26,7 @@ from perer.lib.admin_wording import FrenchTitlesMixin
 from territories import two_factor
 from territories.models import Territory, TerritoryMembership
 from territories.proconnect import admission
+from territories.roles import people_visible_to, sees_people_of
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,7 +37,13 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = "chefs de projet rattachés (groupe « Chef de projet ville »)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user", "territory")
+        memberships = super().get_queryset(request).select_related("user", "territory")
+        return people_visible_to(request.user, memberships, "territory")
+
+    def has_view_permission(self, request, obj=None):
+        if isinstance(obj, Territory) and not sees_people_of(request.user, obj.pk):
+            return False
+        return super().has_view_permission(request, obj)
 
 
 @admin.register(Territory)
@@ -48,6 +62,17 @@ class TerritoryAdmin(
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
 
+    def history_view(self, request, object_id, extra_context=None):
+        territory = self.get_object(request, unquote(object_id))
+        if territory is not None and not sees_people_of(request.user, territory.pk):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["history_hidden"] = not sees_people_of(request.user, obj.pk)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 @admin.register(TerritoryMembership)
 class TerritoryMembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
@@ -55,6 +80,9 @@ class TerritoryMembershipAdmin(FrenchTitlesMixin, admin.ModelAdmin):
     list_select_related = ("user", "territory")
     list_filter = ("territory",)
     search_fields = ("user__username", "user__last_name", "user__email", "territory__name")
+
+    def get_queryset(self, request):
+        return people_visible_to(request.user, super().get_queryset(request), "territory")
 
 
 class UserMembershipInline(MembershipInline):

@@ -7,12 +7,11 @@ the request (a wrong code at login counts as a failed login)."""
 from hashlib import sha256
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
 
 from perer.lib.admin_mixins import CheckedModelMultipleChoiceField
-from territories.accounts import password_reset_email
+from territories.accounts import request_password_reset
 from territories.models import AccountPreferences, Territory
 
 WRONG_CODE = (
@@ -95,8 +94,9 @@ RESET_EMAIL_INTERVAL = 5 * 60
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form: the same answer whatever the address; its email goes through the
-    job queue (territories/accounts.py `password_reset_email`), never sent in the request."""
+    """Django's reset form: the same answer, and the same work, whatever the address: one job
+    queued (territories/accounts.py `request_password_reset`), which finds the accounts and
+    queues their emails; nothing is looked up or sent in the request."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,29 +108,17 @@ class QueuedPasswordResetForm(PasswordResetForm):
             "invalid": "Saisissez une adresse électronique valide (prenom.nom@exemple.fr).",
         }
 
-    def get_users(self, email):
-        """Django's rule (active accounts with a usable password), plus the invited accounts
-        that never chose one (an expired invitation is renewed by this page)."""
-        found = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-        return (
-            user
-            for user in found
-            if (user.has_usable_password() or user.last_login is None)
-            and user.email.casefold() == email.casefold()
-        )
-
     def save(self, request=None, **kwargs):
-        """Queue one email per matching account; at most one per address every
-        RESET_EMAIL_INTERVAL seconds (the page's answer is the same either way), so that the
-        page cannot be used to flood someone's mailbox."""
+        """Queue the job; at most one per address every RESET_EMAIL_INTERVAL seconds (the
+        page's answer is the same either way), so that the page cannot be used to flood
+        someone's mailbox."""
         email = self.cleaned_data["email"]
         throttle = "perer:password-reset:" + sha256(email.casefold().encode()).hexdigest()
         if not cache.add(throttle, 1, RESET_EMAIL_INTERVAL):
             return
         scheme = "https" if request is not None and request.is_secure() else "http"
         url_root = f"{scheme}://{request.get_host()}" if request is not None else None
-        for user in self.get_users(email):
-            password_reset_email(user, url_root)
+        request_password_reset(email, url_root)
 
 
 class PreferencesForm(forms.ModelForm):

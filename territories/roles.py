@@ -3,12 +3,18 @@
 - Superusers and members of the "Agglomération" group edit everything.
 - Members of the "Chef de projet ville" group lead the territories they are attached to through
   a `TerritoryMembership`; what they may do there is decided by commitments/permissions.py.
+- Need-to-know (RGPD minimisation): who works on a territory — its leads' accounts (their
+  usernames are email addresses), who reported its progress, who changed what in its history —
+  is shown to agglomeration staff, and to the leads of that territory only
+  (`sees_people_of`, `people_visible_to`).
 
 ROLE_PERMISSIONS names the Django model permissions of each group, by app label and model
 name: it is the configuration applied by `sync_role_groups` (territories/migrations/0002_roles.py
 and create_demo_users), not an import of the apps it names. Results are cached on the user
 object, which lives for one request.
 """
+
+from django.db.models import Q
 
 from territories.models import Territory, TerritoryMembership
 
@@ -110,3 +116,24 @@ def led_territory_ids(user):
 def led_territories(user):
     """The territories a city lead is attached to, as a queryset."""
     return Territory.objects.filter(pk__in=led_territory_ids(user))
+
+
+def sees_people_of(user, territory_id):
+    """May `user` see who works on this territory (see the module docstring)? None, a row
+    outside any known territory: agglomeration staff only."""
+    if is_agglomeration(user):
+        return True
+    return territory_id is not None and territory_id in led_territory_ids(user)
+
+
+def people_visible_to(user, queryset, *territory_lookups):
+    """`queryset` narrowed to the rows whose territory, reached by any of `territory_lookups`
+    (e.g. "territory"), `user` sees the people of."""
+    if is_agglomeration(user):
+        return queryset
+    ids = led_territory_ids(user)
+    if not ids:
+        return queryset.none()
+    return queryset.filter(
+        Q(*(Q(**{f"{lookup}__in": ids}) for lookup in territory_lookups), _connector=Q.OR)
+    )

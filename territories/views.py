@@ -13,6 +13,8 @@ territories/accounts.py).
   <uidb64>/<token>/, termine/), /compte/mot-de-passe/ (change), /compte/ (preferences),
   /compte/bienvenue/<uidb64>/<token>/ (an invitation's link), /compte/invitations/ (staff).
   The reset page answers the same whatever the address; its email goes through the job queue.
+  A wrong current password on the change page is a failed login for django-axes, like a wrong
+  code at the second step: one counter and one limit with the login form's.
 
 Never cached; GET, HEAD and POST only. Each page a constant number of queries.
 """
@@ -22,7 +24,8 @@ import logging
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -32,8 +35,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
+from perer.lib.http_methods import read_or_post
 from territories import accounts, two_factor
 from territories.forms import (
     WRONG_CODE,
@@ -49,7 +52,6 @@ from territories.models import AccountPreferences
 from territories.roles import is_agglomeration, is_city_lead, led_territories
 
 logger = logging.getLogger("perer.security")
-read_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _next(request, user):
@@ -74,6 +76,25 @@ def _locked_out(request, credentials):
     return get_lockout_response(request, None, credentials)
 
 
+def _credentials(user):
+    """What django-axes counts a logged-in user's failures under (the login form's username)."""
+    return {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+
+
+def _is_locked_out(request, credentials):
+    return settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials)
+
+
+def _failed_attempt(request, credentials):
+    """Count a wrong secret (a code at login, the current password on the change page) as a
+    failed login: django-axes' counter and limit, the same as the login form's. Returns the
+    lockout answer (the user logged out) when this failure reached the limit, else None."""
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        return _locked_out(request, credentials)
+    return None
+
+
 @never_cache
 @read_or_post
 def two_factor_verify(request):
@@ -95,10 +116,10 @@ def two_factor_verify(request):
             )
         return _login_again(request, next_url)
 
-    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+    credentials = _credentials(user)
     status = 200
     if request.method == "POST":
-        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
+        if _is_locked_out(request, credentials):
             return _locked_out(request, credentials)
         form = LoginCodeForm(request.POST)
         device = two_factor.verify(user, form.cleaned_data["code"]) if form.is_valid() else None
@@ -106,9 +127,9 @@ def two_factor_verify(request):
             two_factor.complete_verification(request, device)
             return redirect(next_url)
         # A wrong code is a failed login: django-axes counts it with the wrong passwords.
-        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-        if getattr(request, "axes_locked_out", False):
-            return _locked_out(request, credentials)
+        locked_out = _failed_attempt(request, credentials)
+        if locked_out is not None:
+            return locked_out
         if form.is_valid():
             form.add_error("code", WRONG_LOGIN_CODE)
         status = 400
@@ -209,7 +230,10 @@ members_only = login_required(login_url="login")
 
 class ErrorSummaryMixin:
     """For Django's form views: the error summary at the top (includes/form_errors.html), and
-    400 for a form sent with errors."""
+    400 for a form sent with errors. GET, HEAD and POST only (Django's form views would take a
+    PUT as a POST)."""
+
+    http_method_names = ["get", "head", "post", "options"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -270,7 +294,30 @@ class InvitationAcceptView(PasswordResetConfirmView):
         return response
 
 
-class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
+class CountedPasswordChangeMixin:
+    """For Django's password change view: a wrong current password is a failed login
+    (django-axes counts it with the login's): at the limit the user is logged out and gets the
+    login's lockout answer, and a locked-out user's posts are refused before the password is
+    checked."""
+
+    def post(self, request, *args, **kwargs):
+        if _is_locked_out(request, _credentials(request.user)):
+            return _locked_out(request, _credentials(request.user))
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if form.has_error("old_password", code="password_incorrect"):
+            locked_out = _failed_attempt(self.request, _credentials(self.request.user))
+            if locked_out is not None:
+                return locked_out
+        return super().form_invalid(form)
+
+
+class PasswordChangeView(
+    ErrorSummaryMixin, CountedPasswordChangeMixin, auth_views.PasswordChangeView
+):
+    """/compte/mot-de-passe/."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("account")
 
@@ -278,6 +325,21 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Votre mot de passe a été changé.")
         return response
+
+
+class AdminPasswordChangeView(CountedPasswordChangeMixin, auth_views.PasswordChangeView):
+    """/admin/password_change/: the admin's own page (its form, template and next page, as
+    AdminSite.password_change serves them), with the same count of wrong passwords."""
+
+    form_class = AdminPasswordChangeForm
+    success_url = reverse_lazy("admin:password_change_done")
+
+
+@read_or_post
+def _admin_password_change(request):
+    request.current_app = admin.site.name
+    view = AdminPasswordChangeView.as_view(extra_context=admin.site.each_context(request))
+    return view(request)
 
 
 login_page = LoginView.as_view()
@@ -292,6 +354,8 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 invitation_accept = InvitationAcceptView.as_view()
 password_change = never_cache(members_only(PasswordChangeView.as_view()))
+# Listed before the admin's addresses in perer/urls.py, so that it takes the admin's place.
+admin_password_change = admin.site.admin_view(_admin_password_change)
 
 
 @never_cache

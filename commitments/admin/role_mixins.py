@@ -12,6 +12,7 @@ from commitments.models import TRACKING_FIELDS
 from commitments.permissions import (
     can_edit_structure,
     can_edit_tracking,
+    can_see_activity,
 )
 from territories.roles import is_agglomeration
 
@@ -84,7 +85,13 @@ class StructureInlineMixin:
 
 class ProgressUpdateInlinePermissions:
     """The timeline inline is read-only: updates are recorded in the reporting space; only
-    the agglomeration deletes one (the rule then restores the one before it)."""
+    the agglomeration deletes one (the rule then restores the one before it). It is shown to
+    whoever may see who reported on the commitment (can_see_activity: a city lead, on their own
+    territories' commitments)."""
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or can_see_activity(request.user, obj))
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -13,6 +13,7 @@ from commitments.admin.list_filters import TerritoryFilter
 from commitments.admin.role_mixins import ProgressUpdateInlinePermissions
 from commitments.enums import Status
 from commitments.models import ProgressUpdate
+from commitments.permissions import updates_visible_to
 from commitments.services.progress_rule import record_updates
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
 from territories.roles import is_agglomeration
@@ -159,7 +160,8 @@ class ProgressUpdateAdminForm(forms.ModelForm):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(AccentInsensitiveSearchMixin, HistoryAdmin):
-    """Every report in one list. City leads read it; they report from the commitment's page."""
+    """Every report in one list. City leads read their own territories' (need-to-know:
+    commitments/permissions.can_see_activity); they report from the commitment's page."""
 
     form = ProgressUpdateAdminForm
     list_display = ("date", "target_label", "status", "progress", "author", "created_at")
@@ -175,6 +177,10 @@ class ProgressUpdateAdmin(AccentInsensitiveSearchMixin, HistoryAdmin):
         ("Point d'avancement", {"fields": ("date", "status", "progress", "comment", "link")}),
         ("Enregistrement", {"fields": ("author", "created_at")}),
     )
+
+    def get_queryset(self, request):
+        # Need-to-know: a city lead lists their own territories' updates only.
+        return updates_visible_to(request.user, super().get_queryset(request))
 
     @admin.display(description="engagement")
     def target_label(self, obj):

@@ -24,6 +24,7 @@ from commitments.models.constraints import progress_0_100, unique_position, year
 from commitments.models.fulltext import SEARCH_CONFIG, match_text
 from commitments.models.paths import TreePath
 from commitments.models.reference import TransversalAxis
+from commitments.models.years import YearField, YearSpanMixin
 
 SEARCH_FIELDS = ("text", "details")
 
@@ -158,7 +159,7 @@ class Node(models.Model):
         return f"{self.anchor_prefix}-{self.pk}"
 
 
-class TrackedCommitment(models.Model):
+class TrackedCommitment(YearSpanMixin, models.Model):
     """Tracking fields shared by operational objectives and actions.
 
     `status` and `progress` are those of the latest progress update, copied here by the rule's
@@ -188,8 +189,8 @@ class TrackedCommitment(models.Model):
         blank=True,
         related_name="led_%(class)ss",
     )
-    start_year = models.PositiveSmallIntegerField("année de début", null=True, blank=True)
-    end_year = models.PositiveSmallIntegerField("année de fin", null=True, blank=True)
+    start_year = YearField("année de début")
+    end_year = YearField("année de fin")
 
     class Meta:
         abstract = True

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments.models.constraints import unique_position, years_in_order
 from commitments.models.paths import TreePath
+from commitments.models.years import YearField, YearSpanMixin
 
 # Sent by every `touch()`, after its UPDATE: commitments/signals.py queues the PDF renders.
 protocols_touched = Signal()
@@ -55,7 +56,7 @@ class ProtocolQuerySet(models.QuerySet):
         return changed
 
 
-class Protocol(models.Model):
+class Protocol(YearSpanMixin, models.Model):
     tree = TreePath(None)
 
     territory = models.ForeignKey(
@@ -67,8 +68,8 @@ class Protocol(models.Model):
     title = models.CharField("titre", max_length=300)
     deliberation_reference = models.CharField("référence de la délibération", max_length=80)
     deliberation_date = models.DateField("date de la délibération", null=True, blank=True)
-    start_year = models.PositiveSmallIntegerField("année de début", null=True, blank=True)
-    end_year = models.PositiveSmallIntegerField("année de fin", null=True, blank=True)
+    start_year = YearField("année de début")
+    end_year = YearField("année de fin")
     preamble = models.TextField(
         "préambule", blank=True, help_text="Un paragraphe par bloc séparé d'une ligne vide."
     )

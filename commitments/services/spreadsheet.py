@@ -92,13 +92,13 @@ class ProgressWidget(NumberWidget):
 
 
 class YearWidget(NumberWidget):
+    """A whole number; whether it is an acceptable year is the model's rule (models/years.py),
+    checked with the row's other fields (`clean_model_instances`)."""
+
     def clean(self, value, row=None, **kwargs):
         if _is_blank(value):
             return None
-        year = _to_int(value, "L'année")
-        if not 1900 <= year <= 2100:
-            raise ValueError(f"L'année « {value} » n'est pas plausible (attendu : 1900 à 2100).")
-        return year
+        return _to_int(value, "L'année")
 
 
 class LeadWidget(widgets.Widget):

@@ -2,9 +2,10 @@
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition
 
 from commitments.rendering import flat_export as exports
+from perer.lib.http_methods import require_safe
 from territories.models import Territory
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}

@@ -29,7 +29,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 
 from commitments.models import Edition, Protocol, Thematic
 from commitments.rendering import pdf_store
@@ -46,6 +45,7 @@ from commitments.reporting.edition_text import (
 )
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.views.pdf_downloads import file_size, pdf_response
+from perer.lib.http_methods import require_safe
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
-from django.views.decorators.http import require_http_methods, require_safe
 
 from commitments.enums import Status
 from commitments.models import (
@@ -54,6 +53,7 @@ from commitments.views.progress_forms import (
     details_form_class,
     update_errors,
 )
+from perer.lib.http_methods import read_or_post, require_safe
 from territories.models import Territory
 from territories.roles import is_agglomeration, led_territories
 
@@ -62,7 +62,6 @@ NO_TERRITORY = (
     "Votre compte n'est rattaché à aucun territoire : demandez à l'équipe de l'agglomération de "
     "vous rattacher à votre ville pour en suivre les engagements."
 )
-read_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _names(territories):

@@ -30,12 +30,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
-from django.views.decorators.http import require_safe
 
 from commitments import tasks
 from commitments.rendering import pdf_store
 from commitments.rendering.pdf import ALL_SLUG, ProtocolPdf, facts_stamp, french_date
 from commitments.views.page_cache import content_version, territory_version
+from perer.lib.http_methods import require_safe
 from territories.models import Territory
 
 

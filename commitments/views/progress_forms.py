@@ -26,8 +26,6 @@ from perer.lib.concurrency import VersionedModelForm
 NEW_UPDATE_STATUSES = [choice for choice in Status.choices if choice[0] != Status.NOT_REPORTED]
 # The fields of an update a form may carry, in the order of the page.
 UPDATE_FIELDS = ("status", "progress", "date", "comment", "link")
-# The years a lead may give a commitment.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 STATUS_ERRORS = {
     "required": "Choisissez le statut constaté : prévu, en cours, réalisé ou abandonné.",
@@ -48,11 +46,6 @@ DATE_ERRORS = {
 COMMENT_ERRORS = {
     "max_length": "Le commentaire est trop long : 2 000 caractères au plus (il en compte "
     "%(show_value)s).",
-}
-YEAR_ERRORS = {
-    "invalid": "Indiquez une année sur quatre chiffres, par exemple 2021.",
-    "min_value": f"Indiquez une année entre {FIRST_YEAR} et {LAST_YEAR}.",
-    "max_value": f"Indiquez une année entre {FIRST_YEAR} et {LAST_YEAR}.",
 }
 
 
@@ -205,25 +198,12 @@ class CommitmentDetailsForm(VersionedModelForm):
         lead.empty_label = "Aucun pilote désigné"
         lead.help_text = "Le partenaire qui conduit cet engagement."
         lead.error_messages["invalid_choice"] = "Choisissez le pilote dans la liste."
+        # The years' range and order are the model's rule (models/years.py): its form
+        # fields carry the bounds and the messages, its validation the order.
         for name in ("start_year", "end_year"):
-            field = self.fields[name]
-            field.validators = [
-                *forms.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR).validators
-            ]
-            field.error_messages.update(YEAR_ERRORS)
-            field.widget.attrs.update({"min": FIRST_YEAR, "max": LAST_YEAR, "inputmode": "numeric"})
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
         self.fields["start_year"].help_text = "Facultatif, par exemple 2020."
         self.fields["end_year"].help_text = "Facultatif, la même année ou une année suivante."
-
-    def clean(self):
-        cleaned_data = super().clean()
-        start, end = cleaned_data.get("start_year"), cleaned_data.get("end_year")
-        if start and end and start > end:
-            self.add_error(
-                "end_year",
-                f"L'année de fin ({end}) ne peut pas précéder l'année de début ({start}).",
-            )
-        return cleaned_data
 
 
 def details_form_class(model):

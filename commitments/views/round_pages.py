@@ -25,7 +25,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
 
 from commitments import tasks
 from commitments.enums import RoundState
@@ -38,6 +37,7 @@ from commitments.reporting.round_completion import (
 )
 from commitments.services.round_lifecycle import close_round
 from commitments.views.pdf_downloads import stored_pdf_response
+from perer.lib.http_methods import require_POST, require_safe
 from territories.models import Territory
 from territories.roles import led_territory_ids
 

@@ -37,8 +37,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
 
+from perer.lib.http_methods import read_or_post, require_safe
 from territories import two_factor
 from territories.proconnect import admission, oidc
 from territories.proconnect.logout import (
@@ -122,7 +122,7 @@ def _failed(request, error, next_url):
 
 
 @never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@read_or_post
 @_configured
 def start(request):
     """/compte/proconnect/: to ProConnect's login page."""
@@ -139,7 +139,7 @@ def start(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 @_configured
 def callback(request):
     """/compte/proconnect/retour/: ProConnect's answer."""
@@ -195,7 +195,7 @@ def _refused(request, identity, refusal, credentials):
 
 
 @never_cache
-@require_GET
+@require_safe
 @_configured
 def logout_return(request):
     """/compte/proconnect/deconnexion/: back from ProConnect's logout, to the home page."""

@@ -6,11 +6,14 @@ preferences, invitations (the email's link → a password → logged in → the 
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from territories import accounts
@@ -177,7 +180,8 @@ class TestPasswordReset:
         lead.set_unusable_password()
         lead.save()
         client.post(RESET, {"email": lead.email})
-        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
+        run_jobs()
+        assert mail.outbox == []
 
     def test_repeated_requests_send_one_email_every_few_minutes(self, client):
         lead = make_user("grigny_lead")
@@ -192,7 +196,32 @@ class TestPasswordReset:
         lead = make_user("grigny_lead")
         get_user_model().objects.filter(pk=lead.pk).update(is_active=False)
         assert client.post(RESET, {"email": lead.email}).status_code == 302
-        assert DBTaskResult.objects.filter(queue_name="emails").count() == 0
+        run_jobs()
+        assert mail.outbox == []
+
+    def test_known_and_unknown_addresses_cost_the_request_the_same(self):
+        """The page does the same work for any address (so it takes the same time): the same
+        queries, one job of the same task, which looks the accounts up later."""
+        lead = make_user("grigny_lead")
+        work = {}
+        for address in (lead.email, "personne@example.org"):
+            with CaptureQueriesContext(connection) as queries:
+                response = Client().post(RESET, {"email": address})
+            assert (response.status_code, response["Location"]) == (
+                302,
+                "/compte/mot-de-passe-oublie/envoye/",
+            )
+            (job,) = DBTaskResult.objects.filter(args_kwargs__kwargs__email=address)
+            work[address] = {
+                "queries": [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries],
+                "job": (job.task_path, job.queue_name, sorted(job.args_kwargs["kwargs"])),
+            }
+        known, unknown = work.values()
+        assert known == unknown
+        assert len(known["queries"]) <= 2
+        assert not any("auth_user" in sql for sql in known["queries"])  # no lookup
+        run_jobs()
+        assert [m.to for m in mail.outbox] == [[lead.email]]
 
     @pytest.mark.parametrize("value", ["", "pas-une-adresse", "a" * 300 + "@example.org"])
     def test_bad_input_is_explained(self, client, value):
@@ -274,6 +303,81 @@ def invite(client, **fields):
     }
     data.update(fields)
     return client.post(INVITE, data)
+
+
+CHANGE = "/compte/mot-de-passe/"
+
+
+def change_password(client, old_password):
+    return client.post(
+        CHANGE,
+        {
+            "old_password": old_password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+
+class TestPasswordChangeAttempts:
+    """A wrong current password on /compte/mot-de-passe/ is a failed login: django-axes counts
+    it with the login's, and locks out at the same limit with the same French answer."""
+
+    def test_wrong_current_passwords_lock_out_like_the_login(self, settings):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            wrong = change_password(client, "mauvais")
+            assert wrong.status_code == 400
+            assert "ancien mot de passe est incorrect" in text(wrong)
+        locked = change_password(client, "mauvais")
+        assert locked.status_code == 429
+        assert "trop de tentatives de connexion" in text(locked).lower()
+        assert "_auth_user_id" not in client.session  # logged out
+        # Locked out everywhere the login counts: another session's right password, the login.
+        again = change_password(client_for(lead), PASSWORD)
+        assert again.status_code == 429
+        assert "trop de tentatives de connexion" in text(again).lower()
+        assert log_in(Client(), lead.username).status_code == 429
+        lead.refresh_from_db()
+        assert lead.check_password(PASSWORD) and not lead.check_password(NEW_PASSWORD)
+
+    def test_failures_add_up_with_the_logins(self, settings):
+        lead = make_user("grigny_lead")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert log_in(Client(), lead.username, "mauvais").status_code == 400
+        assert change_password(client_for(lead), "mauvais").status_code == 429
+
+    def test_below_the_limit_the_right_password_changes_it(self, settings):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert change_password(client, "mauvais").status_code == 400
+        response = change_password(client, PASSWORD)
+        assert (response.status_code, response["Location"]) == (302, "/compte/")
+        lead.refresh_from_db()
+        assert lead.check_password(NEW_PASSWORD)
+
+    def test_other_errors_are_not_failed_logins(self):
+        lead = make_user("grigny_lead")
+        client = client_for(lead)
+        for _ in range(10):
+            response = client.post(
+                CHANGE,
+                {"old_password": PASSWORD, "new_password1": "a", "new_password2": "b"},
+            )
+            assert response.status_code == 400
+        assert not AccessAttempt.objects.exists()
+        assert change_password(client, PASSWORD).status_code == 302
+
+    def test_no_secret_is_stored_with_the_failure(self):
+        lead = make_user("grigny_lead")
+        change_password(client_for(lead), "Mauvais-Essai-Secret")
+        (attempt,) = AccessAttempt.objects.all()
+        assert attempt.username == lead.username
+        assert "Mauvais-Essai-Secret" not in attempt.post_data
+        assert NEW_PASSWORD not in attempt.post_data
+        assert "old_password=****" in attempt.post_data
 
 
 class TestInvitations:
@@ -406,3 +510,30 @@ def test_an_address_whose_username_is_taken_is_refused_in_french():
     response = invite(staff)
     assert response.status_code == 400
     assert "est déjà celui d&#x27;un autre compte" in text(response)
+
+
+def test_the_admins_password_change_counts_wrong_passwords_too(settings):
+    """/admin/password_change/ (Django's admin page) locks out like /compte/mot-de-passe/."""
+    agent = make_user("agglomeration")
+    client = client_for(agent)
+    page = client.get("/admin/password_change/")
+    assert page.status_code == 200
+    assert 'name="old_password"' in text(page) and "Administration PERER" in text(page)
+    data = {"old_password": "mauvais", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        wrong = client.post("/admin/password_change/", data)
+        assert wrong.status_code == 200
+        assert "ancien mot de passe est incorrect" in text(wrong)
+    locked = client.post("/admin/password_change/", data)
+    assert locked.status_code == 429
+    assert "trop de tentatives de connexion" in text(locked).lower()
+    assert "_auth_user_id" not in client.session
+    agent.refresh_from_db()
+    assert not agent.check_password(NEW_PASSWORD)
+    # The right password, below the limit, changes it as the admin does.
+    other = make_user("superuser")
+    client = client_for(other)
+    done = client.post("/admin/password_change/", {**data, "old_password": PASSWORD})
+    assert (done.status_code, done["Location"]) == (302, "/admin/password_change/done/")
+    other.refresh_from_db()
+    assert other.check_password(NEW_PASSWORD)

@@ -3,10 +3,24 @@ tracking rules that build on them (commitments/permissions.py)."""
 
 import pytest
 
-from commitments.models import Action
-from commitments.permissions import can_edit_tracking, trackable_by
-from territories.roles import is_agglomeration, is_city_lead, led_territories
+from commitments.models import Action, ProgressUpdate, Thematic
+from commitments.permissions import (
+    can_edit_tracking,
+    can_see_activity,
+    trackable_by,
+    updates_visible_to,
+)
+from territories.models import TerritoryMembership
+from territories.roles import (
+    is_agglomeration,
+    is_city_lead,
+    led_territories,
+    people_visible_to,
+    sees_people_of,
+)
+from tests.factories import UserFactory
 from tests.support.admin import build_tree, corbeil, grigny, make_user
+from tests.support.progress import report_today
 
 pytestmark = pytest.mark.usefixtures("fast_password_hasher")
 
@@ -37,3 +51,27 @@ class TestRoleFunctions:
         agglo = make_user("agglomeration")
         agglo.is_staff = False
         assert not is_agglomeration(agglo)
+
+    def test_need_to_know(self):
+        """Who works on a territory: staff everywhere, a lead on their own territories, a
+        staff account without a role nowhere; what belongs to no territory is open."""
+        lead, agglo = make_user("grigny_lead"), make_user("agglomeration")
+        nobody = UserFactory(username="sans-role", is_staff=True)
+        mine, other = build_tree(grigny()), build_tree(corbeil())
+        updates = [report_today(tree["action"], "en_cours", 10) for tree in (mine, other)]
+        memberships = TerritoryMembership.objects.all()
+        assert sees_people_of(lead, grigny().pk) and not sees_people_of(lead, corbeil().pk)
+        assert not sees_people_of(lead, None) and sees_people_of(agglo, None)
+        assert set(people_visible_to(lead, memberships, "territory")) == set(
+            memberships.filter(territory=grigny())
+        )
+        assert set(people_visible_to(agglo, memberships, "territory")) == set(memberships)
+        assert not people_visible_to(nobody, memberships, "territory").exists()
+        assert list(updates_visible_to(lead, ProgressUpdate.objects.all())) == [updates[0]]
+        assert can_see_activity(lead, mine["so"]) and not can_see_activity(lead, other["so"])
+        assert can_see_activity(lead, Thematic.objects.first())
+        # A version of an action deleted with its objective: no territory left, staff only.
+        version = other["action"].history.first()
+        other["oo"].delete()
+        assert not can_see_activity(lead, version.instance)
+        assert can_see_activity(agglo, version.instance)

@@ -4,7 +4,7 @@ fixtures are in tests/conftest.py."""
 
 import pytest
 
-from commitments.models import Action
+from commitments.models import Action, TransversalAxis
 from tests import factories
 from tests.support.admin import (
     admin_url,
@@ -80,3 +80,65 @@ def test_a_progress_update_s_version_page_opens(agglo_client):
     response = agglo_client.get(first_version_url(update))
     assert response.status_code == 200
     assert response.context["adminform"].form["progress"].value() == 20
+
+
+def changed_versions(action):
+    """An action with versions changing its text, its pilot, its partners and its axes (one
+    partner deleted since), newest first."""
+    partners = [factories.PartnerFactory() for _ in range(3)]
+    axis = TransversalAxis.objects.exclude(pk__in=action.axes.all()).first()
+    steps = [
+        lambda: action.partners.set(partners[:2]),
+        lambda: setattr(action, "text", "Texte revu"),
+        lambda: action.axes.add(axis),
+        lambda: action.partners.set(partners[1:]),
+        lambda: setattr(action, "lead", partners[0]),
+    ]
+    for step in steps:
+        step()
+        action.save()
+    partners[2].delete()
+    return list(action.history.order_by("-history_date", "-history_id"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("foreign_keys_are_objs", [True, False])
+def test_the_page_s_deltas_are_django_simple_history_s(agglo, foreign_keys_are_objs):
+    """HistoryAdmin reads the many-to-many rows once per page: the same deltas as the
+    library's, which reads them twice per version."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+    from simple_history.admin import SimpleHistoryAdmin
+
+    action = build_tree(grigny())["action"]
+    request = RequestFactory().get("/")
+    request.user = agglo
+    model_admin = admin.site._registry[Action]
+    ours, theirs = (
+        changed_versions(action),
+        list(action.history.order_by("-history_date", "-history_id")),
+    )
+    model_admin.set_history_delta_changes(request, ours, foreign_keys_are_objs)
+    SimpleHistoryAdmin.set_history_delta_changes(
+        model_admin, request, theirs, foreign_keys_are_objs
+    )
+    assert len(ours) >= 6
+    expected = [getattr(record, "history_delta_changes", None) for record in theirs]
+    assert [getattr(record, "history_delta_changes", None) for record in ours] == expected
+    fields = {str(change["field"]) for changes in expected if changes for change in changes}
+    assert {"Partenaires", "Axes transversaux", "Intitulé", "Pilote"} <= fields, fields
+
+
+@pytest.mark.django_db
+def test_the_history_page_s_queries_are_constant(agglo_client, django_assert_max_num_queries):
+    action = build_tree(grigny())["action"]
+    url = admin_url(Action, "history", action.pk)
+    changed_versions(action)
+    agglo_client.get(url)
+    with django_assert_max_num_queries(100) as few:
+        assert agglo_client.get(url).status_code == 200
+    changed_versions(action)
+    changed_versions(action)
+    with django_assert_max_num_queries(100) as many:
+        assert agglo_client.get(url).status_code == 200
+    assert len(few) == len(many)
