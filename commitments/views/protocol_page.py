@@ -11,7 +11,7 @@ say the files' sizes from the cache (views/pdf_downloads.py): no query, never a 
 
 from itertools import groupby
 
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commitments.models import Protocol
@@ -23,7 +23,6 @@ from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
 from commitments.views.edition_pages import comparison_url, text_version
-from commitments.views.jinja_pages import render_page
 from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
 
@@ -120,4 +119,4 @@ def territory_detail(request, slug):
             glossary=Glossary(),
             pdf_links=territory_pdf_links(territory, current),
         )
-    return render_page(request, "portal/territory_detail.html", context)
+    return render(request, "portal/territory_detail.html", context)
