@@ -37,13 +37,19 @@ STATUS_LABELS = dict(Status.choices)
 def status_badge(node):
     """A commitment's status, with its progress unless not reported: `node` a commitment or a
     progress update."""
-    status = node.status
-    progress = f" · {node.progress} %" if node.progress and status != Status.NOT_REPORTED else ""
+    return _badge(node.status, node.progress)
+
+
+@lru_cache(maxsize=1024)
+def _badge(status, progress):
+    """The badge of one status and progress: a few hundred different ones at most, printed
+    thousands of times by the largest pages."""
+    suffix = f" · {progress} %" if progress and status != Status.NOT_REPORTED else ""
     return format_html(
         '<span class="badge badge--{}"><span class="visually-hidden">Statut : </span>{}{}</span>',
         status,
         STATUS_LABELS.get(status, status),
-        progress,
+        suffix,
     )
 
 
