@@ -1,7 +1,7 @@
 """An edition's text read back from its snapshot (the "perer-edition" format of
 commitments/services/editions.py), as objects shaped like the loaded model tree, so that the
 edition's page and its PDF reuse the fragments of the protocol page and of the current PDF
-(includes/preamble.html, includes/section_intro.html, includes/node_details.html,
+(includes/preamble.html, includes/section_intro.html, templatetags/node_markup.py,
 pdf/_protocol.html…): `protocol.sections.all`, `section.strategic_objectives.all`,
 `so.operational_objectives.all`, `oo.actions.all`, `anchor`, `number`, `level`.
 
