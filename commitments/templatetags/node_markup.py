@@ -86,13 +86,16 @@ def _search_url(prefix):
 
 
 @register.simple_tag
-def node_meta(node):
-    """Pilot, partners, years and axes of one node (those the tree loader attached)."""
-    # A strategic objective has no pilot nor years.
-    lead = getattr(node, "lead", None)
-    start, end = getattr(node, "start_year", None), getattr(node, "end_year", None)
-    partners = links(node, "partners")
-    axes = links(node, "axes")
+def node_meta(node, tracking=False, links=False):
+    """Partners and axes of one node (those the tree loader attached, or an edition's names);
+    with `tracking`, its pilot and years; with `links`, each axis links to the search of its
+    commitments."""
+    # A strategic objective, and an edition's text, have no pilot nor years.
+    lead = getattr(node, "lead", None) if tracking else None
+    start = getattr(node, "start_year", None) if tracking else None
+    end = getattr(node, "end_year", None) if tracking else None
+    partners = _related(node, "partners")
+    axes = _related(node, "axes")
     if not (lead or partners or start or end or axes):
         return ""
     items = []
@@ -111,17 +114,31 @@ def node_meta(node):
             format_html('<li><span class="node-meta__label">Calendrier :</span> {}</li>', years)
         )
     if axes:
-        search = _search_url(get_script_prefix())
-        tags = format_html_join(
-            " ",
-            '<a class="tag" href="{}?axe={}">{}</a>',
-            ((search, urlencode(axis.slug), axis) for axis in axes),
-        )
+        if links:
+            search = _search_url(get_script_prefix())
+            tags = format_html_join(
+                " ",
+                '<a class="tag" href="{}?axe={}">{}</a>',
+                ((search, urlencode(axis.slug), axis) for axis in axes),
+            )
+        else:
+            tags = format_html_join(" ", '<span class="tag">{}</span>', ((axis,) for axis in axes))
         items.append(format_html('<li><span class="node-meta__label">Axes :</span> {}</li>', tags))
     return format_html(
         '\n<ul class="node-meta">\n  {}\n</ul>\n',
         mark_safe("\n  ".join(items)),  # noqa: S308
     )
+
+
+# An edition's text names a node's partners and axes (reporting/edition_text.TextNode).
+EDITION_NAMES = {"partners": "partner_names", "axes": "axis_names"}
+
+
+def _related(node, name):
+    """A node's partners or axes ("partners", "axes"): those the tree loader attached, or the
+    names of an edition's text."""
+    names = getattr(node, EDITION_NAMES[name], None)
+    return names if names is not None else links(node, name)
 
 
 def _link_name(node):

@@ -9,8 +9,6 @@ changed since that edition is marked with a link to its change on the comparison
 say the files' sizes from the cache (views/pdf_downloads.py): no query, never a render.
 """
 
-from itertools import groupby
-
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -30,18 +28,12 @@ from territories.models import Territory
 def _prepare(protocol):
     """Attach to the loaded tree what the template needs and return the protocol's roll-up.
 
-    Each section gets `groups`, its strategic objectives grouped by consecutive subheading;
-    each strategic objective its `rollup`; every node its `number` ("2.1.3", as the exports
-    give it), which names its links apart."""
+    Each strategic objective gets its `rollup`; every node its `number` ("2.1.3", as the
+    exports give it), which names its links apart."""
     rollups = []
     paths = tree_paths(protocol)
     for section in protocol.sections.all():
-        objectives = list(section.strategic_objectives.all())
-        section.groups = [
-            (subheading, list(group))
-            for subheading, group in groupby(objectives, key=lambda so: so.subheading)
-        ]
-        for so in objectives:
+        for so in section.strategic_objectives.all():
             so.rollup = Rollup.of_tree([so])
             rollups.append(so.rollup)
             so.number = paths[so.level, so.pk]

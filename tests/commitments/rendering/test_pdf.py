@@ -247,7 +247,7 @@ def _changed(path):
     "name",
     [
         "pdf/document.html",  # the root
-        "pdf/_commitment.html",  # included by an included template
+        "protocol/_action.html",  # included by an included template, shared with the pages
         "pdf/protocol.css",  # the stylesheet, an included template
         "includes/section_intro.html",  # shared with the pages
         "includes/preamble.html",

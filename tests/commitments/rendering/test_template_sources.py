@@ -21,7 +21,7 @@ def test_the_protocol_pdf_reads_its_templates_the_shared_includes_and_the_tags()
     assert {
         "templates/pdf/document.html",
         "templates/pdf/protocol.css",
-        "templates/pdf/_commitment.html",  # included by an included template
+        "templates/protocol/_action.html",  # included by an included template
         "templates/includes/section_intro.html",
         "templates/includes/preamble.html",
         "commitments/templatetags/node_markup.py",

@@ -115,7 +115,8 @@ class TestLinks:
 
 @pytest.mark.django_db
 class TestNodeMeta:
-    def test_pilot_partners_years_and_axes_escaped(self):
+    @pytest.fixture
+    def loaded(self):
         action = factories.ActionFactory(
             lead=factories.PartnerFactory(name="CAF <91>"), start_year=2020, end_year=2022
         )
@@ -125,9 +126,11 @@ class TestNodeMeta:
         action.axes.set([factories.AxisFactory(name="Numérique", slug="numérique")])
         protocol = action.operational_objective.strategic_objective.section.protocol
         tree = load_protocol_tree(protocol.pk)
-        loaded = tree.sections.all()[0].strategic_objectives.all()[0]
-        loaded = loaded.operational_objectives.all()[0].actions.all()[0]
-        html = render("{% node_meta a %}", a=loaded)
+        so = tree.sections.all()[0].strategic_objectives.all()[0]
+        return so.operational_objectives.all()[0].actions.all()[0]
+
+    def test_with_tracking_and_links_pilot_partners_years_and_axes_escaped(self, loaded):
+        html = render("{% node_meta a True True %}", a=loaded)
         assert "Pilote :</span> CAF &lt;91&gt;</li>" in html
         assert "Partenaires :</span> A, B &amp; co</li>" in html
         assert "Calendrier :</span> 2020–2022</li>" in html
@@ -136,8 +139,21 @@ class TestNodeMeta:
             in html
         )
 
+    def test_without_tracking_nor_links_the_text_s_partners_and_axes(self, loaded):
+        html = render("{% node_meta a %}", a=loaded)
+        assert "Pilote" not in html
+        assert "Calendrier" not in html
+        assert "Partenaires :</span> A, B &amp; co</li>" in html
+        assert 'Axes :</span> <span class="tag">Numérique</span></li>' in html
+
+    def test_an_edition_s_names(self):
+        text_node = node(partner_names=["CAF", "État <x>"], axis_names=["Jeunesse", "Emploi"])
+        html = render("{% node_meta n True %}", n=text_node)
+        assert "Partenaires :</span> CAF, État &lt;x&gt;</li>" in html
+        assert '<span class="tag">Jeunesse</span> <span class="tag">Emploi</span>' in html
+
     def test_one_year_and_a_strategic_objective_without_pilot(self):
         action = factories.ActionFactory(end_year=2024)
-        assert "Calendrier :</span> 2024</li>" in render("{% node_meta a %}", a=action)
+        assert "Calendrier :</span> 2024</li>" in render("{% node_meta a True %}", a=action)
         objective = action.operational_objective.strategic_objective
-        assert render("{% node_meta s %}", s=objective) == ""
+        assert render("{% node_meta s True True %}", s=objective) == ""
