@@ -1,18 +1,12 @@
 """perer/settings.py: one template engine, Django's, whose compiled templates are kept for the
 process by the cached loader, in production (DEBUG=0) as in development."""
 
-import json
-import os
-import secrets
-import subprocess
-import sys
-from pathlib import Path
-
 from django.conf import settings
 from django.template import engines
 from django.template.loader import get_template
 
-ROOT = Path(settings.BASE_DIR)
+from tests.security.test_security import run_python  # a production server's settings
+
 CACHED = "django.template.loaders.cached.Loader"
 SOURCES = [
     "django.template.loaders.filesystem.Loader",
@@ -57,29 +51,7 @@ def test_one_engine_whose_templates_are_compiled_once():
 
 def test_production_keeps_compiled_templates():
     """With DEBUG=0 too: a server process compiles each template once."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(45),
-        ALLOWED_HOSTS="perer.example.org",
-        DATABASE_URL="sqlite://:memory:",
-        DJANGO_SETTINGS_MODULE="perer.settings",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", LOADERS_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert probe == {
+    assert run_python(LOADERS_PROBE) == {
         "debug": False,
         "engines": ["django"],
         "loaders": [CACHED],
