@@ -87,11 +87,23 @@ MIDDLEWARE = [
 ROOT_URLCONF = "perer.urls"
 WSGI_APPLICATION = "perer.wsgi.application"
 
+# One template engine, Django's. Its compiled templates are kept for the process by the cached
+# loader, named here: Django adds it by itself only when `loaders` is not set, and a loader
+# added later without it would compile every template on every render. In development the
+# autoreloader empties it when a template changes (django.template.autoreload).
+TEMPLATE_LOADERS = [
+    (
+        "django.template.loaders.cached.Loader",
+        [
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    )
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
@@ -99,15 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "territories.proconnect.pages.button_context",
             ],
+            "loaders": TEMPLATE_LOADERS,
         },
-    },
-    # The hot public pages and the fragments they share (commitments/rendering/jinja_env.py);
-    # a Jinja2 page is set in base.html by commitments/views/jinja_pages.py.
-    {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "commitments.rendering.jinja_env.environment"},
     },
 ]
 

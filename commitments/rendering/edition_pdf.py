@@ -21,7 +21,13 @@ from django.utils import translation
 
 from commitments.rendering import pdf_store
 from commitments.rendering.glossary_markup import Glossary
-from commitments.rendering.pdf import FONT_DIR, LocalFonts, ProtocolPart, layout_version
+from commitments.rendering.pdf import (
+    DOCUMENT_TEMPLATE,
+    FONT_DIR,
+    LocalFonts,
+    ProtocolPart,
+    layout_version,
+)
 from commitments.reporting.edition_text import TextProtocol, edition_name, french_day
 
 
@@ -112,7 +118,7 @@ def render_edition_pdf(pdf):
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
-        html = render_to_string("pdf/document.html", document_context(pdf))
+        html = render_to_string(DOCUMENT_TEMPLATE, document_context(pdf))
     pages = []
 
     def finish(document, output):

@@ -1,6 +1,7 @@
 """Acronyms of the glossary marked up as <abbr>; every piece of text is escaped, so that nothing
 typed in the admin can inject markup."""
 
+import html
 import re
 from functools import cached_property
 
@@ -29,21 +30,29 @@ class Glossary:
         """`text` escaped, with each known acronym wrapped in <abbr title="expansion">.
 
         Matching runs on the raw text and each piece is escaped on its own, so a term can never
-        match inside an HTML entity."""
-        text = text or ""
+        match inside an HTML entity. Pieces are escaped by `html.escape`, what Django's `escape`
+        calls (without its lazy-string wrapper: pages mark up thousands of texts)."""
+        text = str(text or "")
         if self.pattern is None:
             return escape(text)
+        markup = self._terms_markup
         pieces, last = [], 0
         for match in self.pattern.finditer(text):
-            term = self.by_term[match.group(1)]
-            pieces.append(escape(text[last : match.start()]))
-            if term.expansion:
-                pieces.append(format_html('<abbr title="{}">{}</abbr>', term.expansion, term.term))
-            else:
-                pieces.append(escape(term.term))
+            pieces.append(html.escape(text[last : match.start()]))
+            pieces.append(markup[match.group(1)])
             last = match.end()
-        pieces.append(escape(text[last:]))
+        pieces.append(html.escape(text[last:]))
         return mark_safe("".join(pieces))  # noqa: S308 - every piece escaped above
+
+    @cached_property
+    def _terms_markup(self):
+        """Each term's markup: <abbr title="expansion">, or the term escaped."""
+        return {
+            term.term: format_html('<abbr title="{}">{}</abbr>', term.expansion, term.term)
+            if term.expansion
+            else escape(term.term)
+            for term in self.terms
+        }
 
     def terms_in(self, texts):
         """The glossary terms that occur in any of `texts`, in alphabetical order."""
@@ -59,8 +68,8 @@ def abbr(text, glossary=None):
     """The text escaped, with the glossary's acronyms marked up as <abbr title="…">.
 
     `glossary` is the page's Glossary (loaded once per page). Without one (the PDF, whose
-    glossary is an appendix), the text is only escaped. The `abbr` filter of both template
-    engines."""
+    glossary is an appendix), the text is only escaped. The `abbr` filter of the templates
+    (templatetags/perer_text.py)."""
     if not glossary:
         return conditional_escape(text or "")
     return glossary.abbreviate(text)

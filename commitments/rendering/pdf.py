@@ -43,6 +43,7 @@ from commitments.enums import Status
 from commitments.models import Protocol
 from commitments.rendering import charts, fonts, pdf_store
 from commitments.rendering.glossary_markup import Glossary
+from commitments.rendering.template_sources import template_files
 from commitments.reporting.edition_text import editions_in_force
 from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
 from commitments.reporting.rollups import Rollup
@@ -50,9 +51,8 @@ from perer.lib.text import alphanumeric_key
 from territories.models import Territory
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "dejavu"
-TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "pdf"
-# The fragments the PDF shares with the pages (section introductions, details, preamble).
-SHARED_TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "includes"
+# The root template of a protocol's (or an edition's) PDF.
+DOCUMENT_TEMPLATE = "pdf/document.html"
 # How long the facts of a stored render stay in the cache (written again at each download).
 CACHE_TIMEOUT = 30 * 24 * 3600
 ALL_SLUG = "protocoles"
@@ -62,26 +62,39 @@ PDF_FONT = "PERER DejaVu Sans"
 fonts.use_project_fonts()
 
 
+def files_digest(files, *, packages=()):
+    """A digest of `files` (their contents and their paths under the project, the same on every
+    server) and of the installed versions of `packages`."""
+    digest = hashlib.sha256()
+    for package in packages:
+        digest.update(f"{package}=={package_version(package)}".encode())
+    root = Path(settings.BASE_DIR)
+    for path in files:
+        name = path.relative_to(root) if path.is_relative_to(root) else path.name
+        digest.update(str(name).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @memoize
 def layout_version():
-    """A digest of what shapes a PDF (its templates, the page fragments it shares, this module,
-    the charts, the fonts and their configuration), so that a deployment changing any of them
-    invalidates the cache shared by the app servers (which all compute the same digest)."""
-    # The installed version, without importing WeasyPrint (over a second): the pages that link
-    # the PDFs compute this digest too.
-    digest = hashlib.sha256(package_version("weasyprint").encode())
+    """A digest of what shapes a PDF: the templates its render loads (found from
+    pdf/document.html: rendering/template_sources.py), the tag modules they load with their
+    project imports, the stylesheet (an included template), this module, the charts, the fonts
+    and their configuration, and the versions of WeasyPrint and Django, so that a deployment
+    changing any of them invalidates the cache shared by the app servers (which all compute the
+    same digest). No render: the templates are compiled (once per process, shared with the
+    renders)."""
+    # The installed versions, without importing WeasyPrint (over a second): the pages that
+    # link the PDFs compute this digest too.
     sources = [
-        *sorted(TEMPLATE_DIR.iterdir()),
-        *sorted(SHARED_TEMPLATE_DIR.iterdir()),
+        *template_files(DOCUMENT_TEMPLATE),
         Path(__file__),
         Path(charts.__file__),
         Path(fonts.__file__),
         fonts.CONFIG_FILE,
         *sorted(FONT_DIR.glob("*.ttf")),
     ]
-    for path in sources:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
+    return files_digest(sources, packages=("weasyprint", "django"))
 
 
 @dataclass(frozen=True)
@@ -275,7 +288,7 @@ def render_pdf_pages(pdf):
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
-        html = render_to_string("pdf/document.html", document_context(pdf))
+        html = render_to_string(DOCUMENT_TEMPLATE, document_context(pdf))
     pages = []
 
     def finish(document, output):

@@ -24,7 +24,6 @@ from functools import cache as memoize
 from functools import cached_property
 from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -33,6 +32,7 @@ from commitments.enums import Status
 from commitments.models import ReportingRound
 from commitments.rendering import charts, pdf, pdf_store
 from commitments.rendering.flat_export import CSV_BOM, spreadsheet_safe
+from commitments.rendering.template_sources import template_files
 from commitments.reporting.round_completion import round_report
 from territories.models import Territory
 
@@ -50,7 +50,8 @@ EXPORT_COLUMNS = (
     ("auteur", "Auteur du dernier point"),
     ("commentaire", "Dernier commentaire"),
 )
-TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "rounds"
+# The root template of a campaign's PDF.
+DOCUMENT_TEMPLATE = "rounds/pdf_document.html"
 
 
 def export_rows(report):
@@ -103,10 +104,10 @@ def xlsx_bytes(report):
 
 @memoize
 def layout_version():
-    digest = hashlib.sha256(pdf.layout_version().encode())
-    for path in [*sorted(TEMPLATE_DIR.glob("pdf_*")), Path(__file__)]:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
+    """The protocols' PDF layout digest (fonts, WeasyPrint) with the templates a campaign's PDF
+    loads (rendering/template_sources.py) and this module."""
+    own = pdf.files_digest([*template_files(DOCUMENT_TEMPLATE), Path(__file__)])
+    return hashlib.sha256(f"{pdf.layout_version()}:{own}".encode()).hexdigest()[:12]
 
 
 def _cache_key(round_, territories, territory):
@@ -161,7 +162,7 @@ def _render(context, identifier):
     from weasyprint import HTML  # heavy: only when rendering
 
     with translation.override("fr"):
-        html = render_to_string("rounds/pdf_document.html", context)
+        html = render_to_string(DOCUMENT_TEMPLATE, context)
     pages = []
     data = HTML(
         string=html, base_url=pdf.FONT_DIR.as_uri() + "/", url_fetcher=pdf.LocalFonts()

@@ -1,9 +1,10 @@
 """An edition's text read back from its snapshot (the "perer-edition" format of
 commitments/services/editions.py), as objects shaped like the loaded model tree, so that the
-edition's page and its PDF reuse the fragments of the protocol page and of the current PDF
-(includes/preamble.html, includes/section_intro.html, includes/node_details.html,
-pdf/_protocol.html…): `protocol.sections.all`, `section.strategic_objectives.all`,
-`so.operational_objectives.all`, `oo.actions.all`, `anchor`, `number`, `level`.
+edition's page and its PDF are rendered by the templates of the protocol page and of the current
+PDF (the protocol's tree in protocol/_tree.html, includes/preamble.html, pdf/_protocol.html…):
+`protocol.sections.all`, `section.strategic_objectives.all`, `so.operational_objectives.all`,
+`oo.actions.all`, `anchor`, `number`, `level`, and each node's `partner_names` and `axis_names`
+(templatetags/node_markup.node_meta).
 
 No query: everything comes from the JSON document. Also here: the dates editions are known by
 (`edition_day`, `french_day`), the French wording of a comparison's counts (`count_summary`),
@@ -14,7 +15,6 @@ query, the comparison made on the loaded trees).
 
 import datetime
 from dataclasses import dataclass
-from itertools import groupby
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -90,12 +90,6 @@ class TextSection:
         self.priorities = fields.get("priorities", "")
         self.intro = fields.get("intro", "")
         self.strategic_objectives = Children(TextNode(c) for c in data.get("children", ()))
-        self.groups = [
-            (subheading, list(group))
-            for subheading, group in groupby(
-                self.strategic_objectives, key=lambda so: so.subheading
-            )
-        ]
 
     @property
     def anchor(self):

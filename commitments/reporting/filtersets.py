@@ -24,7 +24,6 @@ from commitments.models import (
     Thematic,
     TransversalAxis,
 )
-from perer.lib.form_rendering import PublicForm
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
@@ -117,7 +116,6 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
 class StrategicObjectiveFilter(CommitmentFilterSet):
     class Meta:
-        form = PublicForm
         model = StrategicObjective
         fields = ["territoire", "thematique", "partenaire", "axe", "q"]
 
@@ -130,14 +128,12 @@ class TrackedFilterSet(CommitmentFilterSet):
 
 class OperationalObjectiveFilter(TrackedFilterSet):
     class Meta:
-        form = PublicForm
         model = OperationalObjective
         fields = ["territoire", "thematique", "statut", "partenaire", "axe", "q"]
 
 
 class ActionFilter(TrackedFilterSet):
     class Meta:
-        form = PublicForm
         model = Action
         fields = ["territoire", "thematique", "statut", "partenaire", "axe", "q"]
 

@@ -1,6 +1,5 @@
-"""Filters that turn stored text into safe HTML: paragraphs, and acronyms as <abbr>.
-
-The same functions are the filters of the Jinja2 templates (rendering/jinja_env.py)."""
+"""Filters that turn stored text into safe HTML: paragraphs, and acronyms as <abbr>; and the
+text without its final colon (a link's name)."""
 
 from django import template
 

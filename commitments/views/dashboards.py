@@ -4,7 +4,7 @@ included: 9 queries for the agglomeration, 10 for a territory, two more on the f
 an edit (the thematics and territories, then cached), one more when a reporting round is
 closed; charts drawn by rendering/charts.py)."""
 
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +15,6 @@ from commitments.reporting.dashboard_data import (
     protocol_groups,
     reference_groups,
 )
-from commitments.views.jinja_pages import render_page
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
@@ -65,7 +64,7 @@ def _dashboard_context(dashboard, prefix):
 def dashboard(request):
     context = _dashboard_context(build_dashboard(reference=_reference(request)), "agglo")
     context["breadcrumbs"] = [("Accueil", reverse("home")), ("Tableau de bord", None)]
-    return render_page(request, "dashboards/dashboard.html", context)
+    return render(request, "dashboards/dashboard.html", context)
 
 
 def territory_dashboard(request, slug):
@@ -80,4 +79,4 @@ def territory_dashboard(request, slug):
         ("Tableau de bord", reverse("dashboard")),
         (territory.name, None),
     ]
-    return render_page(request, "dashboards/dashboard.html", context)
+    return render(request, "dashboards/dashboard.html", context)

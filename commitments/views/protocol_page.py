@@ -9,9 +9,7 @@ changed since that edition is marked with a link to its change on the comparison
 say the files' sizes from the cache (views/pdf_downloads.py): no query, never a render.
 """
 
-from itertools import groupby
-
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commitments.models import Protocol
@@ -23,7 +21,6 @@ from commitments.reporting.numbering import tree_paths
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.reporting.rollups import Rollup
 from commitments.views.edition_pages import comparison_url, text_version
-from commitments.views.jinja_pages import render_page
 from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
 
@@ -31,18 +28,12 @@ from territories.models import Territory
 def _prepare(protocol):
     """Attach to the loaded tree what the template needs and return the protocol's roll-up.
 
-    Each section gets `groups`, its strategic objectives grouped by consecutive subheading;
-    each strategic objective its `rollup`; every node its `number` ("2.1.3", as the exports
-    give it), which names its links apart."""
+    Each strategic objective gets its `rollup`; every node its `number` ("2.1.3", as the
+    exports give it), which names its links apart."""
     rollups = []
     paths = tree_paths(protocol)
     for section in protocol.sections.all():
-        objectives = list(section.strategic_objectives.all())
-        section.groups = [
-            (subheading, list(group))
-            for subheading, group in groupby(objectives, key=lambda so: so.subheading)
-        ]
-        for so in objectives:
+        for so in section.strategic_objectives.all():
             so.rollup = Rollup.of_tree([so])
             rollups.append(so.rollup)
             so.number = paths[so.level, so.pk]
@@ -120,4 +111,4 @@ def territory_detail(request, slug):
             glossary=Glossary(),
             pdf_links=territory_pdf_links(territory, current),
         )
-    return render_page(request, "portal/territory_detail.html", context)
+    return render(request, "portal/territory_detail.html", context)

@@ -6,19 +6,18 @@ per level present) and the glossary."""
 
 from django import forms
 from django.core.paginator import Page, Paginator
+from django.shortcuts import render
 from django.urls import reverse
 
 from commitments.enums import Level, Status
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.filtersets import facet_lists
 from commitments.reporting.search import CommitmentSearch, load_rows, page_rows
-from commitments.views.jinja_pages import render_page
-from perer.lib.form_rendering import PublicForm
 
 PER_PAGE = 25
 
 
-class LevelForm(PublicForm):
+class LevelForm(forms.Form):
     niveau = forms.ChoiceField(
         label="Niveau", required=False, choices=[("", "Tous les niveaux"), *Level.choices]
     )
@@ -77,7 +76,7 @@ def commitment_search(request):
         "breadcrumbs": [("Accueil", reverse("home")), ("Rechercher un engagement", None)],
     }
     if not (search.is_valid() and level_form.is_valid()):
-        return render_page(request, "portal/search.html", context, status=400)
+        return render(request, "portal/search.html", context, status=400)
 
     page = _page(search.rows(), request.GET.get("page"))
     paginator, rows = page.paginator, list(page.object_list)
@@ -89,4 +88,4 @@ def commitment_search(request):
         active_filters=active_filters(request.GET, cleaned),
         glossary=Glossary(),
     )
-    return render_page(request, "portal/search.html", context)
+    return render(request, "portal/search.html", context)

@@ -4,20 +4,18 @@ their tree (four), the thematics; roll-ups come from the loaded tree."""
 
 from django import forms
 from django.db.models import Case, Value, When
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commitments.models import Protocol, Thematic
 from commitments.rendering.glossary_markup import Glossary
 from commitments.reporting.protocol_tree import sections_tree
 from commitments.reporting.rollups import Rollup
-from commitments.views.jinja_pages import render_page
-from perer.lib.form_rendering import PublicForm
 from territories.enums import TerritoryKind
 from territories.models import Territory
 
 
-class CompareForm(PublicForm):
+class CompareForm(forms.Form):
     territoire = forms.ModelMultipleChoiceField(
         label="Territoires à comparer",
         queryset=Territory.objects.in_display_order(),
@@ -64,7 +62,7 @@ def thematic_detail(request, slug):
         section.rollup = Rollup.of_tree(section.strategic_objectives.all())
         by_territory.setdefault(section.protocol.territory_id, []).append(section)
     columns = [(territory, by_territory.get(territory.pk, [])) for territory in territories]
-    return render_page(
+    return render(
         request,
         "portal/thematic_detail.html",
         {

@@ -1,4 +1,5 @@
-"""perer/lib/text.py: the fast `truncatewords` of the Jinja2 pages prints what Django's does."""
+"""perer/lib/text.py: the fast `truncatewords` of the links' names (templatetags/node_markup.py)
+prints what Django's filter does."""
 
 from django.template.defaultfilters import truncatewords
 from hypothesis import given

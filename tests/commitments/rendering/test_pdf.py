@@ -5,7 +5,6 @@ every assertion below reads the same bytes."""
 import io
 import logging
 import re
-import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from commitments.reporting.protocol_tree import iter_commitments, load_protocol_
 from territories.models import Territory
 from tests.support.pdf import font_problems, missing_in_order, normalize, outline, pdf_text, squeeze
 from tests.support.seed import SLUGS
+from tests.support.templates import copy_of_the_templates
 
 # --- What each PDF must hold --------------------------------------------------------------------
 
@@ -228,26 +228,74 @@ def test_version_date_is_french_in_paris_time(moment, expected):
     assert french_date(moment) == expected
 
 
-@pytest.mark.parametrize("shared", ["templates/includes", "templates/pdf"])
-def test_a_change_to_a_template_the_pdf_uses_changes_its_cache_key(shared, tmp_path, monkeypatch):
-    """The PDF shares fragments with the pages: changing one must invalidate cached PDFs."""
-    from django.conf import settings
-
+@pytest.fixture
+def templates_copy(settings, tmp_path):
+    """A copy of templates/ read instead of the project's, the layout digest recomputed."""
     from commitments.rendering import pdf
 
-    attribute = "SHARED_TEMPLATE_DIR" if shared.endswith("includes") else "TEMPLATE_DIR"
-    copy = tmp_path / "templates"
-    shutil.copytree(settings.BASE_DIR / shared, copy)
+    copy = copy_of_the_templates(settings, tmp_path)
     pdf.layout_version.cache_clear()
-    monkeypatch.setattr(pdf, attribute, copy)
+    yield copy
+    pdf.layout_version.cache_clear()
+
+
+def _changed(path):
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdf/document.html",  # the root
+        "protocol/_action.html",  # included by an included template, shared with the pages
+        "pdf/protocol.css",  # the stylesheet, an included template
+        "includes/section_intro.html",  # shared with the pages
+        "includes/preamble.html",
+    ],
+)
+def test_a_change_to_a_template_the_pdf_uses_changes_its_cache_key(name, templates_copy):
+    """The PDF shares templates with the pages: changing any of them invalidates stored PDFs."""
+    from commitments.rendering import pdf
+
     before = pdf.layout_version()
+    _changed(templates_copy / name)
     pdf.layout_version.cache_clear()
-    first = sorted(copy.iterdir())[0]
-    first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    try:
-        assert pdf.layout_version() != before
-    finally:
-        pdf.layout_version.cache_clear()
+    assert pdf.layout_version() != before
+
+
+@pytest.mark.parametrize("name", ["portal/glossary.html", "portal/territory_detail.html"])
+def test_a_change_to_a_template_the_pdf_does_not_use_keeps_its_cache_key(name, templates_copy):
+    from commitments.rendering import pdf
+
+    before = pdf.layout_version()
+    _changed(templates_copy / name)
+    pdf.layout_version.cache_clear()
+    assert pdf.layout_version() == before
+
+
+def test_a_change_to_a_tag_module_the_pdf_loads_changes_its_cache_key(
+    templates_copy, settings, tmp_path, monkeypatch
+):
+    """A tag library the PDF's templates load is part of the key, wherever it lives; the real
+    ones are found the same way (their files are listed)."""
+    from commitments.rendering import pdf
+    from commitments.rendering.template_sources import template_files
+
+    listed = {path.name for path in template_files(pdf.DOCUMENT_TEMPLATE)}
+    assert {"node_markup.py", "perer_text.py"} <= listed
+    module = tmp_path / "pdf_probe_tags.py"
+    module.write_text("from django import template\n\nregister = template.Library()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    engine = {**settings.TEMPLATES[0]}
+    engine["OPTIONS"] = {**engine["OPTIONS"], "libraries": {"pdf_probe": "pdf_probe_tags"}}
+    settings.TEMPLATES = [engine]
+    cover = templates_copy / "pdf" / "_cover.html"
+    cover.write_text("{% load pdf_probe %}" + cover.read_text(encoding="utf-8"), encoding="utf-8")
+    pdf.layout_version.cache_clear()
+    before = pdf.layout_version()
+    _changed(module)
+    pdf.layout_version.cache_clear()
+    assert pdf.layout_version() != before
 
 
 LAYOUT_VERSION_ALONE = """

@@ -78,3 +78,30 @@ def test_a_render_stored_by_another_process_is_served(closed_round, monkeypatch)
     assert pdf_store.store(document, b"%PDF rendu par un worker", 1)  # a worker's render
     monkeypatch.setattr(round_report, "_render", lambda *a: pytest.fail("rendered twice"))
     assert round_report.render_round_pdf(round_, one) == b"%PDF rendu par un worker"
+
+
+@pytest.mark.parametrize(
+    ("name", "changes"),
+    [
+        ("rounds/pdf_completion_table.html", True),  # included by the document
+        ("rounds/pdf_round.css", True),
+        ("pdf/protocol.css", True),  # the protocols' layout (fonts, WeasyPrint) is part of it
+        ("rounds/round_detail.html", False),  # a page, not the PDF
+    ],
+)
+def test_the_pdf_key_follows_the_templates_it_loads(name, changes, settings, tmp_path):
+    from commitments.rendering import pdf
+    from tests.support.templates import copy_of_the_templates
+
+    copy = copy_of_the_templates(settings, tmp_path)
+    round_report.layout_version.cache_clear()
+    pdf.layout_version.cache_clear()
+    before = round_report.layout_version()
+    (copy / name).write_text((copy / name).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    round_report.layout_version.cache_clear()
+    pdf.layout_version.cache_clear()
+    try:
+        assert (round_report.layout_version() != before) is changes
+    finally:
+        round_report.layout_version.cache_clear()
+        pdf.layout_version.cache_clear()

@@ -37,7 +37,7 @@ def test_the_text_has_the_shape_of_a_loaded_tree():
     oo = so.operational_objectives.all()[0]
     assert [a.anchor for a in oo.actions.all()] == ["action-40", "action-41", "action-42"]
     assert [n.pk for n in text.nodes()] == [10, 20, 30, 40, 41, 42, 31, 11, 21, 32]
-    assert section.groups == [("", [so])]
+    assert (so.subheading, so.partner_names, so.axis_names) == ("", [], [])
 
 
 def test_history_of_one_item():

@@ -265,7 +265,11 @@ def test_suivi_shows_status_progress_and_summary(client, small_protocol):
     assert "Suivi des engagements" not in plain
     assert "avancement" not in plain
     assert "Suivi des engagements" in suivi
-    assert "Statut : En cours · avancement : 40 % · période : 2020–2022" in suivi
+    # Each commitment's status and progress (the page's badge), its years with its pilot.
+    assert "Statut : En cours · 40 %" in suivi
+    assert "Calendrier : 2020–2022" in suivi
+    assert "Statut :" not in plain
+    assert "Calendrier" not in plain
     assert "Édition avec le suivi des engagements" in suivi
     # The summary counts the tracked commitment (the action; its objective has one), done
     # first as on the site, next to the site's SVG chart drawn with the shipped font.
