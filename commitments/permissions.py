@@ -1,15 +1,22 @@
-"""Who may do what on the protocols, as plain functions over the roles of territories/roles.py.
+"""Who may do what on the protocols and the campaigns, as plain functions over the roles of
+territories/roles.py — the one place these rules are written.
 
-- Agglomeration staff (and superusers) edit everything: text, structure, tracking.
+- Agglomeration staff (and superusers) edit everything: text, structure, tracking; they open,
+  edit, close and export the reporting campaigns (rounds), and see all of them.
 - City project leads see every protocol, and change only the tracking fields (and record
   progress updates) of the commitments of the territories they lead. They never add, delete
-  or restructure anything.
+  or restructure anything. They see the campaigns that concern a territory they lead, and only
+  those territories' rows.
+- Anyone else (a partner's account without a role, an anonymous visitor) reads the public
+  pages only: no tracking, no campaign.
 
-The admin, the API and every view call these functions; the Django model permissions granted
-to each group (territories.roles.ROLE_PERMISSIONS) come on top.
+The admin, the API, the services and every view call these functions; the Django model
+permissions granted to each group (territories.roles.ROLE_PERMISSIONS) come on top. Tested as
+a matrix in tests/commitments/test_permissions.py.
 """
 
-from commitments.models import TRACKED_MODELS, ProgressUpdate
+from commitments.models import TRACKED_MODELS, ProgressUpdate, ReportingRound
+from territories.models import Territory
 from territories.roles import is_agglomeration, is_city_lead, led_territory_ids
 
 
@@ -57,6 +64,15 @@ def can_add_progress_update(user, commitment):
     return commitment is not None and can_edit_tracking(user, commitment)
 
 
+def tracked_territories(user):
+    """The territories whose commitments `user` tracks, in display order: every one for the
+    agglomeration, the led ones for a city lead, none for anyone else."""
+    territories = Territory.objects.in_display_order()
+    if is_agglomeration(user):
+        return territories
+    return territories.filter(pk__in=led_territory_ids(user))
+
+
 def trackable_by(user, queryset):
     """Restrict a queryset of tracked commitments to those `user` may track."""
     if is_agglomeration(user):
@@ -66,3 +82,34 @@ def trackable_by(user, queryset):
     return queryset.filter(
         **{queryset.model.tree.lookup("territory", "in"): led_territory_ids(user)}
     )
+
+
+# --- Campaigns (reporting rounds) ----------------------------------------------------------
+
+
+def can_manage_rounds(user):
+    """Open, edit, close and export campaigns, remind late leads: the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_see_rounds(user):
+    """The campaigns' pages: the agglomeration, and city leads attached to a territory."""
+    return is_agglomeration(user) or bool(led_territory_ids(user))
+
+
+def rounds_visible_to(user):
+    """The campaigns `user` may see: every one for the agglomeration, those concerning a
+    territory they lead for a city lead, none for anyone else."""
+    rounds = ReportingRound.objects.all()
+    if is_agglomeration(user):
+        return rounds
+    led = led_territory_ids(user)
+    return rounds.concerning(led) if led else rounds.none()
+
+
+def round_territories_visible_to(user, round_):
+    """The campaign's territories whose rows `user` sees, in display order (one query)."""
+    territories = round_.territories.in_display_order()
+    if is_agglomeration(user):
+        return list(territories)
+    return list(territories.filter(pk__in=led_territory_ids(user)))

@@ -29,6 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from perer.lib.mail import send_email
+from perer.lib.user_names import display_name
 from territories.models import AccountPreferences, TerritoryMembership
 from territories.roles import CITY_LEAD_GROUP
 
@@ -104,7 +105,7 @@ def invite_lead(*, email, first_name, last_name, territories, invited_by=None, u
         )
         AccountPreferences.objects.get_or_create(user=user)
         site = _site(url_root)
-        inviter = invited_by.get_full_name() or invited_by.get_username() if invited_by else ""
+        inviter = display_name(invited_by)
         send_email(
             "invitation",
             [email],

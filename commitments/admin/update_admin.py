@@ -13,7 +13,12 @@ from commitments.admin.list_filters import TerritoryFilter
 from commitments.admin.role_mixins import ProgressUpdateInlinePermissions
 from commitments.enums import Status
 from commitments.models import ProgressUpdate
-from commitments.services.progress_rule import record_updates
+from commitments.services.progress_rule import (
+    delete_update,
+    delete_updates,
+    record_updates,
+    save_update,
+)
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
 from territories.roles import is_agglomeration
 
@@ -189,8 +194,15 @@ class ProgressUpdateAdmin(AccentInsensitiveSearchMixin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and is_agglomeration(request.user)
 
+    # Writes through services/progress_rule.py, which applies the rule (the form validated the
+    # update: ProgressUpdate.clean). Revert (simple-history) calls save_model too.
     def save_model(self, request, obj, form, change):
-        # The form validated the update (ProgressUpdate.clean); saving applies the rule.
         if not change:
             obj.author = request.user
-        super().save_model(request, obj, form, change)
+        save_update(obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        delete_update(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_updates(queryset)
