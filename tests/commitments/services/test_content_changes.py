@@ -30,9 +30,7 @@ def resolved(*changed):
 def test_each_element_resolves_to_its_protocol(trees):
     here, elsewhere = trees
     update = factories.ProgressUpdateFactory(action=here["action"])
-    objective_update = factories.ProgressUpdateFactory(
-        action=None, operational_objective=here["oo"]
-    )
+    on_objective = factories.ProgressUpdateFactory(action=None, operational_objective=here["oo"])
     for element in ("protocol", "section", "so", "oo", "action"):
         assert resolved(here[element]) == {here["protocol"].pk}, element
     assert resolved(update) == resolved(on_objective) == {here["protocol"].pk}
