@@ -40,6 +40,22 @@ def can_edit_structure(user):
     return is_agglomeration(user)
 
 
+def can_correct_updates(user):
+    """Add, correct or delete progress updates outside the reporting space (the admin's list
+    of updates, a commitment's timeline): the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_exchange_spreadsheets(user):
+    """Export and import the tracking spreadsheets: the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_see_jobs(user):
+    """The background jobs' list (PDF renders, emails) in the admin: the agglomeration."""
+    return is_agglomeration(user)
+
+
 def can_track_territory(user, territory_id):
     """May `user` record progress on the commitments of this territory?"""
     return is_agglomeration(user) or territory_id in led_territory_ids(user)

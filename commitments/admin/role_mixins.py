@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied
 
 from commitments.models import TRACKING_FIELDS
 from commitments.permissions import (
+    can_correct_updates,
     can_edit_structure,
     can_edit_tracking,
 )
-from territories.roles import is_agglomeration
 
 
 class RoleAdminMixin:
@@ -93,4 +93,4 @@ class ProgressUpdateInlinePermissions:
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and is_agglomeration(request.user)
+        return super().has_delete_permission(request, obj) and can_correct_updates(request.user)

@@ -50,8 +50,12 @@ LEADS = ("lead_here", "lead_elsewhere")
 
 
 @pytest.mark.parametrize(("kind", "expected"), matrix(*STAFF))
-def test_structure_is_edited_by_the_agglomeration_only(kind, expected):
-    assert permissions.can_edit_structure(user_for(kind)) is expected
+def test_structure_updates_and_spreadsheets_are_the_agglomeration_s(kind, expected):
+    user = user_for(kind)
+    assert permissions.can_edit_structure(user) is expected
+    assert permissions.can_correct_updates(user) is expected
+    assert permissions.can_exchange_spreadsheets(user) is expected
+    assert permissions.can_see_jobs(user) is expected
 
 
 @pytest.mark.parametrize(("kind", "expected"), matrix("lead_here", *STAFF))
