@@ -21,6 +21,8 @@ Queries: one locked SELECT of the version per check; the conflict message reads 
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from perer.lib.user_names import display_name
@@ -37,7 +39,9 @@ class VersionConflict(Exception):
 def check_version(instance, loaded_version):
     """Lock `instance`'s row until the current transaction ends and return its version; raise
     VersionConflict when it is not `loaded_version` any more. Call it inside the transaction
-    that writes (on PostgreSQL a lock outside a transaction is an error)."""
+    that writes (outside one, a lock would end at once: TransactionManagementError)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("check_version runs in the transaction that writes")
     rows = type(instance)._default_manager.filter(pk=instance.pk).select_for_update()
     current = rows.values_list("version", flat=True).first()
     if current != loaded_version:

@@ -3,6 +3,7 @@ admin's forms: tests/commitments/admin/test_concurrency.py; two leads at the sam
 PostgreSQL: tests/commitments/views/test_lead_space_concurrency.py)."""
 
 import pytest
+from django.db.transaction import TransactionManagementError
 
 from commitments.models import Action
 from perer.lib.concurrency import VersionConflict, check_version
@@ -30,3 +31,12 @@ def test_a_row_deleted_meanwhile_is_a_conflict():
     with pytest.raises(VersionConflict) as stale:
         check_version(action, 1)
     assert stale.value.current_version is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_check_is_refused():
+    """A lock released at once would let another save in between: the check must run in the
+    transaction that writes."""
+    action = ActionFactory()
+    with pytest.raises(TransactionManagementError):
+        check_version(action, 1)
