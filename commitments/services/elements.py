@@ -4,17 +4,19 @@ path of the admin's forms, inlines and deletions, and of the reporting space's p
 
 Each function writes and records the change of content itself (content_changes.record_change):
 - `save_element(obj, by=...)`: a new element of an ordered list goes after its last sibling
-  (services/ordering.next_position); a changed tree element may have moved to another parent,
-  even another protocol: the protocol it left is recorded too. Many-to-many links (partners,
-  axes) are saved by the caller in the same transaction (the admin's save_related): the change
-  recorded here covers them, since it becomes visible with them, at the commit.
+  (services/ordering.next_position), and so does one moved to another parent (its position
+  there could be a sibling's); the protocol it left, maybe another one, is recorded too.
+  Many-to-many links (partners, axes) are saved by the caller in the same transaction (the
+  admin's save_related): the change recorded here covers them, since it becomes visible with
+  them, at the commit.
 - `delete_element(obj, by=...)`, `delete_elements(queryset)`: the change is recorded
   before the deletion (the rows are found through their parents); what the database deletes
   with them (children, progress updates) goes with them.
 Progress updates have their own write path (services/progress_rule.py: the rule follows them).
 
-Queries: a save is its own queries plus one UPDATE for the change (two when a tree element
-changes: where it was, where it is); a deletion, one UPDATE plus Django's cascade.
+Queries: a save is its own queries plus one UPDATE for the change (for a tree element, one
+SELECT of its stored parent; a move, one more UPDATE and the next position); a deletion, one
+UPDATE plus Django's cascade.
 """
 
 from django.db import transaction
@@ -23,22 +25,21 @@ from commitments.services import ordering
 from commitments.services.content_changes import record_change
 
 
-def _is_tree(obj):
-    return hasattr(type(obj), "tree")
-
-
 @transaction.atomic
 def save_element(obj, *, by=None):
     """Save `obj` (a protocol, a section, an objective, an action or a reference-list row) and
     record the change where it is and, for a tree element, where it was."""
     model = type(obj)
-    adding = obj._state.adding
-    if adding and model in ordering.PARENT_FIELDS:
-        field = ordering.parent_field(model)
-        parent_id = getattr(obj, f"{field}_id") if field else None
-        obj.position = ordering.next_position(model, parent_id)
-    if not adding and _is_tree(obj):
-        record_change(model._default_manager.filter(pk=obj.pk))  # where it was
+    field = ordering.PARENT_FIELDS.get(model)
+    parent_id = getattr(obj, f"{field}_id") if field else None
+    if obj._state.adding:
+        if model in ordering.PARENT_FIELDS:
+            obj.position = ordering.next_position(model, parent_id)
+    elif field:
+        stored = model._default_manager.filter(pk=obj.pk)
+        if stored.values_list(f"{field}_id", flat=True).first() != parent_id:
+            record_change(stored)  # where it was, before it moves
+            obj.position = ordering.next_position(model, parent_id)
     obj._history_user = by
     obj.save()
     record_change(obj)

@@ -266,6 +266,7 @@ def test_editing_a_commitment_s_text_and_moving_it_to_another_protocol(
     with recorded_once(here["protocol"], elsewhere["protocol"]):
         assert agglo_client.post(url, data).status_code == 302
     assert OperationalObjective.objects.get(actions=action) == elsewhere["oo"]
+    assert Action.objects.get(pk=action.pk).position == 2  # after its new sibling
 
 
 def test_a_reference_list_changes_every_protocol(here, elsewhere, agglo_client):
