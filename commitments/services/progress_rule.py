@@ -10,10 +10,10 @@ Every write of an update goes through this module, and each function applies the
 (content_changes.record_change: the protocols' pages and PDFs), in one transaction that first
 locks the commitments' rows — two updates recorded at the same instant on one commitment are
 applied one after the other, the second reading the first:
-- `record_update`, `confirm_last_status`: one update (the reporting space, the imports of a
-  single row, the tests); with `version`, refused (perer/lib/concurrency.VersionConflict) when
-  the commitment changed since the form was loaded — checked after the lock, in the
-  transaction that writes;
+- `record_update`, `confirm_last_status`: one update (the reporting space, its review of an
+  objective); with `version`, refused (perer/lib/concurrency.VersionConflict) when the
+  commitment changed since the form was loaded — checked after the lock, in the transaction
+  that writes;
 - `save_update`, `delete_update`, `delete_updates`: the admin's add, change (an update moved
   to another commitment resyncs both), revert and deletions;
 - `prepare_update` + `save_prepared`, and `record_updates`: in bulk (the admin's bulk action,
@@ -24,6 +24,9 @@ Recording or deleting an update bumps its commitment's `version` (the stale-form
 a form loaded before it is refused); `sync_from_updates` bumps it only where the status or the
 progress changed. Updates are validated by ProgressUpdate.clean (models/progress.py), which
 also holds « réalisé ⇒ 100 % » (`progress_for`).
+
+Queries: one locked SELECT of the commitments, the writes, one UPDATE by the rule per kind of
+commitment, one UPDATE recording the change — whatever the number of updates.
 """
 
 from django.core.exceptions import ValidationError
