@@ -15,9 +15,9 @@ visitor waits for — a stored render, and a download right after an edit.
   functions by cumulative time.
 - "stored download": the download through the whole Django stack (test client, middleware,
   view) when the stored render is the current version.
-- "after an edit": the protocol is touched (its `last_changed_at` moves: this WRITES to the
-  database you point it at; the job it queues re-renders the PDF when a worker runs), then
-  downloaded: the visitor gets the previous render at once, the render is queued.
+- "after an edit": the protocol's change is recorded (its `last_changed_at` moves: this WRITES
+  to the database you point it at; the job it queues re-renders the PDF when a worker runs),
+  then downloaded: the visitor gets the previous render at once, the render is queued.
 Prints medians, SQL query counts, pages and size; asserts nothing.
 """
 
@@ -123,6 +123,7 @@ def main():
     from commitments.models import Protocol
     from commitments.rendering import pdf_store
     from commitments.rendering.pdf import ProtocolPdf
+    from commitments.services.content_changes import record_change
 
     if args.seed:
         call_command("migrate", verbosity=0, interactive=False)
@@ -192,7 +193,7 @@ def main():
         after = []
         for _ in range(5):
             versions = [pk for pk, _ in current().versions]
-            Protocol.objects.filter(pk__in=versions).touch()
+            record_change(Protocol.objects.filter(pk__in=versions))
             elapsed, queries, response = timed_get(client, url, host)
             after.append(elapsed)
         print(

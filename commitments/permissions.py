@@ -1,20 +1,27 @@
-"""Who may do what on the protocols, as plain functions over the roles of territories/roles.py.
+"""Who may do what on the protocols and the campaigns, as plain functions over the roles of
+territories/roles.py — the one place these rules are written.
 
-- Agglomeration staff (and superusers) edit everything: text, structure, tracking.
+- Agglomeration staff (and superusers) edit everything: text, structure, tracking; they open,
+  edit, close and export the reporting campaigns (rounds), and see all of them.
 - City project leads see every protocol, and change only the tracking fields (and record
   progress updates) of the commitments of the territories they lead. They never add, delete
-  or restructure anything.
+  or restructure anything. They see the campaigns that concern a territory they lead, and only
+  those territories' rows.
 - Who did what (progress updates with their authors, change histories with who made each
   change) is need-to-know: agglomeration staff everywhere, a city lead on the territories they
   lead only (`can_see_activity`, `updates_visible_to`; the rule is territories.roles').
+- Anyone else (a partner's account without a role, an anonymous visitor) reads the public
+  pages only: no tracking, no campaign.
 
-The admin, the API and every view call these functions; the Django model permissions granted
-to each group (territories.roles.ROLE_PERMISSIONS) come on top.
+The admin, the API, the services and every view call these functions; the Django model
+permissions granted to each group (territories.roles.ROLE_PERMISSIONS) come on top. Tested as
+a matrix in tests/commitments/test_permissions.py.
 """
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from commitments.models import TARGET_FIELDS, TRACKED_MODELS, ProgressUpdate
+from commitments.models import TARGET_FIELDS, TRACKED_MODELS, ProgressUpdate, ReportingRound
+from territories.models import Territory
 from territories.roles import (
     is_agglomeration,
     is_city_lead,
@@ -44,6 +51,22 @@ def can_edit_structure(user):
     return is_agglomeration(user)
 
 
+def can_correct_updates(user):
+    """Add, correct or delete progress updates outside the reporting space (the admin's list
+    of updates, a commitment's timeline): the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_exchange_spreadsheets(user):
+    """Export and import the tracking spreadsheets: the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_see_jobs(user):
+    """The background jobs' list (PDF renders, emails) in the admin: the agglomeration."""
+    return is_agglomeration(user)
+
+
 def can_track_territory(user, territory_id):
     """May `user` record progress on the commitments of this territory?"""
     return is_agglomeration(user) or territory_id in led_territory_ids(user)
@@ -68,6 +91,15 @@ def can_add_progress_update(user, commitment):
     return commitment is not None and can_edit_tracking(user, commitment)
 
 
+def tracked_territories(user):
+    """The territories whose commitments `user` tracks, in display order: every one for the
+    agglomeration, the led ones for a city lead, none for anyone else."""
+    territories = Territory.objects.in_display_order()
+    if is_agglomeration(user):
+        return territories
+    return territories.filter(pk__in=led_territory_ids(user))
+
+
 def trackable_by(user, queryset):
     """Restrict a queryset of tracked commitments to those `user` may track."""
     if is_agglomeration(user):
@@ -77,6 +109,37 @@ def trackable_by(user, queryset):
     return queryset.filter(
         **{queryset.model.tree.lookup("territory", "in"): led_territory_ids(user)}
     )
+
+
+# --- Campaigns (reporting rounds) ----------------------------------------------------------
+
+
+def can_manage_rounds(user):
+    """Open, edit, close and export campaigns, remind late leads: the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_see_rounds(user):
+    """The campaigns' pages: the agglomeration, and city leads attached to a territory."""
+    return is_agglomeration(user) or bool(led_territory_ids(user))
+
+
+def rounds_visible_to(user):
+    """The campaigns `user` may see: every one for the agglomeration, those concerning a
+    territory they lead for a city lead, none for anyone else."""
+    rounds = ReportingRound.objects.all()
+    if is_agglomeration(user):
+        return rounds
+    led = led_territory_ids(user)
+    return rounds.concerning(led) if led else rounds.none()
+
+
+def round_territories_visible_to(user, round_):
+    """The campaign's territories whose rows `user` sees, in display order (one query)."""
+    territories = round_.territories.in_display_order()
+    if is_agglomeration(user):
+        return list(territories)
+    return list(territories.filter(pk__in=led_territory_ids(user)))
 
 
 # The lookups from a progress update to its territory, one per kind of commitment.

@@ -12,15 +12,13 @@ a PDF render after an edit.
   of an older layout).
 
 When they are queued:
-- **after a change is committed**: `Protocol.objects…touch()` — the one place every change to
-  a protocol, its territory or the reference lists goes through (commitments/signals.py calls
-  it on every save and delete; services that write with update() call it themselves; closing a
-  round calls it) — sends `protocols_touched`; signals.py then calls `refresh_after_commit()`,
-  which queues one `refresh_pdfs` when the transaction commits (once per transaction however
-  many rows were saved; none if it rolls back);
+- **after a change is committed**: services/content_changes.record_change — which every write
+  to a protocol, its territory or the reference lists calls (closing a round and importing a
+  backup too) — calls `refresh_after_commit()`, which queues one `refresh_pdfs` when the
+  transaction commits (once per transaction however many rows were saved; none if it rolls
+  back);
 - **by the views**, whenever they serve a render older than the current version
-  (views/pdf_downloads.py): a change made without touch(), or a job lost, heals on the first
-  download.
+  (views/pdf_downloads.py): a job lost heals on the first download.
 
 Deduplicated: a job is not queued when the same task with the same arguments is already
 waiting in the queue (READY, not yet claimed); one already running does not count (it may have

@@ -33,6 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from perer.lib.jobs import retried_task
 from perer.lib.mail import EMAIL_QUEUE, send_email
+from perer.lib.user_names import display_name
 from territories.models import AccountPreferences, TerritoryMembership
 from territories.roles import CITY_LEAD_GROUP
 
@@ -108,7 +109,7 @@ def invite_lead(*, email, first_name, last_name, territories, invited_by=None, u
         )
         AccountPreferences.objects.get_or_create(user=user)
         site = _site(url_root)
-        inviter = invited_by.get_full_name() or invited_by.get_username() if invited_by else ""
+        inviter = display_name(invited_by)
         send_email(
             "invitation",
             [email],

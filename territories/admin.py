@@ -24,6 +24,7 @@ from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
 from perer.lib.admin_ordering import ReorderListMixin
 from perer.lib.admin_wording import FrenchTitlesMixin
 from territories import two_factor
+from territories.changes import territories_changed
 from territories.models import Territory, TerritoryMembership
 from territories.proconnect import admission
 from territories.roles import people_visible_to, sees_people_of
@@ -48,7 +49,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Territory)
 class TerritoryAdmin(
-    ReorderListMixin,  # "Monter" / "Descendre"; saves mark every protocol as changed
+    ReorderListMixin,  # "Monter" / "Descendre"
     FrenchTitlesMixin,
     AccentInsensitiveSearchMixin,
     ViewOnSiteMixin,
@@ -72,6 +73,25 @@ class TerritoryAdmin(
         if obj is not None:
             context["history_hidden"] = not sees_people_of(request.user, obj.pk)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Every write announces itself: the protocols' pages and PDFs show the territories
+    # (territories/changes.py).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        territories_changed.send(sender=Territory, territories=[obj])
+
+    def delete_model(self, request, obj):
+        territories_changed.send(sender=Territory, territories=[obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        territories_changed.send(sender=Territory, territories=queryset)
+        super().delete_queryset(request, queryset)
+
+    def move_item(self, item, direction):
+        other = super().move_item(item, direction)
+        territories_changed.send(sender=Territory, territories=[item])
+        return other
 
 
 @admin.register(TerritoryMembership)

@@ -6,6 +6,7 @@ No two modules share a name, apart from the per-app names Django and the project
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,13 @@ LAYERS = [
         "territories.accounts",
         "territories.proconnect.oidc",
         "territories.proconnect.admission",
+        "territories.changes",
     ),
     ("commitments.models", "commitments.enums"),
     ("commitments.permissions",),
     ("commitments.reporting",),
     ("commitments.rendering",),
-    ("commitments.services", "commitments.signals", "commitments.tasks"),
+    ("commitments.services", "commitments.tasks"),
     (
         "commitments.views",
         "commitments.admin",
@@ -134,3 +136,50 @@ def test_no_name_is_used_for_two_modules():
 def test_commitments_holds_at_most_eight_modules_directly():
     direct = sorted(path.name for path in (ROOT / "commitments").glob("*.py"))
     assert len(direct) <= 8, direct
+
+
+# --- One home per rule ---------------------------------------------------------------------
+
+# A rule, how its implementation reads in the source, and the only module that may hold it.
+ONE_HOME = {
+    "« réalisé ⇒ 100 % » (progress_for)": (
+        r"Status\.DONE.*(!=|==|=) ?(100|DONE_PROGRESS)\b|(100|DONE_PROGRESS) if .*Status\.DONE",
+        "commitments/models/progress.py",
+    ),
+    "a user's name (display_name, full_name)": (
+        r"get_full_name\(",
+        "perer/lib/user_names.py",
+    ),
+    "the stamp of a change of content (record_change)": (
+        r"last_changed_at=",
+        "commitments/services/content_changes.py",
+    ),
+    "a stale form (check_version)": (
+        r"version\s*!=|!=\s*[\w.]*version\b",
+        "perer/lib/concurrency.py",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(ONE_HOME))
+def test_each_rule_has_one_home(rule):
+    pattern, home = ONE_HOME[rule]
+    found = sorted(
+        str(path.relative_to(ROOT))
+        for path in MODULES.values()
+        if re.search(pattern, path.read_text(encoding="utf-8"))
+    )
+    assert found == [home], f"{rule}: {found}"
+
+
+def test_no_model_signal_hides_a_rule():
+    """Writes call their services (commitments/services/content_changes.py): no receiver of a
+    model's signals; the one signal of the portal's own is sent explicitly by
+    territories/admin.py (territories/changes.py)."""
+    model_signals = re.compile(r"\b(pre|post)_(save|delete|init)\b|\bm2m_changed\b")
+    found = sorted(
+        name
+        for name, path in MODULES.items()
+        if model_signals.search(re.sub(r'"""[\s\S]*?"""', "", path.read_text(encoding="utf-8")))
+    )
+    assert found == []

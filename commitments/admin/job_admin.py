@@ -15,9 +15,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
+from commitments.permissions import can_see_jobs
 from perer.lib.admin_wording import FrenchTitlesMixin
 from perer.lib.jobs import requeue_failed
-from territories.roles import is_agglomeration
 
 STATUS_LABELS = {
     TaskResultStatus.READY: "en attente",
@@ -82,10 +82,10 @@ class JobAdmin(FrenchTitlesMixin, DBTaskResultAdmin):
         return "" if job.return_value is None else str(job.return_value)[:200]
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or is_agglomeration(request.user)
+        return super().has_view_permission(request, obj) or can_see_jobs(request.user)
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or is_agglomeration(request.user)
+        return super().has_module_permission(request) or can_see_jobs(request.user)
 
     @admin.display(description="tâche", ordering="task_path")
     def job_name(self, job):

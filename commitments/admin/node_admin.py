@@ -5,8 +5,9 @@ breadcrumb trail through the hierarchy.
 Reordering: the buttons of a parent's inline belong to a separate form (#ordre-form, after the
 change form, so that Enter in a field still saves the change form) posting to the parent's
 `<id>/ordre/` view, which calls commitments/services/ordering.move — the only code changing a
-position; a new child goes last (ordering.next_position). The page comes back with the focus on
-the moved element's button, so that pressing Enter again moves it further.
+position; a new child goes last (services/elements.save_element). Saves and deletions, the
+inlines' rows included, go through the services (admin/write_mixins.py). The page comes back
+with the focus on the moved element's button, so that pressing Enter again moves it further.
 
 Queries: the breadcrumb trail reads nothing (the ancestors come with the object, `with_tree()`);
 the children's rows, names and buttons read nothing per row (an objective's form: the same
@@ -17,7 +18,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -43,13 +43,13 @@ from commitments.admin.version_mixins import (
     ConcurrencyAdminMixin,
     VersionedInlineMixin,
 )
+from commitments.admin.write_mixins import ElementWritesMixin
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.permissions import can_edit_structure
 from commitments.services.ordering import (
     PARENT_FIELDS,
     OrderingError,
     move,
-    next_position,
     parent_field,
 )
 from commitments.services.restore import RestoreError, deleted_items, restore_deleted
@@ -66,23 +66,10 @@ SHORT_TEXT = forms.Textarea(attrs={"rows": 2, "cols": 50})
 LABELLED_TABULAR = "admin/edit_inline/tabular_labelled.html"
 
 
-class TreeFormSet(BaseInlineFormSet):
-    """A child added on its parent's form goes after the last one."""
-
-    def save_new(self, form, commit=True):
-        obj = super().save_new(form, commit=False)
-        obj.position = next_position(type(obj), self.instance.pk)
-        if commit:
-            obj.save()
-            form.save_m2m()
-        return obj
-
-
 class TreeInline(StructureInlineMixin, VersionedInlineMixin, admin.TabularInline):
     """Children of a protocol element, in order; the parent's form moves them up and down."""
 
     template = LABELLED_TABULAR
-    formset = TreeFormSet
     ordering = ("position",)
     extra = 0
     show_change_link = True
@@ -117,12 +104,6 @@ class TreeFormMixin:
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "position"] if self.ordered else readonly
-
-    def save_model(self, request, obj, form, change):
-        if not change and self.ordered:
-            field = parent_field(type(obj))
-            obj.position = next_position(type(obj), getattr(obj, f"{field}_id"))
-        super().save_model(request, obj, form, change)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -195,9 +176,11 @@ class NodeAdmin(
     ConcurrencyAdminMixin,
     AccentInsensitiveSearchMixin,
     ViewOnSiteMixin,
+    ElementWritesMixin,
     HistoryAdmin,
 ):
-    """What the three levels share: roles, versions, search, history, restore of deletions.
+    """What the three levels share: roles, versions, search, history, restore of deletions;
+    writes through the services (ElementWritesMixin).
 
     The lists show, filter and select each row's place in the tree through the model's
     `tree` path (the per-object role checks read the territory without extra queries)."""

@@ -7,6 +7,7 @@ from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import ThematicFilter
 from commitments.admin.node_admin import TreeFormMixin, TreeInline
 from commitments.admin.role_mixins import RoleAdminMixin
+from commitments.admin.write_mixins import ElementWritesMixin
 from commitments.models import Protocol, StrategicObjective, ThematicSection
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
 
@@ -24,7 +25,12 @@ class StrategicObjectiveInline(TreeInline):
 
 
 class StructureAdmin(
-    TreeFormMixin, RoleAdminMixin, AccentInsensitiveSearchMixin, ViewOnSiteMixin, HistoryAdmin
+    TreeFormMixin,
+    RoleAdminMixin,
+    AccentInsensitiveSearchMixin,
+    ViewOnSiteMixin,
+    ElementWritesMixin,
+    HistoryAdmin,
 ):
     pass
 
@@ -66,11 +72,6 @@ class ProtocolAdmin(StructureAdmin):
         ),
         ("Suivi des modifications", {"fields": ("last_changed_at", "created_at")}),
     )
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The page caches and PDF follow last_changed_at: a change to the protocol itself counts.
-        Protocol.objects.filter(pk=form.instance.pk).touch()
 
 
 @admin.register(ThematicSection)

@@ -2,13 +2,14 @@
 
 Thematics and transversal axes are shown everywhere in their order: their lists have the
 "Monter" / "Descendre" column of perer/lib/admin_ordering.py, whose moves go through
-commitments/services/ordering.py (the saves mark every protocol as changed, through the
-signals). A new entry goes last.
+commitments/services/ordering.py. A new entry goes last. Saves and deletions go through
+services/elements.py (admin/write_mixins.py), which records the change of every protocol.
 """
 
 from django.contrib import admin
 from django.db import models
 
+from commitments.admin.write_mixins import ElementWritesMixin
 from commitments.models import GlossaryTerm, Partner, Thematic, TransversalAxis
 from commitments.services.ordering import move
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
@@ -27,6 +28,7 @@ class ThematicAdmin(
     FrenchTitlesMixin,
     AccentInsensitiveSearchMixin,
     ViewOnSiteMixin,
+    ElementWritesMixin,
     admin.ModelAdmin,
 ):
     list_display = ("position", "short_name", "name", "slug", "site_link")
@@ -36,7 +38,9 @@ class ThematicAdmin(
 
 
 @admin.register(Partner)
-class PartnerAdmin(FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class PartnerAdmin(
+    FrenchTitlesMixin, AccentInsensitiveSearchMixin, ElementWritesMixin, admin.ModelAdmin
+):
     list_display = ("name", "acronym", "kind", "website")
     list_filter = ("kind",)
     search_fields = ("name", "acronym", "aliases")
@@ -45,7 +49,9 @@ class PartnerAdmin(FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.ModelA
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin):
+class GlossaryTermAdmin(
+    FrenchTitlesMixin, AccentInsensitiveSearchMixin, ElementWritesMixin, admin.ModelAdmin
+):
     list_display = ("term", "expansion")
     search_fields = ("term", "expansion", "definition")
     prepopulated_fields = {"slug": ("term",)}
@@ -53,7 +59,11 @@ class GlossaryTermAdmin(FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.M
 
 @admin.register(TransversalAxis)
 class TransversalAxisAdmin(
-    ReorderListMixin, FrenchTitlesMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
+    ReorderListMixin,
+    FrenchTitlesMixin,
+    AccentInsensitiveSearchMixin,
+    ElementWritesMixin,
+    admin.ModelAdmin,
 ):
     list_display = ("position", "name", "slug")
     list_display_links = ("name",)

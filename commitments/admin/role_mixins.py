@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied
 
 from commitments.models import TRACKING_FIELDS
 from commitments.permissions import (
+    can_correct_updates,
     can_edit_structure,
     can_edit_tracking,
     can_see_activity,
 )
-from territories.roles import is_agglomeration
 
 
 class RoleAdminMixin:
@@ -100,4 +100,4 @@ class ProgressUpdateInlinePermissions:
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and is_agglomeration(request.user)
+        return super().has_delete_permission(request, obj) and can_correct_updates(request.user)

@@ -1,7 +1,7 @@
 """Reporting rounds, their frozen figures and the notifications log in the admin.
 
 Rounds are managed by role, not by Django model permissions (no group change needed):
-agglomeration staff and superusers (reporting/round_completion.can_manage_rounds) open, edit
+agglomeration staff and superusers (commitments/permissions.can_manage_rounds) open, edit
 and close rounds here; city project leads do not see these admins at all — they follow their
 rounds in /suivi/campagnes/. Every write goes through services/round_lifecycle.py: a new
 round through `open_round` (no territory chosen = every territory), a change through
@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from commitments.models import Notification, ReportingRound, RoundFigure
-from commitments.reporting.round_completion import can_manage_rounds
+from commitments.permissions import can_manage_rounds
 from commitments.services.round_lifecycle import (
     ROUND_FIELDS,
     check_not_closed,

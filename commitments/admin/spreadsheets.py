@@ -6,7 +6,7 @@ each ModelAdmin names its resource in `resource_classes`.
 
 from import_export.admin import ImportExportMixin
 
-from territories.roles import is_agglomeration
+from commitments.permissions import can_exchange_spreadsheets
 
 
 class TrackingImportExportMixin(ImportExportMixin):
@@ -14,7 +14,7 @@ class TrackingImportExportMixin(ImportExportMixin):
     import_template_name = "admin/commitments/spreadsheet_import.html"
 
     def has_import_permission(self, request):
-        return is_agglomeration(request.user) and super().has_import_permission(request)
+        return can_exchange_spreadsheets(request.user) and super().has_import_permission(request)
 
     def has_export_permission(self, request):
-        return is_agglomeration(request.user) and super().has_export_permission(request)
+        return can_exchange_spreadsheets(request.user) and super().has_export_permission(request)

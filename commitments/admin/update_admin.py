@@ -13,10 +13,14 @@ from commitments.admin.list_filters import TerritoryFilter
 from commitments.admin.role_mixins import ProgressUpdateInlinePermissions
 from commitments.enums import Status
 from commitments.models import ProgressUpdate
-from commitments.permissions import updates_visible_to
-from commitments.services.progress_rule import record_updates
+from commitments.permissions import can_correct_updates, updates_visible_to
+from commitments.services.progress_rule import (
+    delete_update,
+    delete_updates,
+    record_updates,
+    save_update,
+)
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
-from territories.roles import is_agglomeration
 
 NEW_UPDATE_STATUSES = [choice for choice in Status.choices if choice[0] != Status.NOT_REPORTED]
 
@@ -187,16 +191,23 @@ class ProgressUpdateAdmin(AccentInsensitiveSearchMixin, HistoryAdmin):
         return obj.action or obj.operational_objective
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and is_agglomeration(request.user)
+        return super().has_add_permission(request) and can_correct_updates(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and is_agglomeration(request.user)
+        return super().has_change_permission(request, obj) and can_correct_updates(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and is_agglomeration(request.user)
+        return super().has_delete_permission(request, obj) and can_correct_updates(request.user)
 
+    # Writes through services/progress_rule.py, which applies the rule (the form validated the
+    # update: ProgressUpdate.clean). Revert (simple-history) calls save_model too.
     def save_model(self, request, obj, form, change):
-        # The form validated the update (ProgressUpdate.clean); saving applies the rule.
         if not change:
             obj.author = request.user
-        super().save_model(request, obj, form, change)
+        save_update(obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        delete_update(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_updates(queryset)

@@ -10,9 +10,11 @@ from commitments.models.nodes import (
 )
 from commitments.models.progress import (
     COMMENT_MAX_LENGTH,
+    DONE_PROGRESS,
     EARLIEST_DATE,
     TARGET_FIELDS,
     ProgressUpdate,
+    progress_for,
 )
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
@@ -26,6 +28,7 @@ PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
+    "DONE_PROGRESS",
     "EARLIEST_DATE",
     "PROTOCOL_MODELS",
     "REFERENCE_MODELS",
@@ -51,4 +54,5 @@ __all__ = [
     "Thematic",
     "ThematicSection",
     "TransversalAxis",
+    "progress_for",
 ]

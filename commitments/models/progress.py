@@ -3,7 +3,8 @@
 The latest update (by date, then by the time it was recorded) sets the commitment's status and
 progress (commitments/services/progress_rule.py). What makes an update valid is written once,
 in `ProgressUpdate.clean()` and the fields' validators: every path (the reporting space, the
-admin, the spreadsheet import) validates through them.
+admin, the spreadsheet import) validates through them. « Réalisé ⇒ 100 % » is `progress_for`:
+clean() refuses another figure, and the forms and the bulk action fill it in with it.
 """
 
 import datetime
@@ -24,13 +25,23 @@ from simple_history.models import HistoricalRecords
 from commitments.enums import Status
 from commitments.models.constraints import progress_0_100
 from commitments.models.nodes import Action, OperationalObjective
+from perer.lib.user_names import display_name
 
 # The ProgressUpdate foreign key that points at each kind of tracked commitment.
 TARGET_FIELDS = {Action: "action", OperationalObjective: "operational_objective"}
 
 COMMENT_MAX_LENGTH = 2000
+# « Réalisé » means this progress.
+DONE_PROGRESS = 100
+DONE_PROGRESS_MESSAGE = "Un engagement réalisé est avancé à 100 %."
 # The earliest plausible date when a protocol states no period.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+
+def progress_for(status, progress):
+    """« Réalisé ⇒ 100 % », written once: the progress of an update of `status` whose progress
+    is otherwise `progress` (the figure typed, or the commitment's current one)."""
+    return DONE_PROGRESS if status == Status.DONE else progress
 
 
 def earliest_date(protocol):
@@ -134,6 +145,10 @@ class ProgressUpdate(models.Model):
     def target(self):
         return self.action or self.operational_objective
 
+    @property
+    def author_name(self):
+        return display_name(self.author, unknown="auteur inconnu")
+
     def clean(self):
         """The rules every update follows, whatever records it (French messages)."""
         errors = {}
@@ -155,7 +170,7 @@ class ProgressUpdate(models.Model):
                 "« Non renseigné » ne peut pas être choisi pour un nouveau point : indiquez le "
                 "statut constaté (prévu, en cours, réalisé ou abandonné)."
             )
-        if self.status == Status.DONE and self.progress is not None and self.progress != 100:
-            errors["progress"] = "Un engagement réalisé est avancé à 100 %."
+        if self.progress is not None and self.progress != progress_for(self.status, self.progress):
+            errors["progress"] = DONE_PROGRESS_MESSAGE
         if errors:
             raise ValidationError(errors)

@@ -7,7 +7,6 @@ that rule is written).
 
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -15,9 +14,6 @@ from simple_history.models import HistoricalRecords
 from commitments.models.constraints import unique_position, years_in_order
 from commitments.models.paths import TreePath
 from commitments.models.years import YearField, YearSpanMixin
-
-# Sent by every `touch()`, after its UPDATE: commitments/signals.py queues the PDF renders.
-protocols_touched = Signal()
 
 
 def precondition_lines(preconditions):
@@ -48,13 +44,6 @@ class ProtocolQuerySet(models.QuerySet):
         """The territory's protocol in force, or None."""
         return self.in_force().for_territory(territory).first()
 
-    def touch(self):
-        """Mark these protocols as changed (invalidates their PDFs and page caches; sends
-        `protocols_touched`, which queues their new PDFs' renders after the commit)."""
-        changed = self.update(last_changed_at=timezone.now())
-        protocols_touched.send(sender=Protocol)
-        return changed
-
 
 class Protocol(YearSpanMixin, models.Model):
     tree = TreePath(None)
@@ -79,6 +68,8 @@ class Protocol(YearSpanMixin, models.Model):
     preconditions = models.TextField(
         "conditions de réussite préalables", blank=True, help_text="Une condition par ligne."
     )
+    # The version of everything the protocol's pages and PDF show: moved by every write
+    # (services/content_changes.record_change).
     last_changed_at = models.DateTimeField("dernière modification", default=timezone.now)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 

@@ -14,9 +14,8 @@ objectives, their authors) whatever the number of commitments. A closed round re
 `RoundFigure` rows instead (one query), so that an edit after closing changes nothing it shows.
 Every figure is then summed in Python over the rows (`RoundReport`): no query per row.
 
-Who sees what (the permission matrix of rounds): agglomeration staff and superusers see and
-manage every round; a city lead sees the rounds that concern a territory they lead, and only
-those territories' rows; anyone else sees nothing.
+Who sees what is commitments/permissions.py's (`rounds_visible_to`,
+`round_territories_visible_to`).
 """
 
 from collections import Counter
@@ -35,35 +34,10 @@ from commitments.models import (
     ReportingRound,
     RoundFigure,
 )
+from commitments.permissions import round_territories_visible_to
 from commitments.reporting.rollups import leaves
+from perer.lib.user_names import display_name
 from territories.models import Territory
-from territories.roles import is_agglomeration, led_territory_ids
-
-# --- Who sees what -------------------------------------------------------------------------
-
-
-def can_manage_rounds(user):
-    """Open, edit, close and export rounds: agglomeration staff and superusers only."""
-    return is_agglomeration(user)
-
-
-def rounds_visible_to(user):
-    """The rounds `user` may see: every round for staff, the rounds concerning a territory
-    they lead for a lead, none for anyone else."""
-    rounds = ReportingRound.objects.all()
-    if is_agglomeration(user):
-        return rounds
-    led = led_territory_ids(user)
-    return rounds.concerning(led) if led else rounds.none()
-
-
-def visible_territories(user, round_):
-    """The round's territories that `user` sees, in display order (one query)."""
-    territories = round_.territories.in_display_order()
-    if is_agglomeration(user):
-        return list(territories)
-    return list(territories.filter(pk__in=led_territory_ids(user)))
-
 
 # --- Rows ----------------------------------------------------------------------------------
 
@@ -100,12 +74,6 @@ class RoundRow:
         if self.commitment_id is None:
             return None
         return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.commitment_id})
-
-
-def author_name(user):
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def in_period(round_, model):
@@ -170,7 +138,7 @@ def live_rows(round_, territory_ids):
             last_update_date=node.last_date,
             last_comment=node.last_comment or "",
             author_id=node.last_author_id,
-            author_name=author_name(users.get(node.last_author_id)),
+            author_name=display_name(users.get(node.last_author_id)),
             position=position,
         )
         for position, node in enumerate(nodes)
@@ -349,7 +317,7 @@ def round_report(round_, territories):
 
 def report_for(user, round_):
     """The report `user` may see of `round_` (its visible territories only)."""
-    return round_report(round_, visible_territories(user, round_))
+    return round_report(round_, round_territories_visible_to(user, round_))
 
 
 # --- The reporting space: open rounds and what is left -------------------------------------

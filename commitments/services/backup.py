@@ -16,6 +16,11 @@ documented bypass (`EditionQuerySet.discard_for_rebuild`), and inserted again id
 
 The file is deterministic: exporting, importing into an empty database and exporting again
 gives the same bytes.
+
+An import records no change of content (content_changes.record_change would move each
+protocol's `last_changed_at`, which the file keeps): the versions the page caches and the PDFs
+are keyed on are those of the content imported. It queues the PDFs' renders when it commits
+(tasks.refresh_after_commit), so that the stored PDFs follow the imported content.
 """
 
 import datetime
@@ -29,6 +34,7 @@ from django.db import IntegrityError, connection, transaction
 
 from commitments.models import PROTOCOL_MODELS, REFERENCE_MODELS, Edition, ProgressUpdate, Protocol
 from commitments.services.editions import canonical_json
+from commitments.tasks import refresh_after_commit
 from territories.models import Territory, TerritoryMembership
 
 FORMAT = "perer-protocoles"
@@ -214,6 +220,7 @@ def _import_in_transaction(data, replace):
         counts = _load(data["objects"])
         _reset_sequences()
         _restore_memberships(memberships)
+        refresh_after_commit()
     return counts, created_users
 
 
@@ -229,7 +236,7 @@ def _load(objects):
                     counts[EDITION] += 1
                     continue
                 m2m_data = deserialized.m2m_data or {}
-                # Raw save: no signal touches last_changed_at, no history row, no version bump.
+                # Raw save: no history row, no version bump, last_changed_at as in the file.
                 deserialized.save(save_m2m=False)
                 instance = deserialized.object
                 counts[instance._meta.label_lower] += 1
@@ -243,7 +250,6 @@ def _load(objects):
                     )
         except serializers.base.DeserializationError as error:
             raise BackupError(f"Objet illisible dans la sauvegarde : {error}") from error
-        # bulk_create sends no m2m_changed signal, which would touch the protocols.
         for through, rows in through_rows.items():
             through.objects.bulk_create(rows)
         # Inserted, never saved: an existing row with the same id fails instead of changing.

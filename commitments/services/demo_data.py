@@ -2,7 +2,9 @@
 
 Every synthetic territory has a slug starting with `demo-` and a name ending with
 "(données synthétiques)"; its protocol's deliberation reference is `DEMO`. Texts are drawn from
-the real seeded commitments so that searches behave as on real data.
+the real seeded commitments so that searches behave as on real data. Written in bulk: the rule
+of the latest update is applied by `sync_from_updates`, and the change of content recorded
+(content_changes.record_change) when demo protocols are created or removed.
 """
 
 import datetime
@@ -21,7 +23,9 @@ from commitments.models import (
     StrategicObjective,
     Thematic,
     ThematicSection,
+    progress_for,
 )
+from commitments.services.content_changes import record_change
 from commitments.services.progress_rule import sync_from_updates
 from territories.enums import Department, TerritoryKind
 from territories.models import Territory
@@ -46,6 +50,8 @@ def remove_demo_data():
     territories = demo_territories()
     protocols = Protocol.objects.filter(territory__in=territories)
     count = territories.count()
+    if count:
+        record_change(protocols)  # before the deletion: the combined PDFs list them
     protocols.delete()
     territories.delete()
     return count
@@ -149,13 +155,14 @@ def generate_demo_data(territories=100, actions=20000, seed=2019):
             ProgressUpdate(
                 action_id=pk,
                 status=status,
-                progress=100 if status == Status.DONE else rng.randrange(0, 100, 5),
+                progress=progress_for(status, rng.randrange(0, 100, 5)),
                 date=first_day + datetime.timedelta(days=rng.randrange(days.days + 1)),
                 comment="Synthétique",
             )
         )
     ProgressUpdate.objects.bulk_create(updates, batch_size=2000)
     sync_from_updates(demo_actions)
+    record_change(*protocols)
     return {
         "territoires": len(created),
         "objectifs stratégiques": len(sos),

@@ -7,9 +7,10 @@ re-exported here (callers that publish need both).
 
 - `publish_edition(...)`: in one transaction, locks the protocol's row (select_for_update),
   refuses (ValidationError, French) a text identical to the last edition's, numbers the
-  edition last + 1, stores the snapshot and its hash, and touches the protocol (its pages and
-  current PDF name the edition in force). Two publications at once: the second
-  waits for the lock, then sees the first edition and is refused if the text is the same.
+  edition last + 1, stores the snapshot and its hash, and records the change of the protocol
+  (content_changes.record_change: its pages and current PDF name the edition in force). Two
+  publications at once: the second waits for the lock, then sees the first edition and is
+  refused if the text is the same.
   `by` is the publishing user (agglomeration staff or superuser: PermissionDenied otherwise)
   or None for the system paths (seed command, data migration).
 """
@@ -34,6 +35,7 @@ from commitments.reporting.edition_snapshot import (  # noqa: F401 (re-exported)
     snapshot_of,
     snapshot_of_loaded,
 )
+from commitments.services.content_changes import record_change
 
 ADOPTED_TITLE = "Texte adopté"
 NOT_ALLOWED = "Seule l'équipe de l'agglomération publie les éditions d'un protocole."
@@ -105,5 +107,5 @@ def publish_edition(protocol, *, title, deliberation_reference, deliberation_dat
         content_hash=digest,
     )
     # The current PDF's cover and the pages name the edition in force: renew their caches.
-    Protocol.objects.filter(pk=protocol.pk).touch()
+    record_change(protocol)
     return edition

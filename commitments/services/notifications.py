@@ -247,11 +247,7 @@ def _digest_rows(updates):
                 "status": update.get_status_display(),
                 "progress": update.progress,
                 "date": update.date,
-                "author": (
-                    update.author.get_full_name() or update.author.get_username()
-                    if update.author
-                    else "auteur inconnu"
-                ),
+                "author": update.author_name,
                 "comment": update.comment,
             }
         )

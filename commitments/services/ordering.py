@@ -5,8 +5,11 @@ objectives, an objective's operational objectives or actions), or the whole tabl
 transversal axes). The moves themselves are perer/lib/reorder.py's, the one implementation of
 a reorder (invariants and query budget there). Every path changing a position calls `move`:
 the "Monter" / "Descendre" buttons of a parent's admin form and of the reference lists; a new
-element takes `next_position` (after its last sibling).
+element takes `next_position` (after its last sibling, services/elements.py). A move records
+the change of content (content_changes.record_change: one more UPDATE).
 """
+
+from django.db import transaction
 
 from commitments.models import (
     Action,
@@ -16,6 +19,7 @@ from commitments.models import (
     ThematicSection,
     TransversalAxis,
 )
+from commitments.services.content_changes import record_change
 from perer.lib import reorder
 from perer.lib.reorder import DOWN, UP, OrderingError
 
@@ -44,10 +48,14 @@ def siblings(item):
     return reorder.siblings(item, parent_field(type(item)))
 
 
+@transaction.atomic
 def move(item, direction):
     """Swap `item` with its previous (UP) or next (DOWN) sibling; the sibling, or None at
     either end."""
-    return reorder.move(item, direction, parent_field(type(item)))
+    other = reorder.move(item, direction, parent_field(type(item)))
+    if other is not None:
+        record_change(item)
+    return other
 
 
 def next_position(model, parent_id=None):

@@ -4,7 +4,9 @@ Deleting a strategic objective cascades to its operational objectives, their act
 progress updates of both. django-simple-history keeps the last state of each row (a "-"
 record); this service rebuilds the object from that record, then, level by level, the
 children whose deletion was recorded at the same time (same user, within CASCADE_WINDOW), with
-their partners and transversal axes as they were just before the deletion.
+their partners and transversal axes as they were just before the deletion. The restored
+commitments then follow their restored progress updates (progress_rule.sync_from_updates), and
+the change of content is recorded (content_changes.record_change).
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ from commitments.models import (
     StrategicObjective,
     TransversalAxis,
 )
+from commitments.services.content_changes import record_change
+from commitments.services.progress_rule import sync_from_updates
 
 # Children deleted by the same cascade are recorded within moments of their parent.
 CASCADE_WINDOW = timedelta(minutes=1)
@@ -210,4 +214,10 @@ def restore_deleted(model, pk, user=None):
     result = RestoreResult()
     obj = _restore_one(model, record, user, result)
     _restore_children(model, obj, record, user, result)
+    # Restored as never reported: each commitment follows its restored updates.
+    for tracked in TRACKED_MODELS:
+        restored = [item.pk for item in result.restored if isinstance(item, tracked)]
+        if restored:
+            sync_from_updates(tracked.objects.filter(pk__in=restored))
+    record_change(obj)
     return result

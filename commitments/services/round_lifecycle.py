@@ -9,7 +9,8 @@ admin, the views and any command.
   rows (reporting/round_completion.py, the rule written once) in one bulk insert, and stores
   `closed_at` and `closed_by`. Two closings at once: the second waits for the lock, then finds
   the round closed and is refused. Closing changes what the public dashboard shows, so the
-  protocols of the round's territories are touched (their page caches are renewed).
+  change of the protocols of the round's territories is recorded (content_changes: their page
+  caches are renewed).
 
 Constant queries whatever the number of commitments (about ten for a closing).
 """
@@ -20,7 +21,9 @@ from django.utils import timezone
 
 from commitments.enums import RoundState
 from commitments.models import Action, Protocol, ReportingRound, RoundFigure
-from commitments.reporting.round_completion import can_manage_rounds, live_rows
+from commitments.permissions import can_manage_rounds
+from commitments.reporting.round_completion import live_rows
+from commitments.services.content_changes import record_change
 from territories.models import Territory
 
 ROUND_FIELDS = ("title", "period_start", "period_end", "opens_on", "deadline")
@@ -116,6 +119,6 @@ def close_round(round_, by):
     current.closed_at = timezone.now()
     current.closed_by = by
     current.save(update_fields=["closed_at", "closed_by"])
-    Protocol.objects.filter(territory__in=territory_ids).touch()
+    record_change(Protocol.objects.filter(territory__in=territory_ids))
     round_.closed_at, round_.closed_by = current.closed_at, current.closed_by
     return len(figures)

@@ -6,7 +6,8 @@ already exists (same territory and deliberation reference) is left untouched. Ea
 created gets its edition 1, « Texte adopté », made from the text just loaded (so a second run
 creates no edition either). `reset()` wipes the protocols and their editions (the one bypass
 of the editions' immutability, `EditionQuerySet.discard_for_rebuild`) and rebuilds everything
-from the files, edition 1 included.
+from the files, edition 1 included. Anything created (or reset) is one change of content,
+recorded once at the end (content_changes.record_change).
 """
 
 import re
@@ -21,8 +22,8 @@ from django.utils.text import slugify
 
 from commitments import models
 from commitments.enums import PartnerKind
+from commitments.services.content_changes import record_change
 from commitments.services.editions import publish_adopted_text
-from commitments.signals import touches_suspended
 from perer.lib.text import fold_accents
 from territories.enums import TerritoryKind
 from territories.models import Territory
@@ -322,7 +323,7 @@ def seed(reset=False):
             item[0].name,
         )
     )
-    with transaction.atomic(), touches_suspended():
+    with transaction.atomic():
         if reset:
             protocols = models.Protocol.objects.all()
             models.Edition.objects.discard_for_rebuild(protocols)
@@ -339,5 +340,5 @@ def seed(reset=False):
             except MALFORMED as exc:
                 raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc!r})") from exc
         if report.changed:
-            models.Protocol.objects.touch()
+            record_change(models.Protocol.objects.all())
     return report

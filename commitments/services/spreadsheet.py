@@ -26,6 +26,7 @@ from commitments.enums import Status
 from commitments.models import TRACKING_FIELDS, Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
 from commitments.reporting.numbering import commitment_paths
+from commitments.services.content_changes import record_change
 from commitments.services.progress_rule import prepare_update, save_prepared
 from perer.lib.text import fold_accents
 
@@ -408,14 +409,11 @@ class TrackingResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if not (kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors()):
             save_prepared(self._prepared, kwargs.get("user"))
-            self._saved_pks.update(update.target.pk for update in self._prepared)
         self._prepared = []
-        # Saves already fire the signals; touching again keeps the PDFs' cache honest even if
-        # a future version of the library saves in bulk.
+        # The pilots and years saved row by row (the updates' change is recorded by
+        # save_prepared). The preview runs this too, and is rolled back with it.
         if self._saved_pks and not kwargs.get("dry_run"):
-            model = self._meta.model
-            saved = model.objects.filter(pk__in=self._saved_pks).values(model.tree.protocol)
-            Protocol.objects.filter(pk__in=saved).touch()
+            record_change(self._meta.model.objects.filter(pk__in=self._saved_pks))
 
 
 class ActionTrackingResource(TrackingResource):

@@ -46,6 +46,7 @@ from commitments.reporting.edition_text import (
 from commitments.reporting.protocol_tree import load_protocol_tree
 from commitments.views.pdf_downloads import file_size, pdf_response
 from perer.lib.http_methods import require_safe
+from perer.lib.user_names import full_name
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
@@ -186,7 +187,7 @@ def _publisher(user):
     the team; the system paths (seed, migration) publish edition 1 without a user."""
     if user is None:
         return "le portail (chargement du texte adopté)"
-    name = user.get_full_name().strip()
+    name = full_name(user)
     return f"{name} (agglomération)" if name else "l'équipe de l'agglomération"
 
 

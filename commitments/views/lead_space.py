@@ -7,8 +7,12 @@ progress of the commitments they track.
 - `objective_review`: every tracked commitment of one strategic objective at once.
 
 Login required; a lead may only act on the territories they lead (403 otherwise, nothing
-written); other methods than GET and POST are refused (405). Writes go through
-services/progress_rule.py. Query counts are constant whatever the number of commitments
+written; commitments/permissions.py); other methods than GET and POST are refused (405).
+Writes go through services/progress_rule.py (updates) and services/elements.py (pilot and
+years). Every form carries the commitment's `version`, checked in the transaction that writes
+with the commitment's row locked (perer/lib/concurrency.py): of two leads saving the same
+commitment at the same instant, one saves and the other is told what changed meanwhile, their
+input kept. Query counts are constant whatever the number of commitments
 (tests/commitments/views/test_lead_space.py).
 """
 
@@ -33,7 +37,7 @@ from commitments.models import (
     ProgressUpdate,
     Thematic,
 )
-from commitments.permissions import can_edit_tracking, can_track_territory
+from commitments.permissions import can_edit_tracking, can_track_territory, tracked_territories
 from commitments.reporting.protocol_tree import strategic_objectives_tree
 from commitments.reporting.round_completion import open_rounds_for
 from commitments.reporting.worklist import (
@@ -42,6 +46,7 @@ from commitments.reporting.worklist import (
     latest_updates,
     tracked_commitments,
 )
+from commitments.services.elements import save_element
 from commitments.services.progress_rule import confirm_last_status, record_update
 from commitments.views.progress_forms import (
     ConfirmForm,
@@ -53,9 +58,10 @@ from commitments.views.progress_forms import (
     details_form_class,
     update_errors,
 )
+from perer.lib.concurrency import VersionConflict, conflict_message
 from perer.lib.http_methods import read_or_post, require_safe
-from territories.models import Territory
-from territories.roles import is_agglomeration, led_territories
+from perer.lib.user_names import display_name
+from territories.roles import led_territories
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
 NO_TERRITORY = (
@@ -70,12 +76,10 @@ def _names(territories):
 
 
 def _visible_territories(user):
-    """Every territory for the agglomeration, the led ones for a lead; 403 for anyone else."""
-    if is_agglomeration(user):
-        return Territory.objects.in_display_order()
+    """The territories `user` tracks; 403 for anyone who tracks none."""
     if not can_edit_tracking(user):
         raise PermissionDenied(NO_TERRITORY)
-    return led_territories(user).in_display_order()
+    return tracked_territories(user)
 
 
 def _check_tracks(user, territory):
@@ -165,46 +169,51 @@ def _commitment(kind, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _author(update):
-    if update.author is None:
-        return "Quelqu'un"
-    return update.author.get_full_name() or update.author.get_username()
+SOMEONE = "Quelqu'un"
 
 
-def _conflict_message(last):
-    if last is None:
-        return (
-            "Le dernier point d'avancement de cet engagement a été supprimé depuis que vous "
-            "avez ouvert cette page. Votre saisie n'a pas été enregistrée ; elle est conservée "
-            "ci-dessous : vérifiez l'historique, puis enregistrez à nouveau."
-        )
-    recorded = timezone.localtime(last.created_at)
+def _update_message(update):
+    """The newest update recorded on the commitment, as the conflict message tells it."""
+    recorded = timezone.localtime(update.created_at)
     return (
-        f"{_author(last)} a enregistré un point d'avancement le {recorded:%d/%m/%Y à %H:%M} "
-        f"(« {last.get_status_display()} », {last.progress} %, point daté du "
-        f"{last.date:%d/%m/%Y}) depuis que vous avez ouvert cette page. Votre saisie n'a pas "
-        "été enregistrée ; elle est conservée ci-dessous : vérifiez ce nouveau point, puis "
-        "enregistrez à nouveau."
+        f"{display_name(update.author, unknown=SOMEONE)} a enregistré un point "
+        f"d'avancement le {recorded:%d/%m/%Y à %H:%M} (« {update.get_status_display()} », "
+        f"{update.progress} %, point daté du {update.date:%d/%m/%Y})"
     )
 
 
-def _conflict(form, last, loaded):
-    """Another update was recorded since the page was loaded (`loaded`: the id of the latest
-    update the page knew): refuse, keep the input, and let a second submit go through."""
-    current = last.pk if last else None
-    if loaded == current:
-        return False
-    form.add_error(None, _conflict_message(last))
+def _conflict_message(commitment, loaded_version, current_version):
+    """What changed since the page was loaded: the newest update recorded (the usual case:
+    another lead reported meanwhile), or the commitment's own fields when they changed last."""
+    newest = commitment.updates.select_related("author").order_by("-created_at", "-pk").first()
+    edited = commitment.history.order_by("-history_date", "-history_id").first()
+    if newest is None or (edited is not None and edited.history_date > newest.created_at):
+        return conflict_message(commitment, loaded_version, current_version)
+    return (
+        f"Cet engagement a été modifié entre-temps : {_update_message(newest)} depuis que vous "
+        "avez ouvert cette page. Votre saisie n'a pas été enregistrée ; elle est conservée "
+        "ci-dessous : vérifiez ce nouveau point, puis enregistrez à nouveau."
+    )
+
+
+def _refuse_stale(form, commitment, conflict):
+    """Show what changed meanwhile, keep the input, and let a second submit go through (the
+    form now carries the current version)."""
+    loaded = form.cleaned_data.get("version")
+    form.add_error(None, _conflict_message(commitment, loaded, conflict.current_version))
     form.data = form.data.copy()
-    form.data[form.add_prefix("last_update")] = str(current or "")
-    return True
+    current = conflict.current_version
+    form.data[form.add_prefix("version")] = "" if current is None else str(current)
 
 
-def _record(form, action):
-    """Run `action` (a service call); its ValidationError lands on the form's fields."""
+def _record(form, commitment, action):
+    """Run `action` (a service call, in its own transaction); its ValidationError lands on the
+    form's fields, a version conflict on the form."""
     try:
-        with transaction.atomic():
-            action()
+        action()
+    except VersionConflict as conflict:
+        _refuse_stale(form, commitment, conflict)
+        return False
     except ValidationError as error:
         add_errors(form, getattr(error, "error_dict", {None: error.messages}))
         return False
@@ -234,26 +243,31 @@ def commitment(request, kind, pk):
         action = request.POST.get("action")
         if action == "details":
             details_form = details_class(request.POST, instance=item)
-            if details_form.is_valid():
-                details_form.instance._history_user = request.user
-                details_form.save()
+            # Validated in the transaction that saves: the version check locks the row.
+            with transaction.atomic():
+                saved = details_form.is_valid()
+                if saved:
+                    save_element(details_form.save(commit=False), by=request.user)
+            if saved:
                 messages.success(request, "Le pilote et le calendrier sont enregistrés.")
                 return redirect(_back(request, default_back))
         elif action == "rien-de-nouveau":
             confirm_form = ConfirmForm(request.POST, **forms)
             if actions:
                 confirm_form.add_error(None, STRUCTURE_ONLY)
-            elif confirm_form.is_valid() and not _conflict(
-                confirm_form, last, confirm_form.cleaned_data["last_update"]
-            ):
+            elif confirm_form.is_valid():
                 data = confirm_form.cleaned_data
 
                 def confirm():
                     confirm_last_status(
-                        item, date=data["date"], comment=data["comment"], author=request.user
+                        item,
+                        date=data["date"],
+                        comment=data["comment"],
+                        author=request.user,
+                        version=data["version"],
                     )
 
-                if _record(confirm_form, confirm):
+                if _record(confirm_form, item, confirm):
                     messages.success(
                         request,
                         f"« Rien de nouveau » est enregistré au {data['date']:%d/%m/%Y} : le "
@@ -264,9 +278,7 @@ def commitment(request, kind, pk):
             update_form = UpdateForm(request.POST, **forms)
             if actions:
                 update_form.add_error(None, STRUCTURE_ONLY)
-            elif update_form.is_valid() and not _conflict(
-                update_form, last, update_form.cleaned_data["last_update"]
-            ):
+            elif update_form.is_valid():
                 data = update_form.cleaned_data
 
                 def record():
@@ -278,9 +290,10 @@ def commitment(request, kind, pk):
                         comment=data["comment"],
                         link=data["link"],
                         author=request.user,
+                        version=data["version"],
                     )
 
-                if _record(update_form, record):
+                if _record(update_form, item, record):
                     messages.success(request, "Le point d'avancement est enregistré et publié.")
                     return redirect(_back(request, default_back))
     invalid = any(f.is_bound and f.errors for f in (update_form, confirm_form, details_form))
@@ -330,7 +343,7 @@ def _review_formset(rows, lasts, data):
         initial.append(
             {
                 "key": _key(row),
-                "last_update": last.pk if last else None,
+                "version": row.version,
                 "status": "",
                 "progress": last.progress if last else None,
             }
@@ -354,9 +367,9 @@ def _review_values(row, form, date):
     return {"status": status, "progress": progress, "date": date, "comment": data["comment"]}
 
 
-def _validate_review(rows, formset, date_form, lasts):
-    """The changed rows, validated (form, update rules, conflicts): [(row, values)], or None
-    when anything is wrong (the errors are on their row, the date's on the date)."""
+def _validate_review(rows, formset, date_form):
+    """The changed rows, validated (form, update rules): [(row, form, values)], or None when
+    anything is wrong (the errors are on their row, the date's on the date)."""
     date_valid = date_form.is_valid()
     date = date_form.cleaned_data.get("date") if date_valid else None
     valid = formset.is_valid() and date_valid
@@ -364,33 +377,35 @@ def _validate_review(rows, formset, date_form, lasts):
     for row, form in zip(rows, formset.forms, strict=True):
         if not form.is_changed() or form.errors:
             continue
-        last = lasts.get((row.kind, row.pk))
-        if _conflict(form, last, form.cleaned_data.get("last_update")):
-            valid = False
-            continue
         values = _review_values(row, form, date)
         errors = update_errors(row, **values)
         if errors:
             add_errors(form, errors, elsewhere=date_form)
             valid = False
-        changed.append((row, values))
+        changed.append((row, form, values))
     return changed if valid else None
 
 
-def _record_review(request, changed, formset, rows, date_form):
-    """All the changed rows or none."""
-    forms = dict(zip((_key(row) for row in rows), formset.forms, strict=True))
-    try:
-        with transaction.atomic():
-            for row, values in changed:
-                try:
-                    record_update(row, **values, author=request.user)
-                except ValidationError as error:
-                    add_errors(forms[_key(row)], error.message_dict, elsewhere=date_form)
-                    raise
-    except ValidationError:
-        return False
-    return True
+def _record_review(request, changed, date_form):
+    """All the changed rows or none: each row is recorded with its version checked (its row
+    locked); a row changed meanwhile, or refused, is shown on its form and nothing is kept."""
+    recorded = True
+    with transaction.atomic():
+        for row, form, values in changed:
+            try:
+                record_update(
+                    row, **values, author=request.user, version=form.cleaned_data["version"]
+                )
+            except VersionConflict as conflict:
+                _refuse_stale(form, row, conflict)
+                recorded = False
+            except ValidationError as error:
+                errors = getattr(error, "error_dict", {None: error.messages})
+                add_errors(form, errors, elsewhere=date_form)
+                recorded = False
+        if not recorded:
+            transaction.set_rollback(True)
+    return recorded
 
 
 @login_required
@@ -410,12 +425,12 @@ def objective_review(request, pk):
             outdated = True
             formset = _review_formset(rows, lasts, None)
         else:
-            changed = _validate_review(rows, formset, date_form, lasts)
+            changed = _validate_review(rows, formset, date_form)
             if changed == [] and not date_form.errors:
                 messages.warning(
                     request, "Aucune ligne n'a été modifiée : rien n'a été enregistré."
                 )
-            elif changed and _record_review(request, changed, formset, rows, date_form):
+            elif changed and _record_review(request, changed, date_form):
                 count = len(changed)
                 plural = "s" if count > 1 else ""
                 messages.success(

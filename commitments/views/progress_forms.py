@@ -5,7 +5,8 @@ They collect input, in words a project lead understands; what makes an update va
 ProgressUpdate's own validation (models/progress.py), run here on the input (`update_errors`) so
 that every problem is shown at once, next to its field, and run again by
 services/progress_rule.record_update when the update is written: the space, the admin and the
-imports apply one rule.
+imports apply one rule. Each form carries the commitment's `version` (hidden): the one
+stale-form protection (perer/lib/concurrency.py), checked by the service that writes.
 """
 
 from django import forms
@@ -20,6 +21,7 @@ from commitments.models import (
     TRACKING_FIELDS,
     Partner,
     ProgressUpdate,
+    progress_for,
 )
 from perer.lib.concurrency import VersionedModelForm
 
@@ -125,15 +127,16 @@ class UpdateForm(forms.Form):
         assume_scheme="https",
         help_text="Une adresse web en http:// ou https:// (compte rendu, article…).",
     )
-    # The latest update when the page was loaded: another update since is a conflict.
-    last_update = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The commitment's version when the page was loaded (perer/lib/concurrency.py): checked
+    # by the service that records the update, in its transaction.
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, last=None, commitment=None, **kwargs):
         self.commitment = commitment
         self.last = last
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("date", timezone.localdate())
-        initial.setdefault("last_update", last.pk if last else None)
+        initial.setdefault("version", commitment.version if commitment else None)
         if last is not None and last.status != Status.NOT_REPORTED:
             initial.setdefault("status", last.status)
             initial.setdefault("progress", last.progress)
@@ -141,9 +144,11 @@ class UpdateForm(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        # "Réalisé" means 100 %: applied unless the user typed another figure.
-        if cleaned_data.get("status") == Status.DONE and "progress" not in self.changed_data:
-            cleaned_data["progress"] = 100
+        # « Réalisé ⇒ 100 % » applied unless the user typed another figure (refused then).
+        if "progress" not in self.changed_data:
+            cleaned_data["progress"] = progress_for(
+                cleaned_data.get("status"), cleaned_data.get("progress")
+            )
         return cleaned_data
 
     def update_values(self):
@@ -189,9 +194,12 @@ class ConfirmForm(UpdateForm):
 
 class CommitmentDetailsForm(VersionedModelForm):
     """What a lead may change besides updates: the pilot and the years (TRACKING_FIELDS; never
-    the text or the partners, which are part of the adopted protocol)."""
+    the text or the partners, which are part of the adopted protocol). Validated in the
+    transaction that saves it (its version check locks the row). Its ids are prefixed: the
+    page also holds the update form and its own `version`."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_details_%s")
         super().__init__(*args, **kwargs)
         lead = self.fields["lead"]
         lead.queryset = Partner.objects.order_by("name")
@@ -214,10 +222,9 @@ class ReviewRowForm(forms.Form):
     """One commitment in the yearly review of a strategic objective: only a changed row is
     recorded."""
 
-    # Which commitment the row is ("action-12"), and its latest update when the page was
-    # loaded (another update since is a conflict).
+    # Which commitment the row is ("action-12"), and its version when the page was loaded.
     key = forms.CharField(widget=forms.HiddenInput)
-    last_update = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label="Nouveau statut",
         choices=[("", "Inchangé"), *NEW_UPDATE_STATUSES],
@@ -241,7 +248,7 @@ class ReviewRowForm(forms.Form):
     )
 
     # What identifies the row, not what the lead changes.
-    BOOKKEEPING = {"key", "last_update"}
+    BOOKKEEPING = {"key", "version"}
 
     def is_changed(self):
         return bool(set(self.changed_data) - self.BOOKKEEPING)

@@ -28,18 +28,19 @@ from django.utils import timezone
 
 from commitments import tasks
 from commitments.enums import RoundState
-from commitments.rendering import round_report
-from commitments.reporting.round_completion import (
+from commitments.permissions import (
     can_manage_rounds,
-    report_for,
+    can_see_rounds,
+    can_track_territory,
+    round_territories_visible_to,
     rounds_visible_to,
-    visible_territories,
 )
+from commitments.rendering import round_report
+from commitments.reporting.round_completion import report_for
 from commitments.services.round_lifecycle import close_round
 from commitments.views.pdf_downloads import stored_pdf_response
 from perer.lib.http_methods import require_POST, require_safe
 from territories.models import Territory
-from territories.roles import led_territory_ids
 
 NO_ACCESS = (
     "Les campagnes de suivi sont réservées à l'équipe de l'agglomération et aux chefs de projet "
@@ -54,7 +55,7 @@ EXPORT_TYPES = {
 
 
 def _check_access(user):
-    if not (can_manage_rounds(user) or led_territory_ids(user)):
+    if not can_see_rounds(user):
         raise PermissionDenied(NO_ACCESS)
 
 
@@ -83,14 +84,12 @@ def round_list(request):
     _check_access(user)
     rounds = list(rounds_visible_to(user).latest_first().prefetch_related("territories"))
     staff = can_manage_rounds(user)
-    led = led_territory_ids(user)
     every = Territory.objects.count() if staff else None
     today = timezone.localdate()
     items = []
     for round_ in rounds:
         territories = sorted(round_.territories.all(), key=lambda t: (t.position, t.name))
-        if not staff:
-            territories = [t for t in territories if t.pk in led]
+        territories = [t for t in territories if can_track_territory(user, t.pk)]
         names = (
             "tous les territoires"
             if staff and len(territories) == every
@@ -184,7 +183,8 @@ def round_pdf(request, pk, slug=None):
     if slug is None:
         _check_staff(user, "télécharger le bilan de tous les territoires")
     else:
-        territory = next((t for t in visible_territories(user, round_) if t.slug == slug), None)
+        visible = round_territories_visible_to(user, round_)
+        territory = next((t for t in visible if t.slug == slug), None)
         if territory is None:
             raise Http404("Ce territoire n'est pas concerné par cette campagne.")
     if not round_.is_closed:

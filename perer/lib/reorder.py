@@ -10,7 +10,8 @@ Invariants:
 - A move swaps a row with its neighbour; the siblings keep the same set of positions, so only
   the two rows change. Siblings whose positions are not distinct are first numbered 1, 2, 3…
 - Each changed row is saved with `save(update_fields=["position"])`: its own save logic
-  (version, history, signals marking pages as changed) runs.
+  (version, history) runs. What else a move changes (pages showing the order) is the
+  caller's to record.
 - One transaction, the siblings' rows locked (PostgreSQL): two simultaneous moves cannot give
   two siblings the same position. A unique (parent, position) constraint must be deferred to
   the commit, which lets the swap pass through a duplicate.

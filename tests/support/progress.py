@@ -17,13 +17,20 @@ from tests.factories import ProgressUpdateFactory
 def report(target, when, status, progress, **fields):
     """An update of `target` (an action or an operational objective) dated `when`.
 
-    Created without validation (any date, any value): the signals apply the rule, and the
-    target's status, progress and version are reloaded."""
+    Created without validation (any date, any value), then the rule applied and the change
+    recorded as the services do (progress_rule.sync_from_updates, content_changes), and the
+    target's status, progress and version reloaded."""
+    from commitments.services.content_changes import record_change
+    from commitments.services.progress_rule import sync_from_updates
+
     if isinstance(target, Action):
         fields.update(action=target, operational_objective=None)
     else:
         fields.update(action=None, operational_objective=target)
     update = ProgressUpdateFactory(date=when, status=status, progress=progress, **fields)
+    if update.target is not None:
+        sync_from_updates(type(update.target).objects.filter(pk=update.target.pk))
+        record_change(update)
     if target.pk is not None:
         target.refresh_from_db(fields=["status", "progress", "version", "updated_at"])
     return update
@@ -107,7 +114,7 @@ OUT_OF_RANGE_DATES = (datetime.date(9999, 12, 31), datetime.date(1, 1, 1))
 
 def insert_unvalidated_updates(target, dates=OUT_OF_RANGE_DATES, status=Status.DONE, progress=100):
     """Updates dated `dates` on `target`, written as old data may hold them: bulk_create (no
-    clean(), no signal), then the rule applied as it was then (the year-9999 update is the
+    clean()), then the rule applied as it was then (the year-9999 update is the
     latest one, so it sets the status)."""
     from commitments.models import TARGET_FIELDS, ProgressUpdate
     from commitments.services.progress_rule import sync_from_updates

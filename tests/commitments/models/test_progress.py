@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from commitments.enums import Status
-from commitments.models import ProgressUpdate
+from commitments.models import ProgressUpdate, progress_for
 from commitments.models.progress import COMMENT_MAX_LENGTH, EARLIEST_DATE, earliest_date
 from tests.factories import ActionFactory, OperationalObjectiveFactory, ProtocolFactory
 from tests.support.progress import PROTOCOL_START, VALID_UPDATE, bad_update_params, report
@@ -100,3 +100,28 @@ class TestInvalidUpdates:
                 comment="x" * 2001,
             ).full_clean()
         assert set(refused.value.message_dict) == {"date", "progress", "link", "comment"}
+
+
+@pytest.mark.parametrize(
+    ("status", "progress", "expected"),
+    [
+        (Status.DONE, 40, 100),
+        (Status.DONE, None, 100),
+        (Status.DONE, 100, 100),
+        (Status.IN_PROGRESS, 40, 40),
+        (Status.PLANNED, None, None),
+        (Status.ABANDONED, 0, 0),
+    ],
+)
+def test_done_means_100_written_once(status, progress, expected):
+    """« Réalisé ⇒ 100 % » (progress_for): the validation refuses another figure with it, the
+    reporting space's forms and the admin's bulk action fill it in with it."""
+    assert progress_for(status, progress) == expected
+    if progress is not None:
+        valid = progress_for(status, progress) == progress
+        update = new_update(status=status, progress=progress)
+        if valid:
+            update.full_clean()
+        else:
+            with pytest.raises(ValidationError, match="réalisé est avancé à 100"):
+                update.full_clean()

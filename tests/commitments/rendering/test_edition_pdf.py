@@ -8,6 +8,7 @@ from django.core.cache import cache
 from commitments.models import RenderedPdf
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.services.editions import publish_edition
+from commitments.services.elements import delete_element, save_element
 from tests.support.pdf import missing_in_order, outline, pdf_text, squeeze
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def edition(tree):
     protocol = tree["protocol"]
     protocol.preamble = "Un préambule « adopté »."
-    protocol.save()
+    save_element(protocol)
     return publish_edition(
         protocol,
         title="Texte adopté",
@@ -31,7 +32,7 @@ def test_the_pdf_shows_the_edition_in_document_order(tree, edition):
     a1 = tree["a1"]
     old = a1.text
     a1.text = "Changé après l'édition"
-    a1.save()
+    save_element(a1)
     pdf = EditionPdf(tree["protocol"].territory, edition)
     data = pdf.content()
     text = pdf_text(data)
@@ -63,7 +64,7 @@ def test_the_etag_depends_only_on_the_edition(tree, edition):
     again = EditionPdf(tree["protocol"].territory, type(edition).objects.get(pk=edition.pk))
     assert pdf.etag == again.etag
     tree["a1"].text = "Autre"
-    tree["a1"].save()
+    save_element(tree["a1"])
     assert EditionPdf(tree["protocol"].territory, edition).etag == pdf.etag
 
 
@@ -104,12 +105,12 @@ def test_the_current_pdf_names_the_edition_in_force_and_lists_unpublished_change
     a1 = tree["a1"]
     old_text = a1.text
     a1.text = "Action réécrite après l'adoption"
-    a1.save()
+    save_element(a1)
     oo1a = tree["oo1a"]
     oo1a.strategic_objective = tree["so3"]
-    oo1a.save()
+    save_element(oo1a)
     removed = tree["a2"].text
-    tree["a2"].delete()
+    delete_element(tree["a2"])
     factories.ActionFactory(operational_objective=tree["oo1b"], text="Action ajoutée en 2026")
 
     text = pdf_text(ProtocolPdf.for_territory(territory).content())

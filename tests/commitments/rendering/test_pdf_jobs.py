@@ -19,6 +19,8 @@ from commitments.enums import Status
 from commitments.models import Protocol, RenderedPdf
 from commitments.rendering import pdf_store, round_report
 from commitments.rendering.pdf import ProtocolPdf, french_date
+from commitments.services.content_changes import record_change
+from commitments.services.elements import save_element
 from commitments.services.round_lifecycle import close_round
 from tests.factories import ActionFactory
 from tests.support.admin import client_for, make_user
@@ -41,12 +43,6 @@ def protocol_of(action):
     return Protocol.objects.get(territory=action.territory)
 
 
-def forget_fixture_callbacks():
-    """The fixtures' own saves touched protocols inside the test's transaction, so a refresh
-    is pending for it already (and would never run: the test's transaction never commits)."""
-    connection.run_on_commit.clear()
-
-
 def pdf_jobs():
     return DBTaskResult.objects.filter(queue_name="pdf")
 
@@ -64,12 +60,12 @@ def territory_pdf_url(territory, **params):
 
 
 def test_an_edit_queues_one_render_job_after_its_commit(action, django_capture_on_commit_callbacks):
-    forget_fixture_callbacks()
+    assert not connection.run_on_commit  # the factories record no change
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         action.text = "Ouvrir deux permanences emploi"
-        action.save()  # touches the protocol
+        save_element(action)  # records the change
         action.operational_objective.text = "Rapprocher l'emploi"
-        action.operational_objective.save()  # touches it again, same transaction
+        save_element(action.operational_objective)  # records it again, same transaction
         assert not pdf_jobs().exists()  # nothing before the commit
     assert len(callbacks) == 1  # once per transaction
     (job,) = waiting_jobs()
@@ -79,18 +75,18 @@ def test_an_edit_queues_one_render_job_after_its_commit(action, django_capture_o
     )
     # A second edit while the job waits: still one job.
     with django_capture_on_commit_callbacks(execute=True):
-        Protocol.objects.filter(pk=protocol_of(action).pk).touch()
+        record_change(protocol_of(action))
     assert waiting_jobs().count() == 1
 
 
 def test_a_rolled_back_edit_queues_nothing(action, django_capture_on_commit_callbacks):
-    forget_fixture_callbacks()
+    assert not connection.run_on_commit  # the factories record no change
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        Protocol.objects.filter(pk=protocol_of(action).pk).touch()
+        record_change(protocol_of(action))
         raise RuntimeError("annulé")
     assert not pdf_jobs().exists()
 
@@ -115,7 +111,7 @@ def test_while_its_render_is_queued_the_previous_render_is_served_with_its_date(
     first = client.get(url)
     old_date = Protocol.objects.get(pk=protocol_of(action).pk).last_changed_at
     action.text = "Ouvrir deux permanences emploi"
-    action.save()
+    save_element(action)
 
     meanwhile = client.get(url)
     assert meanwhile.status_code == 200
@@ -159,7 +155,7 @@ def test_the_job_renders_only_what_is_stale_and_was_downloaded(client, action):
     client.get(territory_pdf_url(action.territory))
     client.get(reverse("all_protocols_pdf"))
     assert tasks.refresh_pdfs.call() == []
-    Protocol.objects.filter(pk=protocol_of(action).pk).touch()
+    record_change(protocol_of(action))
     rendered = tasks.refresh_pdfs.call()
     slug = action.territory.slug
     assert sorted(rendered) == [f"protocole:{slug}:suivi=0", "protocole:protocoles:suivi=0"]
@@ -183,7 +179,7 @@ def test_an_older_render_never_replaces_a_newer_one(action):
     territory = action.territory
     old = ProtocolPdf.for_territory(territory)
     old_bytes, old_pages = old.render()
-    Protocol.objects.filter(pk=protocol_of(action).pk).touch()
+    record_change(protocol_of(action))
     new = ProtocolPdf.for_territory(territory)
     assert new.version_at > old.version_at
     assert pdf_store.render_and_store(new)
@@ -202,7 +198,7 @@ def test_a_newer_render_replaces_an_older_one(action):
     territory = action.territory
     old = ProtocolPdf.for_territory(territory)
     assert pdf_store.render_and_store(old)
-    Protocol.objects.filter(pk=protocol_of(action).pk).touch()
+    record_change(protocol_of(action))
     new = ProtocolPdf.for_territory(territory)
     assert pdf_store.render_and_store(new)
     row = RenderedPdf.objects.get(key=new.store_key)
@@ -290,11 +286,12 @@ result = [response.status_code, action.pk]
 EDIT = """
 from django.db import transaction
 from commitments.models import Action
+from commitments.services.elements import save_element
 from django_tasks_db.models import DBTaskResult
 with transaction.atomic():
     action = Action.objects.get(pk={pk})
     action.text = "Ouvrir deux permanences emploi"
-    action.save()
+    save_element(action)
 result = list(DBTaskResult.objects.filter(queue_name="pdf").values_list("status", flat=True))
 """
 

@@ -5,6 +5,7 @@ a change of a reference list shows at once (the cache key is the content version
 import pytest
 
 from commitments.reporting.filtersets import ActionFilter, facet_lists, use_facets
+from commitments.services.elements import save_element
 from commitments.views.page_cache import content_version
 from tests.factories import PartnerFactory
 
@@ -48,7 +49,7 @@ def test_same_errors(data):
 def test_a_new_partner_shows_on_the_search_page_at_once(client):
     assert client.get("/engagements/").status_code == 200
     assert facet_lists(content_version())  # cached under the current version
-    partner = PartnerFactory(name="Partenaire tout neuf")
+    partner = save_element(PartnerFactory.build(name="Partenaire tout neuf"))
     page = client.get("/engagements/").content.decode()
     assert "Partenaire tout neuf" in page
     assert client.get(f"/engagements/?partenaire={partner.slug}").status_code == 200

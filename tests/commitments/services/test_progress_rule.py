@@ -11,10 +11,14 @@ from commitments.models import Action, OperationalObjective, ProgressUpdate, Pro
 from commitments.models.progress import EARLIEST_DATE
 from commitments.services.progress_rule import (
     confirm_last_status,
+    delete_update,
+    delete_updates,
     record_update,
     record_updates,
+    save_update,
     sync_from_updates,
 )
+from perer.lib.concurrency import VersionConflict
 from tests.factories import ActionFactory, OperationalObjectiveFactory, UserFactory
 from tests.support.admin import build_tree, corbeil, grigny, make_user
 from tests.support.progress import (
@@ -65,26 +69,26 @@ class TestLatestUpdateRule:
         older = report(action, TODAY - 30 * DAY, Status.PLANNED, 10)
         report(action, TODAY - 5 * DAY, Status.IN_PROGRESS, 40)
         older.date, older.status, older.progress = TODAY, Status.DONE, 100
-        older.save()
+        save_update(older, by=None)
         assert current(action) == (Status.DONE, 100)
 
     def test_deleting_the_latest_update_restores_the_previous_one(self):
         action = ActionFactory()
         report(action, TODAY - 30 * DAY, Status.PLANNED, 10)
         latest = report(action, TODAY, Status.DONE, 100)
-        latest.delete()
+        delete_update(latest, by=None)
         assert current(action) == (Status.PLANNED, 10)
 
     def test_deleting_an_older_update_changes_nothing(self):
         action = ActionFactory()
         older = report(action, TODAY - 30 * DAY, Status.PLANNED, 10)
         report(action, TODAY, Status.IN_PROGRESS, 50)
-        older.delete()
+        delete_update(older, by=None)
         assert current(action) == (Status.IN_PROGRESS, 50)
 
     def test_deleting_the_only_update_returns_to_not_reported(self):
         action = ActionFactory()
-        report(action, TODAY, Status.DONE, 100).delete()
+        delete_update(report(action, TODAY, Status.DONE, 100), by=None)
         assert current(action) == (Status.NOT_REPORTED, 0)
 
     def test_operational_objectives_follow_the_same_rule(self):
@@ -104,20 +108,42 @@ class TestLatestUpdateRule:
         first, second = ActionFactory(), ActionFactory()
         update = report(first, TODAY, Status.DONE, 100)
         update.action = second
-        update.save()
+        save_update(update, by=None)
         assert current(first) == (Status.NOT_REPORTED, 0)
         assert current(second) == (Status.DONE, 100)
 
-    def test_a_change_bumps_the_version_for_the_admin_conflict_check(self):
+    def test_deleting_updates_in_bulk_resyncs_their_commitments(self):
+        first, second = ActionFactory(), OperationalObjectiveFactory()
+        report(first, TODAY - DAY, Status.PLANNED, 0)
+        report(first, TODAY, Status.DONE, 100)
+        report(second, TODAY, Status.IN_PROGRESS, 30)
+        latest = ProgressUpdate.objects.filter(date=TODAY)
+        assert delete_updates(latest) == 2
+        assert current(first) == (Status.PLANNED, 0)
+        assert current(second) == (Status.NOT_REPORTED, 0)
+
+    def test_a_repair_bumps_the_version_where_the_status_changed_only(self):
         action = ActionFactory()
         version = action.version
-        report(action, TODAY, Status.DONE, 100)
+        report(action, TODAY, Status.DONE, 100)  # written in bulk, then repaired
         action.refresh_from_db()
         assert action.version == version + 1
-        # A comment-only update that changes neither status nor progress keeps the version.
         report(action, TODAY, Status.DONE, 100, comment="Rien de neuf")
         action.refresh_from_db()
         assert action.version == version + 1
+
+    def test_every_update_recorded_or_deleted_bumps_the_version(self):
+        """The stale-form protection: a form loaded before any update is refused, even one
+        that changes neither the status nor the progress."""
+        action = ActionFactory()
+        today = datetime.date.today()
+        record_update(action, status=Status.DONE, progress=100, date=today, author=None)
+        same = record_update(action, status=Status.DONE, progress=100, date=today, author=None)
+        action.refresh_from_db()
+        assert action.version == 3
+        delete_update(same, by=None)
+        action.refresh_from_db()
+        assert (action.version, action.status) == (4, Status.DONE)
 
     def test_deleting_a_commitment_with_updates(self):
         action = ActionFactory()
@@ -132,7 +158,7 @@ def test_sync_from_updates_repairs_bulk_writes_and_touches_the_protocol():
     ProgressUpdate.objects.bulk_create(
         [ProgressUpdate(action=action, date=TODAY, status=Status.IN_PROGRESS, progress=70)]
     )
-    assert current(action) == (Status.NOT_REPORTED, 0)  # bulk_create sends no signal
+    assert current(action) == (Status.NOT_REPORTED, 0)  # written without the rule
     before = Protocol.objects.get(pk=protocol.pk).last_changed_at
     assert sync_from_updates(Action.objects.filter(pk=action.pk)) == 1
     assert current(action) == (Status.IN_PROGRESS, 70)
@@ -323,5 +349,27 @@ def test_every_write_path_of_the_service_keeps_the_rule():
     assert assert_follows_latest_update(action).status == Status.IN_PROGRESS
     confirm_last_status(action, date=today, author=None)
     assert assert_follows_latest_update(action).confirmation
-    action.updates.latest_first().first().delete()
+    delete_update(action.updates.latest_first().first(), by=None)
     assert_follows_latest_update(action)
+
+
+class TestVersionChecked:
+    """With the version the form was loaded with, a write on a commitment changed since is
+    refused before anything is written (perer/lib/concurrency.py; the race between two
+    connections: test_progress_rule_concurrency.py)."""
+
+    def test_the_current_version_passes_and_moves_on(self):
+        action = ActionFactory()
+        today = datetime.date.today()
+        record_update(action, status=Status.PLANNED, progress=0, date=today, author=None, version=1)
+        with pytest.raises(VersionConflict) as stale:
+            record_update(
+                action, status=Status.DONE, progress=100, date=today, author=None, version=1
+            )
+        assert stale.value.current_version == 2
+        with pytest.raises(VersionConflict):
+            confirm_last_status(action, date=today, author=None, version=1)
+        assert current(action) == (Status.PLANNED, 0)
+        assert action.updates.count() == 1
+        confirm_last_status(action, date=today, author=None, version=2)
+        assert action.updates.count() == 2

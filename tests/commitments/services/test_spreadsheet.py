@@ -13,6 +13,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, ProgressUpdate, Protocol
+from commitments.services.progress_rule import delete_updates
 from commitments.services.spreadsheet import (
     IMPORT_COMMENT,
     MAX_ROWS,
@@ -115,7 +116,7 @@ class TestImport:
             return len(queries)
 
         few = import_changing(3)
-        ProgressUpdate.objects.filter(comment=IMPORT_COMMENT).delete()
+        delete_updates(ProgressUpdate.objects.filter(comment=IMPORT_COMMENT))
         many = import_changing(20)
         assert many == few
         assert ProgressUpdate.objects.filter(comment=IMPORT_COMMENT).count() == 20

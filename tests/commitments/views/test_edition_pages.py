@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from commitments.models import Action, Edition
 from commitments.services.editions import publish_edition
+from commitments.services.elements import save_element
 from tests import factories
 from tests.support.html import assert_accessible_structure, html_of
 from tests.support.pdf import pdf_text, squeeze
@@ -366,6 +367,6 @@ def test_the_list_says_who_published_without_their_login(client, edited, agglo):
     agglo.save()
     # The list is cached until the next publication or edit.
     edited["a4"].text = "Encore."
-    edited["a4"].save()
+    save_element(edited["a4"])
     page = unescape(html_of(client.get(url("edition_list", slug))))
     assert "par Jeanne Martin (agglomération)" in page and "<dd>non précisée" in page

@@ -4,6 +4,7 @@ import pytest
 
 from commitments.enums import Status
 from commitments.models import Action, Partner
+from commitments.services.elements import save_element
 from tests.factories import UserFactory
 from tests.support.progress import report_today
 from tests.support.seed import grigny_actions
@@ -25,7 +26,7 @@ def test_an_edit_changes_the_next_page(client):
     action = grigny_actions().first()
     client.get(GRIGNY)
     action.text = "Texte modifié dans l'administration"
-    action.save()
+    save_element(action)
     assert "Texte modifié dans l&#x27;administration" in client.get(GRIGNY).content.decode()
 
 
@@ -34,7 +35,7 @@ def test_a_partner_rename_changes_the_pages_that_name_it(client):
     assert partner is not None
     assert partner.name in client.get(GRIGNY).content.decode()
     partner.name = "Partenaire renommé"
-    partner.save()
+    save_element(partner)
     assert "Partenaire renommé" in client.get(GRIGNY).content.decode()
 
 

@@ -21,6 +21,8 @@ from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, Protocol
 from commitments.rendering import pdf as pdf_service
 from commitments.rendering import pdf_store
+from commitments.services.content_changes import record_change
+from commitments.services.elements import save_element
 from commitments.views import pdf_downloads
 from territories.models import Territory
 from tests.factories import (
@@ -172,7 +174,7 @@ def test_an_edit_changes_the_download_once_rendered(client, small_protocol):
     first = client.get(url)
     action = Action.objects.get(text="Ouvrir une permanence emploi")
     action.text = "Ouvrir deux permanences emploi"
-    action.save()
+    save_element(action)
 
     # Until the job has rendered it, the client keeps the version it holds…
     with rendering_spy() as render:
@@ -192,7 +194,7 @@ def test_an_edit_of_the_protocol_itself_changes_the_next_download(client, small_
     url = pdf_url(small_protocol.territory)
     first = client.get(url)
     small_protocol.preamble = "Un préambule ajouté dans l'administration."
-    small_protocol.save()
+    save_element(small_protocol)
     assert client.get(url)["ETag"] == first["ETag"]  # the previous render, its job queued
     run_jobs()
     second = client.get(url)
@@ -207,7 +209,7 @@ def test_an_edit_of_a_seeded_protocol_changes_the_next_download(client):
     objective = OperationalObjective.objects.for_territory(territory).in_document_order().last()
     old_text = objective.text
     objective.text = "Texte corrigé dans l'administration"
-    objective.save()
+    save_element(objective)
     assert client.get(url).content == before.content  # until the job has run
     run_jobs()
     after = client.get(url)
@@ -257,7 +259,7 @@ def test_empty_protocol_gives_a_valid_pdf(client, with_protocol):
 def test_suivi_shows_status_progress_and_summary(client, small_protocol):
     action = Action.objects.get(text="Ouvrir une permanence emploi")
     action.start_year, action.end_year = 2020, 2022
-    action.save()
+    save_element(action)
     report_today(action, Status.IN_PROGRESS, 40)
     plain = pdf_text(client.get(pdf_url(small_protocol.territory)).content)
     data = client.get(pdf_url(small_protocol.territory, suivi=1)).content
@@ -308,7 +310,7 @@ def test_glossary_lists_only_the_terms_used(client, small_protocol):
     GlossaryTermFactory(term="ZZTOP", expansion="Terme que le protocole n'emploie pas")
     action = Action.objects.get(text="Ouvrir une permanence emploi")
     action.text = "Ouvrir une PMEQ dans chaque quartier"
-    action.save()
+    save_element(action)
     text = pdf_text(client.get(pdf_url(small_protocol.territory)).content)
     glossary = text[text.rindex("Glossaire des sigles") :]
     assert "PMEQ" in glossary
@@ -409,7 +411,7 @@ def test_after_an_edit_the_link_gives_the_size_and_date_of_the_previous_version(
     territory = small_protocol.territory
     data = client.get(pdf_url(territory)).content
     version_date = pdf_service.french_date(small_protocol.last_changed_at)
-    Protocol.objects.filter(pk=small_protocol.pk).touch()
+    record_change(small_protocol)
     with rendering_spy() as render:
         links = pdf_link_texts(client, territory.get_absolute_url())
     render.assert_not_called()
