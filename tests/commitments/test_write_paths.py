@@ -60,6 +60,8 @@ def recorded_once(*changed, untouched=()):
     """The block moves `last_changed_at` of the `changed` protocols (not of the `untouched`)
     and queues one PDF refresh for when its transaction commits."""
     connection.run_on_commit.clear()  # the setup's, as if committed already
+    # Jobs left by earlier tests that committed (the transactional ones) are not this block's.
+    DBTaskResult.objects.filter(task_path="commitments.tasks.refresh_pdfs").delete()
     every = [*changed, *untouched]
     Protocol.objects.filter(pk__in=[p.pk for p in every]).update(last_changed_at=LONG_AGO)
     yield
