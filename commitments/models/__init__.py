@@ -1,4 +1,10 @@
 from commitments.models.edition import Edition, EditionImmutable, EditionQuerySet
+from commitments.models.indicators import (
+    COMMITMENT_FIELDS,
+    Indicator,
+    IndicatorDefinition,
+    IndicatorValue,
+)
 from commitments.models.nodes import (
     NODE_MODELS,
     RULE_FIELDS,
@@ -28,6 +34,7 @@ PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
+    "COMMITMENT_FIELDS",
     "DONE_PROGRESS",
     "EARLIEST_DATE",
     "PROTOCOL_MODELS",
@@ -42,6 +49,9 @@ __all__ = [
     "EditionImmutable",
     "EditionQuerySet",
     "GlossaryTerm",
+    "Indicator",
+    "IndicatorDefinition",
+    "IndicatorValue",
     "Notification",
     "OperationalObjective",
     "Partner",
