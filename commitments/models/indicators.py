@@ -50,7 +50,7 @@ from simple_history.models import HistoricalRecords
 from commitments.enums import Direction, Unit
 from commitments.models.nodes import Action, OperationalObjective, StrategicObjective
 from commitments.models.progress import COMMENT_MAX_LENGTH
-from commitments.models.years import FIRST_YEAR, YearField
+from commitments.models.years import FIRST_YEAR, LAST_YEAR, YearField
 from perer.lib.user_names import display_name
 
 # The Indicator foreign key that points at each level of commitment.
@@ -112,18 +112,19 @@ def value_error(value, unit, decimals):
     return None
 
 
-def year_error(year, earliest, has_baseline):
-    """The French message for a value's year in the future or before `earliest` (the
-    indicator's baseline year, FIRST_YEAR without one); None when it is fine."""
+def year_error(year, baseline_year):
+    """The French message for a value's year in the future or before the indicator's baseline
+    year; None when it is fine. A year outside FIRST_YEAR–LAST_YEAR is the YearField's to
+    report (one message)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
     current = timezone.localdate().year
     if year > current:
         return f"L'année ne peut pas être dans le futur (année en cours : {current})."
-    if year < earliest:
-        if has_baseline:
-            return (
-                f"L'année ne peut pas précéder l'année de référence de l'indicateur ({earliest})."
-            )
-        return f"Indiquez une année à partir de {earliest}."
+    if baseline_year is not None and year < baseline_year:
+        return (
+            f"L'année ne peut pas précéder l'année de référence de l'indicateur ({baseline_year})."
+        )
     return None
 
 
@@ -355,11 +356,6 @@ class Indicator(models.Model):
                 return getattr(self, field)
         return None
 
-    @property
-    def earliest_value_year(self):
-        """A value is never dated before the baseline's year (FIRST_YEAR without one)."""
-        return self.baseline_year or FIRST_YEAR
-
     def clean(self):
         """The rules of an indicator, whatever writes it (French messages)."""
         errors = {}
@@ -368,9 +364,8 @@ class Indicator(models.Model):
             for field in COMMITMENT_FIELDS.values()
             if getattr(self, f"{field}_id") is not None
         ]
-        if len(chosen) != 1:
-            errors[NON_FIELD_ERRORS] = [ONE_COMMITMENT]
-        elif self.territory_id is not None:
+        # Not exactly one: the check constraint's validation says so (ONE_COMMITMENT).
+        if len(chosen) == 1 and self.territory_id is not None:
             errors.update(self._commitment_territory_errors(chosen[0]))
         definition = self.definition if self.definition_id else None
         if definition is not None:
@@ -442,7 +437,7 @@ class Indicator(models.Model):
         """The values already recorded must still pass the rules with these settings."""
         for year, value in self.yearly_values.values_list("year", "value"):
             message = value_error(value, definition.unit, definition.decimals) or year_error(
-                year, self.earliest_value_year, self.baseline_year is not None
+                year, self.baseline_year
             )
             if message:
                 return {
@@ -526,9 +521,7 @@ class IndicatorValue(models.Model):
             if message:
                 errors["value"] = [message]
         if self.year is not None:
-            message = year_error(
-                self.year, indicator.earliest_value_year, indicator.baseline_year is not None
-            )
+            message = year_error(self.year, indicator.baseline_year)
             if message:
                 errors["year"] = [message]
         if errors:

@@ -12,7 +12,7 @@ measures (content_changes.record_change), since their pages will show indicators
   applied one after the other (the second replaces the first) instead of colliding.
 - `save_indicator_value(row)`: a row as a form edited it (the admin's inline and list, a
   revert from the history); a year that another row holds is refused by the validation.
-- `delete_indicator_value`, `save_indicator`, `delete_indicator(s)`, `save_definition`,
+- `delete_indicator_value(s)`, `save_indicator`, `delete_indicator(s)`, `save_definition`,
   `delete_definition(s)`.
 A value records who recorded it (`by`, None for the system paths) and when; `by` must be
 allowed to record it (permissions.can_record_indicator_value): PermissionDenied otherwise.
@@ -85,6 +85,13 @@ def delete_indicator_value(row, *, by=None):
     record_change(row.indicator.commitment)
     row._history_user = by
     row.delete()
+
+
+@transaction.atomic
+def delete_indicator_values(queryset):
+    """Delete the values of `queryset` (the admin's bulk deletion), recording the change."""
+    record_change(*_measured(Indicator.objects.filter(yearly_values__in=queryset.values("pk"))))
+    return queryset.delete()[0]
 
 
 @transaction.atomic
