@@ -24,6 +24,7 @@ from django.utils.text import Truncator
 from commitments.admin.history import HistoryAdmin
 from commitments.admin.list_filters import TerritoryFilter, ThematicFilter
 from commitments.models import COMMITMENT_FIELDS, Indicator, IndicatorDefinition, IndicatorValue
+from commitments.models.indicators import DUPLICATE_YEAR
 from commitments.permissions import can_edit_indicators, indicators_visible_to
 from commitments.rendering.indicator_figures import baseline_text, figure, target_text
 from commitments.services.indicator_writes import (
@@ -91,11 +92,18 @@ class IndicatorDefinitionAdmin(IndicatorAdminBase):
         delete_definitions(queryset)
 
 
+class IndicatorValueFormSet(forms.BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check):
+        # Two rows of one year on the form: the model's message (DUPLICATE_YEAR).
+        return DUPLICATE_YEAR
+
+
 class IndicatorValueInline(StaffEditsMixin, admin.TabularInline):
     """The indicator's yearly values. A year is recorded once: change its row to replace the
     value (the replaced one stays in the value's history)."""
 
     model = IndicatorValue
+    formset = IndicatorValueFormSet
     template = LABELLED_TABULAR
     fields = ("year", "value", "source", "comment", "author", "recorded_at")
     readonly_fields = ("author", "recorded_at")
