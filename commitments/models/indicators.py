@@ -190,6 +190,18 @@ class IndicatorDefinition(models.Model):
                     )
 
 
+def measured(model):
+    """An indicator's optional key to a level of commitment; its indicators go with it."""
+    return models.ForeignKey(
+        model,
+        verbose_name=model._meta.verbose_name,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicators",
+    )
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_territory(self, territory):
         return self.filter(territory=territory)
@@ -222,30 +234,10 @@ class Indicator(models.Model):
         on_delete=models.PROTECT,
         related_name="indicators",
     )
-    strategic_objective = models.ForeignKey(
-        StrategicObjective,
-        verbose_name="objectif stratégique",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="indicators",
-    )
-    operational_objective = models.ForeignKey(
-        OperationalObjective,
-        verbose_name="objectif opérationnel",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="indicators",
-    )
-    action = models.ForeignKey(
-        Action,
-        verbose_name="action",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="indicators",
-    )
+    # The commitment measured: exactly one of the three (check constraint below).
+    strategic_objective = measured(StrategicObjective)
+    operational_objective = measured(OperationalObjective)
+    action = measured(Action)
     scope = models.CharField(
         "périmètre",
         max_length=200,

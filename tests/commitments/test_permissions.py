@@ -88,17 +88,18 @@ def test_no_update_without_a_commitment(kind):
     assert permissions.can_add_progress_update(user_for(kind), None) is False
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"),
-    [
-        ("anonymous", set()),
-        ("partner", set()),
-        ("lead_here", {"here"}),
-        ("lead_elsewhere", {"elsewhere"}),
-        ("agglomeration", {"here", "elsewhere"}),
-        ("superuser", {"here", "elsewhere"}),
-    ],
-)
+# Which of Grigny's ("here") and Corbeil-Essonnes' ("elsewhere") each user tracks.
+TRACKED_PLACES = [
+    ("anonymous", set()),
+    ("partner", set()),
+    ("lead_here", {"here"}),
+    ("lead_elsewhere", {"elsewhere"}),
+    ("agglomeration", {"here", "elsewhere"}),
+    ("superuser", {"here", "elsewhere"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "expected"), TRACKED_PLACES)
 def test_trackable_commitments_and_territories(kind, expected, trees):
     user = user_for(kind)
     actions = {trees[where]["action"].pk: where for where in trees}
@@ -186,17 +187,7 @@ def indicators(trees):
     return found
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"),
-    [
-        ("anonymous", set()),
-        ("partner", set()),
-        ("lead_here", {"here"}),
-        ("lead_elsewhere", {"elsewhere"}),
-        ("agglomeration", {"here", "elsewhere"}),
-        ("superuser", {"here", "elsewhere"}),
-    ],
-)
+@pytest.mark.parametrize(("kind", "expected"), TRACKED_PLACES)
 def test_who_records_and_sees_which_indicators(kind, expected, indicators):
     user = user_for(kind)
     recordable = {
