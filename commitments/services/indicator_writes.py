@@ -44,6 +44,12 @@ def _check_allowed(by, indicator):
         raise PermissionDenied(NOT_ALLOWED)
 
 
+def _locked(indicator_pk):
+    """The indicator's row, locked until the transaction ends: its values are written one
+    writer at a time."""
+    return Indicator.objects.select_for_update().select_related("definition").get(pk=indicator_pk)
+
+
 def _save_value(row, by):
     row.author = by
     row.recorded_at = timezone.now()
@@ -60,7 +66,7 @@ def record_indicator_value(indicator, *, year, value, source="", comment="", by=
     (the row, whether it replaced a value). ValidationError (French) when the value or the
     year breaks the rules."""
     _check_allowed(by, indicator)
-    locked = Indicator.objects.select_for_update().select_related("definition").get(pk=indicator.pk)
+    locked = _locked(indicator.pk)
     row = IndicatorValue.objects.filter(indicator=locked, year=year).first()
     replaced = row is not None
     if row is None:
@@ -75,7 +81,7 @@ def save_indicator_value(row, *, by=None):
     """Save `row` as edited (its year may have changed: a year held by another row is
     refused)."""
     _check_allowed(by, row.indicator)
-    Indicator.objects.select_for_update().filter(pk=row.indicator_id).first()
+    _locked(row.indicator_id)
     return _save_value(row, by)
 
 
