@@ -31,12 +31,14 @@ from commitments.models.rounds import Notification, ReportingRound, RoundFigure
 # points to models listed before it).
 REFERENCE_MODELS = (Thematic, Partner, TransversalAxis, GlossaryTerm)
 PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
+INDICATOR_MODELS = (IndicatorDefinition, Indicator, IndicatorValue)
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
     "COMMITMENT_FIELDS",
     "DONE_PROGRESS",
     "EARLIEST_DATE",
+    "INDICATOR_MODELS",
     "PROTOCOL_MODELS",
     "REFERENCE_MODELS",
     "NODE_MODELS",
