@@ -12,7 +12,7 @@ territories/roles.py — the one place these rules are written.
   lead only (`can_see_activity`, `updates_visible_to`; the rule is territories.roles').
 - Indicators: agglomeration staff define them and edit them with their values; a city lead
   records the values of their territories' indicators (`can_record_indicator_value`, the
-  write path of services/indicator_values.py) and, in the admin, reads their territories'
+  write path of services/indicator_writes.py) and, in the admin, reads their territories'
   indicators only (`indicators_visible_to`: the values name who recorded them).
 - Anyone else (a partner's account without a role, an anonymous visitor) reads the public
   pages only: no tracking, no campaign.
