@@ -5,7 +5,8 @@ measures, named by the beginning of its text as the protocol adopted it, the sen
 protocol it comes from (`quote`), its baseline, target and values (fixtures/README.md).
 
 Same rules as the rest of the seed: idempotent, and an edit is never overwritten.
-- A definition is created when its code is missing, otherwise left as staff edited it.
+- A definition is created when its code is missing, otherwise left as staff edited it
+  (`reset=True` puts it back as the file writes it).
 - An indicator (a definition, a territory, a scope) is created, with its values, only if the
   database never had it: one that exists, or that existed and was deleted (its history says
   so), is left alone — a second run changes nothing, and a deletion made in the admin is not
@@ -97,20 +98,23 @@ def _validated(where, write, *args, **kwargs):
         raise FixtureError(f"{where} : {' '.join(error.messages)}") from error
 
 
-def _seed_definitions(data, report):
+def _seed_definitions(data, report, reset):
+    """Create the missing definitions; with `reset`, put the others back as the file writes
+    them (as the seed does for the reference lists)."""
     for item in _entries(data, "definitions"):
         code = _required(item, "code", "définition")
-        if IndicatorDefinition.objects.filter(code=code).exists():
+        definition = IndicatorDefinition.objects.filter(code=code).first()
+        if definition is not None and not reset:
             continue
-        definition = IndicatorDefinition(
-            code=code,
-            name=_required(item, "name", code),
-            unit=_required(item, "unit", code),
-            decimals=item.get("decimals", 0),
-            definition=_norm(item.get("definition") or ""),
-        )
+        created = definition is None
+        definition = definition or IndicatorDefinition(code=code)
+        definition.name = _required(item, "name", code)
+        definition.unit = _required(item, "unit", code)
+        definition.decimals = item.get("decimals", 0)
+        definition.definition = _norm(item.get("definition") or "")
         _validated(f"définition {code}", save_definition, definition)
-        report.add("définitions d'indicateurs")
+        if created:
+            report.add("définitions d'indicateurs")
 
 
 def adopted_commitment(protocol, beginning, quote, where):
@@ -202,7 +206,7 @@ def seed_indicators(data, report, reset=False):
         return
     if not isinstance(data, dict):
         raise FixtureError("un ensemble « clé: valeur » est attendu.")
-    _seed_definitions(data, report)
+    _seed_definitions(data, report, reset)
     reference = _required(data, "deliberation_reference", INDICATORS_FILE)
     protocols = {
         protocol.territory.slug: protocol

@@ -154,10 +154,17 @@ class TestEditsAndDeletions:
         assert "Rien à faire" in output
 
     def test_reset_reloads_them(self):
-        indicator("accompagnement-insertion-jeunes-qpv", "evry-courcouronnes").delete()
+        found = indicator("accompagnement-insertion-jeunes-qpv", "evry-courcouronnes")
+        IndicatorDefinition.objects.filter(pk=found.definition_id).update(name="Modifié")
+        found.delete()
         seed("--reset", "--yes")
         assert Indicator.objects.count() == 11
         assert IndicatorValue.objects.count() == 2
+        assert indicator(
+            "accompagnement-insertion-jeunes-qpv", "evry-courcouronnes"
+        ).definition.name == (
+            "Taux d'accompagnement des jeunes en QPV en matière d'insertion et d'emploi"
+        )
 
 
 class TestAnExistingDatabase:
