@@ -56,3 +56,26 @@ class NotificationKind(models.TextChoices):
     WEEKLY_DIGEST = "weekly_digest", "Récapitulatif hebdomadaire"
     INVITATION = "invitation", "Invitation"
     PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
+
+
+class Unit(models.TextChoices):
+    """The unit of an indicator's definition; its range is checked on every value
+    (models/indicators.py UNIT_BOUNDS)."""
+
+    PERCENT = "pourcentage", "Pourcentage (%)"
+    COUNT = "nombre", "Nombre"
+    EUROS = "euros", "Euros (€)"
+    PER_THOUSAND = "pour_mille", "Pour mille (‰)"
+
+    @property
+    def symbol(self):
+        """What follows a figure: « 35 % », « 2 400 logements » (no symbol for a count)."""
+        return {"pourcentage": "%", "nombre": "", "euros": "€", "pour_mille": "‰"}[self.value]
+
+
+class Direction(models.TextChoices):
+    """The way an indicator should move. Left empty when the text does not say (« tendre
+    vers 50 % de logements sociaux » : towards a target, from an unknown side)."""
+
+    UP = "hausse", "Hausse"
+    DOWN = "baisse", "Baisse"

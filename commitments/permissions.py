@@ -10,6 +10,10 @@ territories/roles.py — the one place these rules are written.
 - Who did what (progress updates with their authors, change histories with who made each
   change) is need-to-know: agglomeration staff everywhere, a city lead on the territories they
   lead only (`can_see_activity`, `updates_visible_to`; the rule is territories.roles').
+- Indicators: agglomeration staff define them and edit them with their values; a city lead
+  records the values of their territories' indicators (`can_record_indicator_value`, the
+  write path of services/indicator_writes.py) and, in the admin, reads their territories'
+  indicators only (`indicators_visible_to`: the values name who recorded them).
 - Anyone else (a partner's account without a role, an anonymous visitor) reads the public
   pages only: no tracking, no campaign.
 
@@ -20,7 +24,14 @@ a matrix in tests/commitments/test_permissions.py.
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from commitments.models import TARGET_FIELDS, TRACKED_MODELS, ProgressUpdate, ReportingRound
+from commitments.models import (
+    TARGET_FIELDS,
+    TRACKED_MODELS,
+    Indicator,
+    IndicatorValue,
+    ProgressUpdate,
+    ReportingRound,
+)
 from territories.models import Territory
 from territories.roles import (
     is_agglomeration,
@@ -37,6 +48,10 @@ def territory_id_of(obj):
     Follows `obj.tree` in memory: callers select_related it."""
     if isinstance(obj, ProgressUpdate):
         return territory_id_of(obj.target) if obj.target is not None else None
+    if isinstance(obj, IndicatorValue):
+        return obj.indicator.territory_id if obj.indicator_id is not None else None
+    if isinstance(obj, Indicator):
+        return obj.territory_id
     *relations, last = obj.tree.territory.split("__")
     current = obj
     for name in relations:
@@ -142,6 +157,9 @@ def round_territories_visible_to(user, round_):
     return list(territories.filter(pk__in=led_territory_ids(user)))
 
 
+# Rows outside the protocol tree that belong to one territory (territory_id_of knows them).
+TERRITORY_ROWS = (ProgressUpdate, Indicator, IndicatorValue)
+
 # The lookups from a progress update to its territory, one per kind of commitment.
 UPDATE_TERRITORY_LOOKUPS = tuple(
     f"{field}__{model.tree.territory}" for model, field in TARGET_FIELDS.items()
@@ -153,7 +171,7 @@ def can_see_activity(user, obj):
     change history with who made each change? Need-to-know: agglomeration staff everywhere, a
     city lead on the protocols, commitments and updates of their territories only. What belongs
     to no territory (the reference lists, edited by staff) is open to whoever may view it."""
-    if not isinstance(obj, ProgressUpdate) and not hasattr(obj, "tree"):
+    if not isinstance(obj, TERRITORY_ROWS) and not hasattr(obj, "tree"):
         return True
     try:
         territory_id = territory_id_of(obj)
@@ -165,3 +183,29 @@ def can_see_activity(user, obj):
 def updates_visible_to(user, queryset):
     """A queryset of progress updates narrowed to those `user` may see (can_see_activity)."""
     return people_visible_to(user, queryset, *UPDATE_TERRITORY_LOOKUPS)
+
+
+# --- Indicators ------------------------------------------------------------------------------
+
+
+def can_edit_indicators(user):
+    """Define indicators (and their shared definitions), edit them and their values in the
+    admin: the agglomeration only."""
+    return is_agglomeration(user)
+
+
+def can_record_indicator_value(user, indicator):
+    """May `user` record a value of `indicator`? Whoever tracks its territory: the
+    agglomeration, and the city leads of that territory."""
+    return indicator is not None and can_track_territory(user, indicator.territory_id)
+
+
+# The lookup from each kind of indicator row to its territory.
+INDICATOR_TERRITORY_LOOKUPS = {Indicator: "territory", IndicatorValue: "indicator__territory"}
+
+
+def indicators_visible_to(user, queryset):
+    """A queryset of indicators or of their values narrowed to the territories whose people
+    `user` sees (values name who recorded them): every one for the agglomeration, the led ones
+    for a city lead, none for anyone else."""
+    return people_visible_to(user, queryset, INDICATOR_TERRITORY_LOOKUPS[queryset.model])

@@ -30,17 +30,22 @@ _COMMITMENT_MODELS = (
     "progressupdate",
 )
 _REFERENCE_MODELS = ("thematic", "partner", "glossaryterm", "transversalaxis")
+# Staff define and edit indicators; city leads read their territories' (commitments/
+# permissions.py narrows the rows and keeps them read-only).
+_INDICATOR_MODELS = ("indicatordefinition", "indicator", "indicatorvalue")
 _ALL = ("add", "change", "delete", "view")
 
 # Model permissions of each group: {group: {app_label: {model: actions}}}.
 ROLE_PERMISSIONS = {
     AGGLOMERATION_GROUP: {
-        "commitments": dict.fromkeys(_COMMITMENT_MODELS + _REFERENCE_MODELS, _ALL),
+        "commitments": dict.fromkeys(
+            _COMMITMENT_MODELS + _REFERENCE_MODELS + _INDICATOR_MODELS, _ALL
+        ),
         "territories": {"territory": _ALL, "territorymembership": _ALL},
     },
     CITY_LEAD_GROUP: {
         "commitments": {
-            **dict.fromkeys(_COMMITMENT_MODELS + _REFERENCE_MODELS, ("view",)),
+            **dict.fromkeys(_COMMITMENT_MODELS + _REFERENCE_MODELS + _INDICATOR_MODELS, ("view",)),
             "operationalobjective": ("change", "view"),
             "action": ("change", "view"),
             "progressupdate": ("add", "view"),
@@ -50,11 +55,23 @@ ROLE_PERMISSIONS = {
 }
 
 
+def _exists(apps, app_label, model):
+    try:
+        apps.get_model(app_label, model)
+    except LookupError:
+        return False
+    return True
+
+
 def sync_role_groups(apps):
     """Create the two groups and set exactly their model permissions.
 
     `apps` is the migration state's registry in a data migration, `django.apps.apps` elsewhere.
-    Permissions must exist already (post_migrate, or create_permissions in the migration).
+    Permissions must exist already (post_migrate, or `sync_role_groups_migrating`). A model
+    that the registry does not hold yet is skipped: a data migration runs on the models of its
+    time (territories/migrations/0002_roles.py runs before later models exist), and the
+    migration creating a model syncs the groups again (commitments 0011_indicators).
+    tests/territories/test_roles.py checks that every model named exists today.
     """
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
@@ -64,6 +81,7 @@ def sync_role_groups(apps):
             (app_label, f"{action}_{model}")
             for app_label, models in by_app.items()
             for model, actions in models.items()
+            if _exists(apps, app_label, model)
             for action in actions
         ]
         permissions = [
@@ -77,6 +95,18 @@ def sync_role_groups(apps):
         if missing:
             raise LookupError(f"Permissions manquantes pour le groupe {name} : {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def sync_role_groups_migrating(apps):
+    """`sync_role_groups` from a data migration: the permissions of the models of that time
+    are created first (Django creates them after every migration has run, post_migrate)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_groups(apps)
 
 
 def _group_names(user):

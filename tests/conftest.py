@@ -119,6 +119,10 @@ DATE_SENSITIVE = (
     "tests/commitments/services/test_spreadsheet.py",
     "tests/commitments/admin/test_update_admin.py",
     "tests/commitments/admin/test_round_admin.py",
+    "tests/commitments/models/test_indicators.py",
+    "tests/commitments/services/test_indicator_writes.py",
+    "tests/commitments/services/test_indicator_seed.py",
+    "tests/commitments/admin/test_indicator_admin.py",
 )
 
 

@@ -137,3 +137,43 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     status = "en_cours"
     progress = 50
     comment = "Point d'étape"
+
+
+class IndicatorDefinitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.IndicatorDefinition
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"indicateur-test-{n}")
+    name = factory.Sequence(lambda n: f"Indicateur de test {n}")
+    unit = "pourcentage"
+    decimals = 0
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """An indicator measuring an action (pass `action`, or another commitment with action=None);
+    its territory is the commitment's."""
+
+    class Meta:
+        model = models.Indicator
+
+    definition = factory.SubFactory(IndicatorDefinitionFactory)
+    action = factory.SubFactory(ActionFactory)
+    territory = factory.LazyAttribute(
+        lambda o: (
+            next(
+                c for c in (o.action, o.operational_objective, o.strategic_objective) if c
+            ).territory
+        )
+    )
+    operational_objective = None
+    strategic_objective = None
+
+
+class IndicatorValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.IndicatorValue
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    year = 2020
+    value = 40

@@ -9,6 +9,7 @@ from django.contrib import admin
 
 from commitments.admin import (  # noqa: F401 (registration)
     edition_admin,
+    indicator_admin,
     job_admin,
     node_admin,
     protocol_admin,

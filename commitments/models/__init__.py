@@ -1,4 +1,10 @@
 from commitments.models.edition import Edition, EditionImmutable, EditionQuerySet
+from commitments.models.indicators import (
+    COMMITMENT_FIELDS,
+    Indicator,
+    IndicatorDefinition,
+    IndicatorValue,
+)
 from commitments.models.nodes import (
     NODE_MODELS,
     RULE_FIELDS,
@@ -25,11 +31,14 @@ from commitments.models.rounds import Notification, ReportingRound, RoundFigure
 # points to models listed before it).
 REFERENCE_MODELS = (Thematic, Partner, TransversalAxis, GlossaryTerm)
 PROTOCOL_MODELS = (Protocol, ThematicSection, *NODE_MODELS, ProgressUpdate)
+INDICATOR_MODELS = (IndicatorDefinition, Indicator, IndicatorValue)
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
+    "COMMITMENT_FIELDS",
     "DONE_PROGRESS",
     "EARLIEST_DATE",
+    "INDICATOR_MODELS",
     "PROTOCOL_MODELS",
     "REFERENCE_MODELS",
     "NODE_MODELS",
@@ -42,6 +51,9 @@ __all__ = [
     "EditionImmutable",
     "EditionQuerySet",
     "GlossaryTerm",
+    "Indicator",
+    "IndicatorDefinition",
+    "IndicatorValue",
     "Notification",
     "OperationalObjective",
     "Partner",

@@ -3,10 +3,11 @@ SQLite and PostgreSQL (`export_protocols` / `import_protocols`).
 
 What is kept: territories, the reference lists (thematics, partners, axes, glossary), the
 protocols and their whole trees with their many-to-many links, tracking and progress updates,
+the indicators (their definitions, baselines, targets and yearly values, figures as text),
 with their primary keys (so that anchors, API ids and links survive the move), timestamps to the
 microsecond and optimistic-locking versions, and the published editions (snapshots with their
-keys sorted, so that the bytes do not depend on the database's JSON storage). Update authors
-and edition publishers travel by username. Not kept: user accounts and passwords, territory
+keys sorted, so that the bytes do not depend on the database's JSON storage). Update and value
+authors and edition publishers travel by username. Not kept: user accounts and passwords, territory
 memberships, and the change history (django-simple-history).
 
 Editions are immutable (models/edition.py): the import inserts them with one bulk_create (an
@@ -26,13 +27,22 @@ are keyed on are those of the content imported. It queues the PDFs' renders when
 import datetime
 import json
 from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 
-from commitments.models import PROTOCOL_MODELS, REFERENCE_MODELS, Edition, ProgressUpdate, Protocol
+from commitments.models import (
+    INDICATOR_MODELS,
+    PROTOCOL_MODELS,
+    REFERENCE_MODELS,
+    Edition,
+    IndicatorValue,
+    ProgressUpdate,
+    Protocol,
+)
 from commitments.services.editions import canonical_json
 from commitments.tasks import refresh_after_commit
 from territories.models import Territory, TerritoryMembership
@@ -41,9 +51,13 @@ FORMAT = "perer-protocoles"
 FORMAT_VERSION = 1
 
 # Dependency order: a model only points to models listed before it.
-MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, Edition)
+MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, *INDICATOR_MODELS, Edition)
 # The users that travel by username: (model label, field).
-USER_FIELDS = (("commitments.progressupdate", "author"), ("commitments.edition", "published_by"))
+USER_FIELDS = (
+    ("commitments.progressupdate", "author"),
+    ("commitments.indicatorvalue", "author"),
+    ("commitments.edition", "published_by"),
+)
 EDITION = Edition._meta.label_lower
 
 
@@ -57,7 +71,7 @@ def _querysets():
         m2m = [field.name for field in model._meta.many_to_many]
         if m2m:
             queryset = queryset.prefetch_related(*m2m)
-        if model is ProgressUpdate:
+        if model in (ProgressUpdate, IndicatorValue):
             queryset = queryset.select_related("author")
         if model is Edition:
             queryset = queryset.select_related("published_by")
@@ -93,11 +107,14 @@ def export_data():
 
 
 class _Encoder(json.JSONEncoder):
-    """Full precision: Django's encoder would cut datetimes to the millisecond."""
+    """Full precision: Django's encoder would cut datetimes to the millisecond; figures as
+    text, as the database stores them ("7.0000")."""
 
     def default(self, o):
         if isinstance(o, datetime.datetime | datetime.date | datetime.time):
             return o.isoformat()
+        if isinstance(o, Decimal):
+            return str(o)
         return super().default(o)
 
 

@@ -1,12 +1,15 @@
 """Bring back a deleted objective or action with everything deleted along with it.
 
-Deleting a strategic objective cascades to its operational objectives, their actions and the
-progress updates of both. django-simple-history keeps the last state of each row (a "-"
-record); this service rebuilds the object from that record, then, level by level, the
-children whose deletion was recorded at the same time (same user, within CASCADE_WINDOW), with
-their partners and transversal axes as they were just before the deletion. The restored
+Deleting a strategic objective cascades to its operational objectives, their actions, the
+progress updates of both and the indicators of all three (with their values).
+django-simple-history keeps the last state of each row (a "-" record); this service rebuilds
+the object from that record, then, level by level, the children whose deletion was recorded at
+the same time (same user, within CASCADE_WINDOW), with their partners and transversal axes as
+they were just before the deletion. The restored
 commitments then follow their restored progress updates (progress_rule.sync_from_updates), and
-the change of content is recorded (content_changes.record_change).
+the change of content is recorded (content_changes.record_change). An indicator whose
+definition was deleted since, or whose place (definition, territory, scope) a new indicator
+took, stays deleted.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +22,9 @@ from commitments.enums import Status
 from commitments.models import (
     TRACKED_MODELS,
     Action,
+    Indicator,
+    IndicatorDefinition,
+    IndicatorValue,
     OperationalObjective,
     Partner,
     ProgressUpdate,
@@ -40,13 +46,20 @@ PARENT_FIELDS = {
 }
 # model → the (child model, foreign key to the model) deleted with it
 CHILDREN = {
-    StrategicObjective: [(OperationalObjective, "strategic_objective")],
+    StrategicObjective: [
+        (OperationalObjective, "strategic_objective"),
+        (Indicator, "strategic_objective"),
+    ],
     OperationalObjective: [
         (Action, "operational_objective"),
         (ProgressUpdate, "operational_objective"),
+        (Indicator, "operational_objective"),
     ],
-    Action: [(ProgressUpdate, "action")],
+    Action: [(ProgressUpdate, "action"), (Indicator, "action")],
+    Indicator: [(IndicatorValue, "indicator")],
 }
+# The order children come back in: updates as recorded, values by year, nodes by position.
+CHILD_ORDER = {ProgressUpdate: "created_at", Indicator: "id", IndicatorValue: "year"}
 RESTORABLE_MODELS = tuple(PARENT_FIELDS)
 
 
@@ -142,8 +155,8 @@ def _restore_one(model, record, user, result):
     lead_id = getattr(instance, "lead_id", None)
     if lead_id is not None and not Partner.objects.filter(pk=lead_id).exists():
         instance.lead_id = None
-    if model is ProgressUpdate and instance.author_id is not None:
-        author_model = ProgressUpdate._meta.get_field("author").related_model
+    if getattr(instance, "author_id", None) is not None:
+        author_model = model._meta.get_field("author").related_model
         if not author_model.objects.filter(pk=instance.author_id).exists():
             instance.author_id = None
     if isinstance(instance, TRACKED_MODELS):
@@ -152,10 +165,11 @@ def _restore_one(model, record, user, result):
     instance._history_user = user
     instance._change_reason = RESTORE_REASON
     instance.save(force_insert=True)
-    # auto_now_add stamped the restore time: keep the original creation time (it orders
-    # progress updates of the same date).
-    model._default_manager.filter(pk=instance.pk).update(created_at=record.created_at)
-    instance.created_at = record.created_at
+    if hasattr(record, "created_at"):
+        # auto_now_add stamped the restore time: keep the original creation time (it orders
+        # progress updates of the same date).
+        model._default_manager.filter(pk=instance.pk).update(created_at=record.created_at)
+        instance.created_at = record.created_at
     m2m = _m2m_before_deletion(model, instance.pk, record)
     related = {"partners": Partner, "axes": TransversalAxis}
     for name, ids in m2m.items():
@@ -177,8 +191,7 @@ def _restore_children(model, parent, deletion, user, result):
         if deletion.history_user_id is not None:
             candidates = candidates.filter(history_user_id=deletion.history_user_id)
         seen = set()
-        # Progress updates in their recording order, nodes in document order.
-        ordering = "created_at" if child_model is ProgressUpdate else "position"
+        ordering = CHILD_ORDER.get(child_model, "position")
         records = sorted(candidates, key=lambda r: (getattr(r, ordering), r.history_id))
         for record in records:
             if record.id in seen:
@@ -187,8 +200,23 @@ def _restore_children(model, parent, deletion, user, result):
             last = _last_record(child_model, record.id)
             if last is None or last.history_id != record.history_id:
                 continue  # restored and deleted again since, or moved: not part of this cascade
+            if child_model is Indicator and not _indicator_can_come_back(record):
+                continue
             child = _restore_one(child_model, record, user, result)
             _restore_children(child_model, child, record, user, result)
+
+
+def _indicator_can_come_back(record):
+    """Its definition still exists and no indicator took its place meanwhile."""
+    place = {
+        "definition_id": record.definition_id,
+        "territory_id": record.territory_id,
+        "scope": record.scope,
+    }
+    return (
+        IndicatorDefinition.objects.filter(pk=record.definition_id).exists()
+        and not Indicator.objects.filter(**place).exists()
+    )
 
 
 @transaction.atomic

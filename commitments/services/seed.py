@@ -6,8 +6,9 @@ already exists (same territory and deliberation reference) is left untouched. Ea
 created gets its edition 1, « Texte adopté », made from the text just loaded (so a second run
 creates no edition either). `reset()` wipes the protocols and their editions (the one bypass
 of the editions' immutability, `EditionQuerySet.discard_for_rebuild`) and rebuilds everything
-from the files, edition 1 included. Anything created (or reset) is one change of content,
-recorded once at the end (content_changes.record_change).
+from the files, edition 1 included. The indicators of `indicators.yaml` follow the same rules
+(services/indicator_seed.py). Anything created (or reset) is one change of content, recorded
+once at the end (content_changes.record_change).
 """
 
 import re
@@ -24,12 +25,15 @@ from commitments import models
 from commitments.enums import PartnerKind
 from commitments.services.content_changes import record_change
 from commitments.services.editions import publish_adopted_text
+from commitments.services.indicator_seed import INDICATORS_FILE, FixtureError, seed_indicators
 from perer.lib.text import fold_accents
 from territories.enums import TerritoryKind
 from territories.models import Territory
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 REFERENCE_FILES = {"thematics.yaml", "glossary.yaml", "partners.yaml", "axes.yaml"}
+# Files that are not a territory's protocol.
+OTHER_FILES = REFERENCE_FILES | {INDICATORS_FILE}
 
 
 class SeedError(Exception):
@@ -62,6 +66,7 @@ def _items(value, where):
 class SeedReport:
     created: dict = field(default_factory=dict)
     skipped_protocols: list = field(default_factory=list)
+    skipped_indicators: list = field(default_factory=list)
 
     def add(self, label, count=1):
         self.created[label] = self.created.get(label, 0) + count
@@ -199,7 +204,7 @@ def _load_optional(name):
 
 
 def territory_files():
-    return sorted(path for path in FIXTURES_DIR.glob("*.yaml") if path.name not in REFERENCE_FILES)
+    return sorted(path for path in FIXTURES_DIR.glob("*.yaml") if path.name not in OTHER_FILES)
 
 
 def seed_territory(data, report, update=False):
@@ -339,6 +344,12 @@ def seed(reset=False):
                 seed_protocol(territory, document["protocol"], matcher, report)
             except MALFORMED as exc:
                 raise SeedError(f"{path.name} : champ manquant ou mal formé ({exc!r})") from exc
+        try:
+            seed_indicators(_load_optional(INDICATORS_FILE), report, reset=reset)
+        except FixtureError as exc:
+            raise SeedError(f"{INDICATORS_FILE} : {exc}") from exc
+        except MALFORMED as exc:
+            raise SeedError(f"{INDICATORS_FILE} : champ mal formé ({exc!r})") from exc
         if report.changed:
             record_change(models.Protocol.objects.all())
     return report

@@ -24,6 +24,8 @@ FEMININE = {
     "édition",
     "notification",
     "tâche en arrière-plan",
+    "définition d'indicateur",
+    "valeur d'indicateur",
 }
 TITLE_OBJECT_LENGTH = 80
 

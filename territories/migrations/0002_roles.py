@@ -1,18 +1,13 @@
 """The two roles of the admin as Django groups: "Agglomération" and "Chef de projet ville"."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 
 def create_role_groups(apps, schema_editor):
-    from territories.roles import sync_role_groups
+    from territories.roles import sync_role_groups_migrating
 
-    # Permissions are normally created after all migrations (post_migrate): create them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_role_groups(apps)
+    # Permissions are normally created after all migrations (post_migrate): created now.
+    sync_role_groups_migrating(apps)
 
 
 def delete_role_groups(apps, schema_editor):

@@ -19,7 +19,8 @@ from django.contrib.auth import SESSION_KEY
 from import_export.formats.base_formats import CSV
 
 from commitments.enums import Status
-from commitments.models import Action, OperationalObjective
+from commitments.models import Action, Indicator, OperationalObjective
+from commitments.services.indicator_writes import record_indicator_value
 from commitments.services.spreadsheet import ActionTrackingResource
 from tests import factories
 from tests.browser.chromium import AXE, AXE_RUN, WCAG, axe_violations
@@ -175,6 +176,19 @@ def data(seeded, fast_password_hasher):
     for commitment in {tree["action"], tree["oo"], Action.objects.first()}:
         give_a_timeline(commitment, pilot)
     give_a_timeline(OperationalObjective.objects.first(), pilot)
+    # The first indicator of each list (the staff's, the lead's) has values with long texts.
+    for indicator in {
+        Indicator.objects.first(),
+        Indicator.objects.filter(territory=grigny()).first(),
+    }:
+        for year in (2019, 2020, 2021):
+            record_indicator_value(
+                indicator,
+                year=year,
+                value=year - 2000,
+                source=LONG_COMMENT[:200],
+                comment=LONG_COMMENT,
+            )
     # A second action, so that the objective's form has two rows to reorder.
     second = Action.objects.create(
         operational_objective=tree["oo"], position=2, text="Deuxième action"
@@ -217,6 +231,8 @@ def test_every_admin_page_has_no_serious_violation(role, data, live_server, brow
     page.context.close()
     report = "\n".join(f"{path}: {violations}" for path, violations in found.items())
     assert len(visited) > 30, visited
+    for model in ("indicatordefinition", "indicator", "indicatorvalue"):
+        assert f"/admin/commitments/{model}/" in visited, visited
     assert errors == []
     assert (found, wide) == ({}, {}), (
         f"{len(found)} page(s) of {len(visited)} with violations:\n{report}\n"

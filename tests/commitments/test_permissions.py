@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from commitments import permissions
-from commitments.models import Action
+from commitments.models import Action, Indicator, IndicatorValue
 from territories.models import Territory
 from territories.roles import CITY_LEAD_GROUP
 from tests import factories
@@ -88,17 +88,18 @@ def test_no_update_without_a_commitment(kind):
     assert permissions.can_add_progress_update(user_for(kind), None) is False
 
 
-@pytest.mark.parametrize(
-    ("kind", "expected"),
-    [
-        ("anonymous", set()),
-        ("partner", set()),
-        ("lead_here", {"here"}),
-        ("lead_elsewhere", {"elsewhere"}),
-        ("agglomeration", {"here", "elsewhere"}),
-        ("superuser", {"here", "elsewhere"}),
-    ],
-)
+# Which of Grigny's ("here") and Corbeil-Essonnes' ("elsewhere") each user tracks.
+TRACKED_PLACES = [
+    ("anonymous", set()),
+    ("partner", set()),
+    ("lead_here", {"here"}),
+    ("lead_elsewhere", {"elsewhere"}),
+    ("agglomeration", {"here", "elsewhere"}),
+    ("superuser", {"here", "elsewhere"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "expected"), TRACKED_PLACES)
 def test_trackable_commitments_and_territories(kind, expected, trees):
     user = user_for(kind)
     actions = {trees[where]["action"].pk: where for where in trees}
@@ -166,3 +167,55 @@ def test_which_campaigns_and_rows_each_user_sees(kind, rounds, rows):
     assert {names[r.pk] for r in permissions.rounds_visible_to(user)} == rounds
     visible = permissions.round_territories_visible_to(user, made["both"])
     assert sorted(t.slug for t in visible) == sorted(rows)
+
+
+# --- Indicators -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "expected"), matrix(*STAFF))
+def test_indicators_are_defined_and_edited_by_the_agglomeration(kind, expected):
+    assert permissions.can_edit_indicators(user_for(kind)) is expected
+
+
+@pytest.fixture
+def indicators(trees):
+    """An indicator with a value in Grigny ("here") and in Corbeil-Essonnes ("elsewhere")."""
+    found = {}
+    for where, tree in trees.items():
+        indicator = factories.IndicatorFactory(action=tree["action"])
+        found[where] = (indicator, factories.IndicatorValueFactory(indicator=indicator))
+    return found
+
+
+@pytest.mark.parametrize(("kind", "expected"), TRACKED_PLACES)
+def test_who_records_and_sees_which_indicators(kind, expected, indicators):
+    user = user_for(kind)
+    recordable = {
+        where
+        for where, (indicator, _) in indicators.items()
+        if permissions.can_record_indicator_value(user, indicator)
+    }
+    assert recordable == expected
+    places = {pair[0].pk: where for where, pair in indicators.items()}
+    visible = permissions.indicators_visible_to(user, Indicator.objects.filter(pk__in=places))
+    assert {places[indicator.pk] for indicator in visible} == expected
+    values = IndicatorValue.objects.filter(indicator__in=places)
+    assert {
+        places[value.indicator_id] for value in permissions.indicators_visible_to(user, values)
+    } == expected
+    seen = {
+        where
+        for where, pair in indicators.items()
+        if all(permissions.can_see_activity(user, obj) for obj in pair)
+    }
+    # Who recorded what: staff everywhere, a lead on their territories; the others see no
+    # one (nobody else opens the admin).
+    assert seen == (expected if kind not in ("anonymous", "partner") else set())
+    assert permissions.can_record_indicator_value(user, None) is False
+
+
+def test_territory_of_indicators(indicators):
+    indicator, value = indicators["here"]
+    assert permissions.territory_id_of(indicator) == grigny().pk
+    assert permissions.territory_id_of(value) == grigny().pk
+    assert permissions.territory_id_of(IndicatorValue()) is None

@@ -1,7 +1,13 @@
 """The roles (roles.py): agglomeration staff, city leads and the territories they lead, and the
 tracking rules that build on them (commitments/permissions.py)."""
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from commitments.models import Action, ProgressUpdate, Thematic
 from commitments.permissions import (
@@ -12,11 +18,15 @@ from commitments.permissions import (
 )
 from territories.models import TerritoryMembership
 from territories.roles import (
+    AGGLOMERATION_GROUP,
+    CITY_LEAD_GROUP,
+    ROLE_PERMISSIONS,
     is_agglomeration,
     is_city_lead,
     led_territories,
     people_visible_to,
     sees_people_of,
+    sync_role_groups,
 )
 from tests.factories import UserFactory
 from tests.support.admin import build_tree, corbeil, grigny, make_user
@@ -75,3 +85,53 @@ class TestRoleFunctions:
         other["oo"].delete()
         assert not can_see_activity(lead, version.instance)
         assert can_see_activity(agglo, version.instance)
+
+
+def state_apps(app_label, migration):
+    """The models as a data migration at `migration` sees them."""
+    return MigrationExecutor(connection).loader.project_state((app_label, migration)).apps
+
+
+def indicator_codenames(group_name):
+    return sorted(
+        Group.objects.get(name=group_name)
+        .permissions.filter(codename__contains="indicator")
+        .values_list("codename", flat=True)
+    )
+
+
+@pytest.mark.django_db
+class TestRoleGroups:
+    """ROLE_PERMISSIONS is applied by data migrations, on the models of their time:
+    territories 0002_roles runs before the indicators exist (commitments 0011_indicators),
+    which syncs the groups again once they do."""
+
+    def test_every_model_named_exists(self):
+        for by_app in ROLE_PERMISSIONS.values():
+            for app_label, models in by_app.items():
+                for model in models:
+                    apps.get_model(app_label, model)  # LookupError for a misspelt name
+
+    def test_a_migration_before_a_model_exists_skips_it(self):
+        sync_role_groups(state_apps("commitments", "0010_year_range"))
+        assert indicator_codenames(CITY_LEAD_GROUP) == []
+        assert "view_action" in Group.objects.get(name=CITY_LEAD_GROUP).permissions.values_list(
+            "codename", flat=True
+        )
+
+    def test_the_indicators_migration_grants_their_permissions(self):
+        sync_role_groups(state_apps("commitments", "0010_year_range"))
+        migration = importlib.import_module("commitments.migrations.0011_indicators")
+        migration.grant_indicator_permissions(state_apps("commitments", "0011_indicators"), None)
+        assert indicator_codenames(CITY_LEAD_GROUP) == [
+            "view_indicator",
+            "view_indicatordefinition",
+            "view_indicatorvalue",
+        ]
+        assert len(indicator_codenames(AGGLOMERATION_GROUP)) == 12
+
+    def test_a_misspelt_permission_of_an_existing_model_is_still_refused(self, monkeypatch):
+        wrong = {CITY_LEAD_GROUP: {"commitments": {"action": ("approve",)}}}
+        monkeypatch.setattr("territories.roles.ROLE_PERMISSIONS", wrong)
+        with pytest.raises(LookupError, match="approve_action"):
+            sync_role_groups(apps)

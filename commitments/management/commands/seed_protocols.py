@@ -43,3 +43,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{slug} : protocole déjà présent, laissé tel quel.", self.style.NOTICE
             )
+        for note in report.skipped_indicators:
+            self.stdout.write(f"Non chargé — {note}", self.style.WARNING)

@@ -21,6 +21,9 @@ from commitments.enums import Status
 from commitments.models import (
     Action,
     GlossaryTerm,
+    Indicator,
+    IndicatorDefinition,
+    IndicatorValue,
     OperationalObjective,
     Partner,
     ProgressUpdate,
@@ -59,6 +62,9 @@ SCOPES = {
     Action: ("text", lambda w: (w["mine"]["action"], w["other"]["action"])),
     TerritoryMembership: ("own", lambda w: (w["colleague"], w["corbeil_lead"])),
     ProgressUpdate: ("own", lambda w: (w["mine"]["update"], w["other"]["update"])),
+    IndicatorDefinition: ("open", lambda w: (w["mine"]["indicator"].definition,) * 2),
+    Indicator: ("own", lambda w: (w["mine"]["indicator"], w["other"]["indicator"])),
+    IndicatorValue: ("own", lambda w: (w["mine"]["value"], w["other"]["value"])),
 }
 
 
@@ -90,6 +96,9 @@ def world():
             tree["action"], datetime.date(2024, 3, 1), Status.IN_PROGRESS, 30, author=author
         )
         tree["update"].history.update(history_user=author)
+        tree["indicator"] = factories.IndicatorFactory(action=tree["action"])
+        tree["value"] = factories.IndicatorValueFactory(indicator=tree["indicator"], author=author)
+        tree["value"].history.update(history_user=author)
         world[key] = tree
     return world
 

@@ -2,6 +2,7 @@
 
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,12 +12,15 @@ from django.utils import timezone
 from commitments.enums import Status
 from commitments.models import (
     Action,
+    Indicator,
+    IndicatorValue,
     OperationalObjective,
     ProgressUpdate,
     Protocol,
     StrategicObjective,
 )
 from commitments.services import backup
+from commitments.services.indicator_writes import record_indicator_value
 from territories.models import Territory, TerritoryMembership
 from tests import factories
 from tests.support.progress import report_today
@@ -47,6 +51,14 @@ def enrich():
     factories.ProgressUpdateFactory(
         action=None, operational_objective=oo, author=None, status="realise", progress=100
     )
+    indicator = Indicator.objects.get(definition__code="scolarisation-moins-3-ans")
+    factories.IndicatorValueFactory(
+        indicator=indicator, year=2019, value=Decimal("41"), comment="Rentrée", author=author
+    )
+    definition = indicator.definition
+    definition.decimals = 2
+    definition.save()
+    record_indicator_value(indicator, year=2020, value=Decimal("42.25"), by=None)
     Protocol.objects.filter(pk=Protocol.objects.order_by("pk").first().pk).update(
         deliberation_date=timezone.localdate(),
         last_changed_at=timezone.now().replace(microsecond=123456),
@@ -62,6 +74,8 @@ class TestRoundTrip:
         data = json.loads(first)
         assert data["format"] == backup.FORMAT
         assert data["counts"]["commitments.progressupdate"] == 2
+        assert data["counts"]["commitments.indicator"] == 11
+        assert data["counts"]["commitments.indicatorvalue"] == 4
         update = next(o for o in data["objects"] if o["model"] == "commitments.progressupdate")
         assert update["fields"]["author"] == ["cheffe.grigny"]
         assert "password" not in first
@@ -89,6 +103,15 @@ class TestRoundTrip:
         assert not user.is_active and not user.has_usable_password()
         assert ProgressUpdate.objects.get(action=restored).author == user
         assert Protocol.objects.order_by("pk").first().last_changed_at.microsecond == 123456
+        values = IndicatorValue.objects.filter(
+            indicator__definition__code="scolarisation-moins-3-ans"
+        )
+        assert [(v.year, v.value, v.author) for v in values.order_by("year")] == [
+            (2015, 7, None),
+            (2017, 35, None),
+            (2019, 41, user),
+            (2020, Decimal("42.25"), None),
+        ]
 
         # Sequences follow the imported ids (PostgreSQL): new rows get fresh ids.
         new = factories.ActionFactory(operational_objective=restored.operational_objective)

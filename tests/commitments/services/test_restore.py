@@ -5,6 +5,8 @@ import pytest
 
 from commitments.models import (
     Action,
+    Indicator,
+    IndicatorValue,
     OperationalObjective,
     ProgressUpdate,
     Protocol,
@@ -126,6 +128,31 @@ class TestRestore:
         again = agglo_client.post(deleted_url, {"object_id": str(ids["so"])}, follow=True)
         assert "existe déjà" in again.content.decode()
         assert agglo_client.post(deleted_url, {"object_id": "x"}).status_code == 302
+
+    def test_indicators_come_back_with_their_commitment(self, agglo):
+        tree = build_tree(grigny())
+        indicator = factories.IndicatorFactory(action=tree["action"], target_value=50)
+        value = factories.IndicatorValueFactory(indicator=indicator, year=2017, value=35)
+        on_objective = factories.IndicatorFactory(
+            operational_objective=tree["oo"], action=None, scope="Grande Borne"
+        )
+        taken = factories.IndicatorFactory(strategic_objective=tree["so"], action=None)
+        gone = factories.IndicatorFactory(action=tree["action"])
+        StrategicObjective.objects.get(pk=tree["so"].pk).delete()
+        # Meanwhile: a new indicator takes a deleted one's place, a definition is deleted.
+        factories.IndicatorFactory(
+            definition=taken.definition, action=build_tree(grigny())["action"]
+        )
+        gone.definition.delete()
+        restore_deleted(StrategicObjective, tree["so"].pk, user=agglo)
+        assert set(Indicator.objects.filter(territory=grigny()).values_list("pk", flat=True)) >= {
+            indicator.pk,
+            on_objective.pk,
+        }
+        assert not Indicator.objects.filter(pk__in=[taken.pk, gone.pk]).exists()
+        restored = IndicatorValue.objects.get(pk=value.pk)
+        assert (restored.indicator_id, restored.year, restored.value) == (indicator.pk, 2017, 35)
+        assert Indicator.objects.get(pk=indicator.pk).target_value == 50
 
     def test_a_city_lead_cannot_restore(self, agglo):
         ids = _deleted_tree(agglo)
