@@ -219,7 +219,13 @@ def _check_header(data):
     objects = data.get("objects")
     if not isinstance(objects, list):
         raise BackupError("La sauvegarde ne contient pas de liste « objects ».")
-    if not all(isinstance(item, dict) and isinstance(item.get("fields"), dict) for item in objects):
+    if not all(
+        isinstance(item, dict)
+        and isinstance(item.get("fields"), dict)
+        and isinstance(item.get("model"), str)
+        and (item.get("pk") is None or type(item.get("pk")) in (int, str))
+        for item in objects
+    ):
         raise BackupError(
             "La sauvegarde contient des objets mal formés (chacun doit avoir « model » et "
             "« fields »)."
@@ -255,7 +261,7 @@ def _check_references(objects, models):
                 values = value if field.many_to_many and isinstance(value, list) else [value]
                 target = field.related_model._meta.label_lower
                 for pk in values:
-                    if pk is not None and pk not in present[target]:
+                    if pk is not None and not (type(pk) in (int, str) and pk in present[target]):
                         broken.append(
                             f"{label} n° {item.get('pk')} (champ « {field.name} ») désigne "
                             f"{target} n° {pk}"
@@ -319,6 +325,12 @@ def import_data(data, replace=False):
     except DatabaseError as error:
         raise BackupError(
             f"La base refuse un objet de la sauvegarde ({error}). Rien n'a été modifié."
+        ) from error
+    except (TypeError, ValueError, AttributeError, KeyError) as error:
+        # A value of the wrong kind where the checks above do not look (a list of groups
+        # that is not a list…): a message, not a traceback.
+        raise BackupError(
+            f"Contenu illisible dans la sauvegarde ({error!r}). Rien n'a été modifié."
         ) from error
 
 

@@ -346,6 +346,14 @@ class TestBadFilesV2:
                 "Compte « x » illisible",
             ),
             (
+                [{"model": "auth.user", "pk": 1, "fields": {"username": "x", "groups": 5}}],
+                "Contenu illisible",
+            ),
+            (
+                [{"model": "territories.territory", "pk": [1], "fields": {}}],
+                "objets mal formés",
+            ),
+            (
                 [
                     {
                         "model": "territories.territorymembership",
