@@ -114,7 +114,9 @@ class TestRoundTrip:
         ]
 
         # Sequences follow the imported ids (PostgreSQL): new rows get fresh ids.
-        new = factories.ActionFactory(operational_objective=restored.operational_objective)
+        new = factories.ActionFactory(
+            operational_objective=restored.operational_objective, position=10_000
+        )
         assert new.pk > max(o["pk"] for o in data["objects"] if o["model"] == "commitments.action")
 
     def test_refuses_a_non_empty_database_unless_replace(self, seeded, tmp_path):
