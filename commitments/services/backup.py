@@ -7,7 +7,7 @@ flags, groups and permissions; password hashes only with `--with-passwords`) and
 with their permissions; territories, the reference lists (thematics, partners, axes,
 glossary), the protocols and their whole trees with their many-to-many links, tracking and
 progress updates, the indicators (definitions, baselines, targets and yearly values, figures
-as text), the published editions, the reporting rounds with their territories and frozen
+as text), the published editions, the campaigns with their territories and frozen
 figures, the notifications already recorded (so that a restored portal sends nothing twice),
 the territory memberships and the notification preferences — with their primary keys (so that
 anchors, API ids and links survive the move), timestamps to the microsecond and
@@ -17,7 +17,7 @@ Not kept: the change history (django-simple-history), the rendered PDFs (re-rend
 import: tasks.refresh_after_commit), the job queue, sessions, login attempts (django-axes),
 two-factor devices and ProConnect links (both set up again by their user), the admin log.
 
-Version 1 files (no accounts, rounds, notifications nor memberships) still import: their
+Version 1 files (no accounts, campaigns, notifications nor memberships) still import: their
 authors are created as inactive accounts without password, as version 1 did.
 
 Editions are immutable (models/edition.py): the import inserts them with one bulk_create (an
@@ -58,11 +58,11 @@ from commitments.models import (
     INDICATOR_MODELS,
     PROTOCOL_MODELS,
     REFERENCE_MODELS,
+    Campaign,
+    CampaignFigure,
     Edition,
     Notification,
     Protocol,
-    ReportingRound,
-    RoundFigure,
 )
 from commitments.services.editions import canonical_json
 from commitments.tasks import refresh_after_commit
@@ -77,10 +77,10 @@ User = get_user_model()
 # Dependency order: a model only points to models listed before it (users excepted: they
 # come first in the file, see ACCOUNT_LABELS).
 MODELS_V1 = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, *INDICATOR_MODELS, Edition)
-ROUND_MODELS = (ReportingRound, RoundFigure, Notification)
+CAMPAIGN_MODELS = (Campaign, CampaignFigure, Notification)
 # Rows of one user: --replace only replaces those of the users the file carries.
 USER_ROW_MODELS = (TerritoryMembership, AccountPreferences)
-MODELS = (*MODELS_V1, *ROUND_MODELS, *USER_ROW_MODELS)
+MODELS = (*MODELS_V1, *CAMPAIGN_MODELS, *USER_ROW_MODELS)
 MODELS_OF_VERSION = {1: MODELS_V1, 2: MODELS}
 
 GROUP = Group._meta.label_lower
@@ -346,7 +346,7 @@ def _import_in_transaction(objects, version, replace):
                     "l'import est fait pour une base vide. Relancez avec --replace pour "
                     "remplacer les données de la sauvegarde."
                 )
-            if version == 1 and ReportingRound.objects.exists():
+            if version == 1 and Campaign.objects.exists():
                 raise BackupError(
                     "Cette sauvegarde de version 1 ne contient pas les campagnes de suivi de la "
                     "base, qui seraient perdues : importez-la dans une base vide. Rien n'a été "
@@ -378,10 +378,10 @@ class _Kept:
         if version >= 2:
             memberships = memberships.exclude(user__username__in=usernames)
             notifications = Notification.objects.order_by("pk").values(
-                "user_id", "kind", "round_id", "key", "created_at", "sent_at", "error"
+                "user_id", "kind", "campaign_id", "key", "created_at", "sent_at", "error"
             )
         else:
-            notifications = []  # version 1 replaces neither rounds nor notifications
+            notifications = []  # version 1 replaces neither campaigns nor notifications
         return cls(memberships, notifications)
 
     def restore(self, objects):
@@ -397,12 +397,12 @@ class _Kept:
             )
         if self.notifications:
             keys = set(Notification.objects.values_list("key", flat=True))
-            rounds = set(ReportingRound.objects.values_list("pk", flat=True))
+            campaigns = set(Campaign.objects.values_list("pk", flat=True))
             for row in self.notifications:
                 if row["key"] in keys:
                     continue
-                if row["round_id"] not in rounds:
-                    row["round_id"] = None
+                if row["campaign_id"] not in campaigns:
+                    row["campaign_id"] = None
                 # Raw save: created_at as it was (bulk_create would set it to now).
                 Notification(**row).save_base(raw=True)
 

@@ -21,23 +21,23 @@ from django_tasks_db.models import DBTaskResult
 from commitments.enums import NotificationKind, Status
 from commitments.models import (
     Action,
+    Campaign,
+    CampaignFigure,
     Edition,
     IndicatorValue,
     Notification,
     Protocol,
-    ReportingRound,
-    RoundFigure,
 )
 from commitments.services import backup
+from commitments.services.campaign_lifecycle import close_campaign, open_campaign
 from commitments.services.editions import publish_edition
-from commitments.services.round_lifecycle import close_round, open_round
 from territories.accounts import save_preferences
 from territories.models import AccountPreferences, Territory, TerritoryMembership
 from territories.roles import CITY_LEAD_GROUP
 from tests.support.admin import make_user
+from tests.support.campaigns import lead_of
 from tests.support.jobs import run_jobs
 from tests.support.progress import report
-from tests.support.rounds import lead_of
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # Six days before the open campaign's deadline: its opening and its 7-day reminder are due.
@@ -102,7 +102,7 @@ def build_portal():
         by=staff,
     )
 
-    closed = open_round(
+    closed = open_campaign(
         by=staff,
         territories=[grigny],
         title="Campagne 2029",
@@ -112,11 +112,11 @@ def build_portal():
         deadline=datetime.date(2030, 1, 31),
     )
     report(action, datetime.date(2029, 6, 15), Status.IN_PROGRESS, 40, author=lead, comment="Lancé")
-    close_round(closed, staff)
+    close_campaign(closed, staff)
     # Later news does not change the closed campaign's figures.
     report(action, datetime.date(2030, 2, 1), Status.DONE, 100, author=lead)
 
-    open_round(
+    open_campaign(
         by=staff,
         territories=[grigny, corbeil],
         title="Campagne 2030",
@@ -152,13 +152,15 @@ class TestRestoreIntoAnEmptyDatabase:
         assert len(sent) == 2  # the opening and the 7-day reminder, to Grigny's lead only
         assert {to for to, _ in sent} == {"zoe@grigny.example.org"}
         figures = list(
-            RoundFigure.objects.order_by("pk").values_list("text", "status", "progress", "reported")
+            CampaignFigure.objects.order_by("pk").values_list(
+                "text", "status", "progress", "reported"
+            )
         )
         first = export_text()
         data = json.loads(first)
         counts = data["counts"]
         assert data["version"] == 2
-        assert counts["commitments.reportinground"] == 2
+        assert counts["commitments.campaign"] == 2
         assert counts["commitments.roundfigure"] == len(figures) > 0
         assert counts["commitments.notification"] == 2
         assert counts["commitments.edition"] == 8
@@ -184,11 +186,11 @@ class TestRestoreIntoAnEmptyDatabase:
         assert Group.objects.get(name=CITY_LEAD_GROUP).permissions.exists()
         assert TerritoryMembership.objects.filter(user=restored, territory__slug="grigny").exists()
         assert not AccountPreferences.objects.get(user__username="chef.corbeil").reminders
-        closed = ReportingRound.objects.get(title="Campagne 2029")
+        closed = Campaign.objects.get(title="Campagne 2029")
         assert closed.is_closed and closed.closed_by.username == "agent.agglo"
         assert (
             list(
-                RoundFigure.objects.order_by("pk").values_list(
+                CampaignFigure.objects.order_by("pk").values_list(
                     "text", "status", "progress", "reported"
                 )
             )
@@ -246,7 +248,7 @@ class TestReplace:
         text = export_text()
         path = tmp_path / "sauvegarde.json"
         path.write_text(text, encoding="utf-8")
-        ReportingRound.objects.filter(title="Campagne 2030").update(title="Renommée")
+        Campaign.objects.filter(title="Campagne 2030").update(title="Renommée")
 
         call_command("import_protocols", str(path), "--replace", stdout=io.StringIO())
         assert export_text() == text
@@ -264,7 +266,7 @@ class TestReplace:
 
             call_command("import_protocols", str(path), "--replace", stdout=io.StringIO())
             kept = Notification.objects.get(key=later.key)
-            assert (kept.sent_at, kept.created_at, kept.round.title) == (
+            assert (kept.sent_at, kept.created_at, kept.campaign.title) == (
                 later.sent_at,
                 later.created_at,
                 "Campagne 2030",
@@ -289,7 +291,7 @@ class TestReplace:
 
 
 def version_1(text):
-    """What export_protocols wrote in version 1: the same objects, without accounts, rounds,
+    """What export_protocols wrote in version 1: the same objects, without accounts, campaigns,
     notifications, memberships and preferences."""
     data = json.loads(text)
     v1 = {model._meta.label_lower for model in backup.MODELS_V1}
@@ -308,7 +310,7 @@ class TestVersion1:
         # Authors come back as inactive accounts without password, as version 1 did.
         author = User.objects.get(username="cheffe.grigny")
         assert not author.is_active and not author.has_usable_password()
-        assert not ReportingRound.objects.exists()
+        assert not Campaign.objects.exists()
         again = json.loads(export_text())
         assert again["version"] == 2
         assert version_1(json.dumps(again)) == old
