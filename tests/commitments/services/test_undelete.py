@@ -1,4 +1,4 @@
-"""The restore of a deleted objective with its children (services/restore.py), and its admin
+"""The restore of a deleted objective with its children (services/undelete.py), and its admin
 page. The `agglo` and `agglo_client` fixtures are in tests/conftest.py."""
 
 import pytest
@@ -12,7 +12,7 @@ from commitments.models import (
     Protocol,
     StrategicObjective,
 )
-from commitments.services.restore import RestoreError, deleted_items, restore_deleted
+from commitments.services.undelete import UndeleteError, deleted_items, undelete
 from tests import factories
 from tests.support.admin import admin_url, build_tree, client_for, grigny, make_user
 
@@ -52,7 +52,7 @@ class TestRestore:
         assert not OperationalObjective.objects.filter(pk__in=ids["oos"]).exists()
         assert [item.pk for item in deleted_items(StrategicObjective)][:1] == [ids["so"]]
 
-        result = restore_deleted(StrategicObjective, ids["so"], user=agglo)
+        result = undelete(StrategicObjective, ids["so"], user=agglo)
 
         so = StrategicObjective.objects.get(pk=ids["so"])
         assert set(so.operational_objectives.values_list("pk", flat=True)) == ids["oos"]
@@ -79,7 +79,7 @@ class TestRestore:
             sections__pk=StrategicObjective.history.filter(id=ids["so"]).first().section_id
         )
         before = protocol.last_changed_at
-        restore_deleted(StrategicObjective, ids["so"], user=agglo)
+        undelete(StrategicObjective, ids["so"], user=agglo)
         protocol.refresh_from_db()
         assert protocol.last_changed_at > before
 
@@ -89,7 +89,7 @@ class TestRestore:
         kept_deleted._history_user = make_user("superuser")  # someone else, before
         kept_deleted.delete()
         StrategicObjective.objects.get(pk=tree["so"].pk).delete()
-        restore_deleted(StrategicObjective, tree["so"].pk, user=agglo)
+        undelete(StrategicObjective, tree["so"].pk, user=agglo)
         assert Action.objects.filter(pk=tree["action"].pk).exists()
         assert not Action.objects.filter(pk=kept_deleted.pk).exists()
 
@@ -99,20 +99,20 @@ class TestRestore:
         section, so_pk = so.section, so.pk
         so.delete()
         taken = factories.StrategicObjectiveFactory(section=section, position=so.position)
-        restore_deleted(StrategicObjective, so_pk, user=agglo)
+        undelete(StrategicObjective, so_pk, user=agglo)
         restored = StrategicObjective.objects.get(pk=so_pk)
         assert restored.position > taken.position
 
     def test_refusals(self, agglo):
         tree = build_tree(grigny())
-        with pytest.raises(RestoreError, match="existe déjà"):
-            restore_deleted(StrategicObjective, tree["so"].pk, user=agglo)
+        with pytest.raises(UndeleteError, match="existe déjà"):
+            undelete(StrategicObjective, tree["so"].pk, user=agglo)
         oo_pk = tree["oo"].pk
         StrategicObjective.objects.get(pk=tree["so"].pk).delete()
-        with pytest.raises(RestoreError, match="parent"):
-            restore_deleted(OperationalObjective, oo_pk, user=agglo)
-        with pytest.raises(RestoreError, match="Aucune trace"):
-            restore_deleted(Action, 987654321, user=agglo)
+        with pytest.raises(UndeleteError, match="parent"):
+            undelete(OperationalObjective, oo_pk, user=agglo)
+        with pytest.raises(UndeleteError, match="Aucune trace"):
+            undelete(Action, 987654321, user=agglo)
 
     def test_restore_through_the_admin_page(self, agglo, agglo_client):
         ids = _deleted_tree(agglo)
@@ -144,7 +144,7 @@ class TestRestore:
             definition=taken.definition, action=build_tree(grigny())["action"]
         )
         gone.definition.delete()
-        restore_deleted(StrategicObjective, tree["so"].pk, user=agglo)
+        undelete(StrategicObjective, tree["so"].pk, user=agglo)
         assert set(Indicator.objects.filter(territory=grigny()).values_list("pk", flat=True)) >= {
             indicator.pk,
             on_objective.pk,

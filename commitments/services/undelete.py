@@ -63,7 +63,7 @@ CHILD_ORDER = {ProgressUpdate: "created_at", Indicator: "id", IndicatorValue: "y
 RESTORABLE_MODELS = tuple(PARENT_FIELDS)
 
 
-class RestoreError(Exception):
+class UndeleteError(Exception):
     pass
 
 
@@ -78,7 +78,7 @@ class DeletedItem:
 
 
 @dataclass
-class RestoreResult:
+class UndeleteResult:
     restored: list = field(default_factory=list)
 
     def count(self, model):
@@ -142,7 +142,7 @@ def _m2m_before_deletion(model, pk, deletion):
     return values
 
 
-def _restore_one(model, record, user, result):
+def _undelete_one(model, record, user, result):
     instance = record.instance
     parent_field = PARENT_FIELDS.get(model)
     if parent_field is not None:
@@ -179,7 +179,7 @@ def _restore_one(model, record, user, result):
     return instance
 
 
-def _restore_children(model, parent, deletion, user, result):
+def _undelete_children(model, parent, deletion, user, result):
     for child_model, fk in CHILDREN.get(model, []):
         window = (deletion.history_date - CASCADE_WINDOW, deletion.history_date + CASCADE_WINDOW)
         candidates = (
@@ -202,8 +202,8 @@ def _restore_children(model, parent, deletion, user, result):
                 continue  # restored and deleted again since, or moved: not part of this cascade
             if child_model is Indicator and not _indicator_can_come_back(record):
                 continue
-            child = _restore_one(child_model, record, user, result)
-            _restore_children(child_model, child, record, user, result)
+            child = _undelete_one(child_model, record, user, result)
+            _undelete_children(child_model, child, record, user, result)
 
 
 def _indicator_can_come_back(record):
@@ -220,28 +220,28 @@ def _indicator_can_come_back(record):
 
 
 @transaction.atomic
-def restore_deleted(model, pk, user=None):
+def undelete(model, pk, user=None):
     """Restore the deleted `model` row `pk` and what was deleted with it.
 
-    Returns a RestoreResult; raises RestoreError with a French message when impossible.
+    Returns a UndeleteResult; raises UndeleteError with a French message when impossible.
     """
     if model not in RESTORABLE_MODELS:
-        raise RestoreError("Ce type d'élément ne peut pas être restauré ici.")
+        raise UndeleteError("Ce type d'élément ne peut pas être restauré ici.")
     if model._default_manager.filter(pk=pk).exists():
-        raise RestoreError("Cet élément existe déjà : il n'y a rien à restaurer.")
+        raise UndeleteError("Cet élément existe déjà : il n'y a rien à restaurer.")
     record = _last_record(model, pk)
     if record is None or record.history_type != "-":
-        raise RestoreError("Aucune trace de suppression pour cet élément.")
+        raise UndeleteError("Aucune trace de suppression pour cet élément.")
     parent_field = PARENT_FIELDS[model]
     parent_model = model._meta.get_field(parent_field).related_model
     if not parent_model._default_manager.filter(pk=getattr(record, f"{parent_field}_id")).exists():
-        raise RestoreError(
+        raise UndeleteError(
             f"Le parent de cet élément ({parent_model._meta.verbose_name}) a été supprimé : "
             "restaurez-le d'abord."
         )
-    result = RestoreResult()
-    obj = _restore_one(model, record, user, result)
-    _restore_children(model, obj, record, user, result)
+    result = UndeleteResult()
+    obj = _undelete_one(model, record, user, result)
+    _undelete_children(model, obj, record, user, result)
     # Restored as never reported: each commitment follows its restored updates.
     for tracked in TRACKED_MODELS:
         restored = [item.pk for item in result.restored if isinstance(item, tracked)]
