@@ -106,7 +106,7 @@ def empty_cache():
 # 400 days forward (PERER_CLOCK_OFFSET_DAYS). Paths from the repository's root.
 DATE_SENSITIVE = (
     "tests/commitments/views/",
-    "tests/commitments/reporting/",
+    "tests/commitments/selectors/",
     "tests/commitments/management/",
     "tests/commitments/api/",
     "tests/commitments/models/test_progress.py",

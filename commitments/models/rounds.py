@@ -17,7 +17,7 @@
 - `Notification`: the log of every email sent to a user (see its docstring).
 
 Writes: commitments/services/round_lifecycle.py (open_round, update_round, close_round).
-Reads: commitments/reporting/round_completion.py (reported or not, completion, what is left,
+Reads: commitments/selectors/round_completion.py (reported or not, completion, what is left,
 who sees which round). Module names are unique in the project (tests/test_architecture.py).
 """
 

@@ -33,7 +33,7 @@ from commitments.models import ReportingRound
 from commitments.rendering import charts, pdf, pdf_store
 from commitments.rendering.flat_export import CSV_BOM, spreadsheet_safe
 from commitments.rendering.template_sources import template_files
-from commitments.reporting.round_completion import round_report
+from commitments.selectors.round_completion import round_report
 from territories.models import Territory
 
 # Column order of both exports: (key, header).

@@ -7,7 +7,7 @@ What is due on `today` (the rules, written once here):
   `opens_on` until its deadline, while it is not closed (a round opened by staff today is
   announced by the next tick).
 - **Reminders**, to the leads of the round's territories who still have commitments to report
-  for it (the count is reporting/round_completion.py's rule, over the territories they lead):
+  for it (the count is selectors/round_completion.py's rule, over the territories they lead):
   "reminder_7_days" when 2 to 7 days are left (and the round was open 7 days before its
   deadline), "reminder_1_day" the day before or on the deadline day, "reminder_overdue" once
   the deadline has passed while the round is still open. A missed tick is made up the next day,
@@ -41,7 +41,7 @@ from django.utils import timezone, translation
 
 from commitments.enums import NotificationKind
 from commitments.models import Notification, ProgressUpdate, ReportingRound
-from commitments.reporting.round_completion import round_report
+from commitments.selectors.round_completion import round_report
 from perer.lib.mail import absolute_url, send_email
 from territories.models import TerritoryMembership
 from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP

@@ -6,7 +6,7 @@ admin, the views and any command.
 - `update_round`: the same validation; a closed round is never changed.
 - `close_round`: in one transaction, locks the round's row, refuses a round already closed (or
   not open yet), freezes one `RoundFigure` per commitment of its territories from the live
-  rows (reporting/round_completion.py, the rule written once) in one bulk insert, and stores
+  rows (selectors/round_completion.py, the rule written once) in one bulk insert, and stores
   `closed_at` and `closed_by`. Two closings at once: the second waits for the lock, then finds
   the round closed and is refused. Closing changes what the public dashboard shows, so the
   change of the protocols of the round's territories is recorded (content_changes: their page
@@ -22,7 +22,7 @@ from django.utils import timezone
 from commitments.enums import RoundState
 from commitments.models import Action, Protocol, ReportingRound, RoundFigure
 from commitments.permissions import can_manage_rounds
-from commitments.reporting.round_completion import live_rows
+from commitments.selectors.round_completion import live_rows
 from commitments.services.content_changes import record_change
 from territories.models import Territory
 

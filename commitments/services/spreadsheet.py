@@ -25,7 +25,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 from commitments.enums import Status
 from commitments.models import TRACKING_FIELDS, Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
-from commitments.reporting.numbering import commitment_paths
+from commitments.selectors.numbering import commitment_paths
 from commitments.services.content_changes import record_change
 from commitments.services.progress_rule import prepare_update, save_prepared
 from perer.lib.text import fold_accents

@@ -38,9 +38,9 @@ from commitments.models import (
     Thematic,
 )
 from commitments.permissions import can_edit_tracking, can_track_territory, tracked_territories
-from commitments.reporting.protocol_tree import strategic_objectives_tree
-from commitments.reporting.round_completion import open_rounds_for
-from commitments.reporting.worklist import (
+from commitments.selectors.protocol_tree import strategic_objectives_tree
+from commitments.selectors.round_completion import open_rounds_for
+from commitments.selectors.worklist import (
     count_stale,
     grouped,
     latest_updates,

@@ -36,7 +36,7 @@ from commitments.permissions import (
     rounds_visible_to,
 )
 from commitments.rendering import round_report
-from commitments.reporting.round_completion import report_for
+from commitments.selectors.round_completion import report_for
 from commitments.services.round_lifecycle import close_round
 from commitments.views.pdf_downloads import stored_pdf_response
 from perer.lib.http_methods import require_POST, require_safe

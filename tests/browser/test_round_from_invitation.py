@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 
-from commitments.reporting.rollups import leaves
+from commitments.selectors.rollups import leaves
 from territories.models import Territory
 from territories.roles import AGGLOMERATION_GROUP
 from tests import factories

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from commitments.enums import Status
 from commitments.models import Action, ReportingRound
-from commitments.reporting.rollups import leaves
+from commitments.selectors.rollups import leaves
 from commitments.services.round_lifecycle import close_round
 from territories.models import Territory
 from territories.roles import AGGLOMERATION_GROUP

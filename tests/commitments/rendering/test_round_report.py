@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from commitments.enums import Status
 from commitments.rendering import round_report
-from commitments.reporting.round_completion import round_report as report_of
+from commitments.selectors.round_completion import round_report as report_of
 from commitments.services.round_lifecycle import close_round
 from tests.support.admin import make_user
 from tests.support.pdf import pdf_text, squeeze

@@ -319,7 +319,7 @@ def test_lead_space_with_open_rounds_queries_are_constant(staff, django_assert_m
     client = client_for(lead)
     new_round(staff, [territory])
     new_round(staff, [territory], title="Deuxième campagne")
-    # The space's own budget, plus four for the open rounds (reporting/round_completion.py).
+    # The space's own budget, plus four for the open rounds (selectors/round_completion.py).
     with django_assert_max_num_queries(MAX_QUERIES["space"] + 4) as small:
         assert "Deuxième campagne" in client.get("/suivi/").content.decode()
     section = territory.protocols.get().sections.get()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Q, Subquery
 
 from commitments.models import TARGET_FIELDS, OperationalObjective, ProgressUpdate
-from commitments.reporting.rollups import leaves, stale_cutoff
+from commitments.selectors.rollups import leaves, stale_cutoff
 
 
 def _with_last_update(queryset):

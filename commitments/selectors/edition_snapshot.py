@@ -4,8 +4,8 @@
   version 1 (docs/api.md): the protocol's text fields, then its sections → strategic
   objectives → operational objectives → actions in document order, each NODE with its kind,
   its id (the same id in two snapshots is the same item), its display number
-  (reporting/numbering.py) and its text fields, partners and axes (names, sorted). Never the
-  tracking data. Constant queries: the tree loader of reporting/protocol_tree.py (a fixed
+  (selectors/numbering.py) and its text fields, partners and axes (names, sorted). Never the
+  tracking data. Constant queries: the tree loader of selectors/protocol_tree.py (a fixed
   number whatever the protocol's size), numbering on the loaded tree (no query).
 - `snapshot_from_tree(protocol, paths)` / `snapshot_of_loaded(tree)`: the same from a tree
   already loaded (no query): the protocol page, the flat export and migration 0007 use them.
@@ -23,8 +23,8 @@ import json
 
 from commitments.enums import Level
 from commitments.models import Edition
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import load_protocol_tree
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import load_protocol_tree
 
 FORMAT = "perer-edition"
 FORMAT_VERSION = 1
@@ -126,7 +126,7 @@ def node_fields(snapshot):
 
 def snapshot_of_loaded(tree):
     """The snapshot of a protocol loaded with its whole tree (no query): numbers from
-    reporting/numbering.py. The data migration 0007 calls it on historical models."""
+    selectors/numbering.py. The data migration 0007 calls it on historical models."""
     return snapshot_from_tree(tree, paths_by_kind(tree_paths(tree)))
 
 

@@ -26,14 +26,14 @@ from commitments.models import (
     StrategicObjective,
     Thematic,
 )
-from commitments.reporting.rollups import (
+from commitments.selectors.rollups import (
     Rollup,
     days_in_month,
     leaves,
     rollups_by,
     stale_cutoff,
 )
-from commitments.reporting.round_completion import last_closed_round
+from commitments.selectors.round_completion import last_closed_round
 from territories.models import Territory
 
 

@@ -1,6 +1,6 @@
 """Search across the three levels of commitments at once.
 
-Each level is filtered by its own FilterSet (reporting/filtersets.py) with the same GET data,
+Each level is filtered by its own FilterSet (selectors/filtersets.py) with the same GET data,
 validated once; the three filtered querysets become one UNION ALL of small rows (level, id and
 the keys of document order), so that counting and paginating the whole result is one query
 (`page_rows`: the page's rows with the whole count beside them, a window). The rows of a page
@@ -14,7 +14,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from commitments.enums import Level
 from commitments.models import NODE_MODELS, Action, StrategicObjective
-from commitments.reporting.filtersets import (
+from commitments.selectors.filtersets import (
     ActionFilter,
     OperationalObjectiveFilter,
     StrategicObjectiveFilter,

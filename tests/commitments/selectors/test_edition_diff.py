@@ -3,7 +3,7 @@ reports (renumbering, siblings shifted by a deletion)."""
 
 import copy
 
-from commitments.reporting.edition_diff import (
+from commitments.selectors.edition_diff import (
     ADDED,
     CHANGED,
     DELETE,

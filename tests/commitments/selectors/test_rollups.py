@@ -1,4 +1,4 @@
-"""Roll-ups (reporting/rollups.py): in SQL per territory, protocol, section, thematic or
+"""Roll-ups (selectors/rollups.py): in SQL per territory, protocol, section, thematic or
 strategic objective, and of a loaded tree; both follow the leaf rule."""
 
 import datetime
@@ -7,9 +7,9 @@ import pytest
 
 from commitments.enums import Status
 from commitments.models import OperationalObjective
-from commitments.reporting import dashboard_data, rollups
-from commitments.reporting.protocol_tree import strategic_objectives_tree
-from commitments.reporting.rollups import Rollup
+from commitments.selectors import dashboard_data, rollups
+from commitments.selectors.protocol_tree import strategic_objectives_tree
+from commitments.selectors.rollups import Rollup
 from tests.factories import (
     ActionFactory,
     OperationalObjectiveFactory,
@@ -138,7 +138,7 @@ class TestRollups:
 
 
 class TestRollup:
-    """The roll-up of a loaded tree (reporting/rollups.py) follows the leaf rule."""
+    """The roll-up of a loaded tree (selectors/rollups.py) follows the leaf rule."""
 
     def test_strategic_objective_progress_from_its_leaves(self):
         so = StrategicObjectiveFactory()

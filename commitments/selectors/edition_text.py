@@ -22,8 +22,8 @@ from django.utils.formats import date_format
 from commitments.enums import Level
 from commitments.models import Edition
 from commitments.models.protocol import precondition_lines, year_span
-from commitments.reporting.edition_diff import CHANGE_KINDS, Comparison, compare, field_changes
-from commitments.reporting.edition_snapshot import snapshot_of_loaded
+from commitments.selectors.edition_diff import CHANGE_KINDS, Comparison, compare, field_changes
+from commitments.selectors.edition_snapshot import snapshot_of_loaded
 
 LEVEL_OF_KIND = {
     "strategic_objective": Level.STRATEGIC,

@@ -1,12 +1,12 @@
-"""What the dashboards show besides the roll-ups (reporting/dashboard_data.py): the lists of
+"""What the dashboards show besides the roll-ups (selectors/dashboard_data.py): the lists of
 commitments without a lead or not reported for a year, and progress month by month."""
 
 import datetime
 
 import pytest
 
-from commitments.reporting import dashboard_data, rollups
-from commitments.reporting.rollups import stale_cutoff
+from commitments.selectors import dashboard_data, rollups
+from commitments.selectors.rollups import stale_cutoff
 from tests.factories import ActionFactory, ProtocolFactory
 
 pytestmark = pytest.mark.django_db

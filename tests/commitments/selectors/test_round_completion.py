@@ -1,4 +1,4 @@
-"""Round arithmetic (commitments/reporting/round_completion.py): reported means an update
+"""Round arithmetic (commitments/selectors/round_completion.py): reported means an update
 dated within the period, bounds included, a "rien de nouveau" confirmation counts; figures per
 territory and thematic, who answered, what is missing; a closed round reads its frozen rows;
 the rows its reader sees; constant query counts."""
@@ -6,7 +6,7 @@ the rows its reader sees; constant query counts."""
 import pytest
 
 from commitments.enums import Status
-from commitments.reporting.round_completion import (
+from commitments.selectors.round_completion import (
     Completion,
     last_closed_round,
     missing_by_territory,

@@ -35,7 +35,7 @@ from commitments.models import (
     RoundFigure,
 )
 from commitments.permissions import round_territories_visible_to
-from commitments.reporting.rollups import leaves
+from commitments.selectors.rollups import leaves
 from perer.lib.user_names import display_name
 from territories.models import Territory
 

@@ -5,14 +5,14 @@ import datetime
 from types import SimpleNamespace
 
 from commitments.enums import Level
-from commitments.reporting.edition_diff import compare
-from commitments.reporting.edition_text import (
+from commitments.selectors.edition_diff import compare
+from commitments.selectors.edition_text import (
     TextProtocol,
     count_summary,
     edition_name,
     item_history,
 )
-from tests.commitments.reporting.test_edition_diff import find, node, snapshot
+from tests.commitments.selectors.test_edition_diff import find, node, snapshot
 
 
 def edition(number, snap, day=datetime.date(2019, 6, 1)):

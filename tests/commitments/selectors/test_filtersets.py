@@ -1,10 +1,10 @@
 """The search's reference filters rendered and validated from cached lists
-(reporting/filtersets.py): the same options and messages as from their querysets, no query, and
+(selectors/filtersets.py): the same options and messages as from their querysets, no query, and
 a change of a reference list shows at once (the cache key is the content version)."""
 
 import pytest
 
-from commitments.reporting.filtersets import ActionFilter, facet_lists, use_facets
+from commitments.selectors.filtersets import ActionFilter, facet_lists, use_facets
 from commitments.services.elements import save_element
 from commitments.views.page_cache import content_version
 from tests.factories import PartnerFactory
