@@ -5,7 +5,7 @@ without lead or without news, the latest updates.
 `build_dashboard` runs a constant number of queries, whatever the data size: 10 for the whole
 agglomeration, 9 for a territory (its protocols given by the view), with the thematics and
 territories loaded (two queries), two fewer when the view gives them from its cache, one more
-with a closed reporting round; see its docstring.
+with a closed campaign; see its docstring.
 """
 
 import datetime
@@ -26,6 +26,7 @@ from commitments.models import (
     StrategicObjective,
     Thematic,
 )
+from commitments.selectors.campaign_completion import last_closed_campaign
 from commitments.selectors.rollups import (
     Rollup,
     days_in_month,
@@ -33,7 +34,6 @@ from commitments.selectors.rollups import (
     rollups_by,
     stale_cutoff,
 )
-from commitments.selectors.round_completion import last_closed_round
 from territories.models import Territory
 
 
@@ -296,8 +296,8 @@ class Dashboard:
     recent_updates: list
     cutoff: datetime.date
     list_limit: int
-    # The last closed reporting round's status counts at closing and today (or None).
-    last_round: object = None
+    # The last closed campaign's status counts at closing and today (or None).
+    last_campaign: object = None
 
 
 def build_dashboard(territory=None, today=None, protocols=None, reference=None):
@@ -305,7 +305,7 @@ def build_dashboard(territory=None, today=None, protocols=None, reference=None):
     (thematics, and the territories or the territory's protocols and strategic objectives),
     one grouped roll-up (territory × thematic, or by strategic objective, from which the
     other roll-ups are sums), the progress over time (one), the lists without lead or stale
-    (four; two for a territory), the latest updates (one) and the last closed round (one,
+    (four; two for a territory), the latest updates (one) and the last closed campaign (one,
     two when there is one).
     `reference`: the thematics and territories already loaded (cached by the view).
     `protocols`: the territory's, already loaded (`protocol_groups(territory)`)."""
@@ -375,14 +375,14 @@ def build_dashboard(territory=None, today=None, protocols=None, reference=None):
         recent_updates=list(recent_updates(territory)),
         cutoff=stale_cutoff(today),
         list_limit=limit,
-        last_round=last_round_figures(territory, by_territory, overall),
+        last_campaign=last_campaign_figures(territory, by_territory, overall),
     )
 
 
-def last_round_figures(territory, by_territory, overall):
-    """The last closed round's counts at closing next to today's over the same territories
+def last_campaign_figures(territory, by_territory, overall):
+    """The last closed campaign's counts at closing next to today's over the same territories
     (today's from the roll-ups already computed): two queries."""
-    figures = last_closed_round(territory)
+    figures = last_closed_campaign(territory)
     if figures is None:
         return None
     if territory is None:

@@ -38,8 +38,8 @@ from commitments.models import (
     Thematic,
 )
 from commitments.permissions import can_edit_tracking, can_track_territory, tracked_territories
+from commitments.selectors.campaign_completion import open_campaigns_for
 from commitments.selectors.protocol_tree import strategic_objectives_tree
-from commitments.selectors.round_completion import open_rounds_for
 from commitments.selectors.worklist import (
     count_stale,
     grouped,
@@ -144,8 +144,8 @@ def space(request):
             "stale_count": stale_count,
             "stale_query": stale_query.urlencode(),
             "territories": territory_list,
-            # The open reporting rounds of these territories and what is left for each.
-            "open_rounds": open_rounds_for([t.pk for t in territory_list]),
+            # The open campaigns of these territories and what is left for each.
+            "open_campaigns": open_campaigns_for([t.pk for t in territory_list]),
             "scope_names": _names([chosen] if chosen else territory_list),
             "next": request.get_full_path(),
             "breadcrumbs": [("Accueil", reverse("home")), ("Espace de suivi", None)],

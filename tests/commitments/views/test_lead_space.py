@@ -1221,7 +1221,7 @@ def test_staff_are_not_offered_the_space(role, fast_password_hasher):
 
 
 @pytest.mark.parametrize("role", ["agglomeration", "superuser"])
-def test_staff_are_offered_invitations_and_rounds(role, fast_password_hasher):
+def test_staff_are_offered_invitations_and_campaigns(role, fast_password_hasher):
     tree = parse(client_for(make_user(role)).get("/admin/"))
     shortcuts = tree.find(".//*[@class='module staff-shortcuts']")
     assert shortcuts is not None

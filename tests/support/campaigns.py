@@ -1,12 +1,12 @@
-"""A small town with a protocol and a reporting round around today, as the round tests state
-them (tests of models, services, reporting, views and admin of rounds)."""
+"""A small town with a protocol and a campaign around today, as the campaign tests state
+them (tests of models, services, reporting, views and admin of campaigns)."""
 
 import datetime
 
 from django.utils import timezone
 
 from commitments.enums import Status
-from commitments.services.round_lifecycle import open_round
+from commitments.services.campaign_lifecycle import open_campaign
 from tests import factories
 from tests.support.progress import report
 
@@ -15,11 +15,11 @@ def days_ago(days):
     return timezone.localdate() - datetime.timedelta(days=days)
 
 
-# The round's period: from 100 days ago to 10 days ago; open since 20 days, due in 5 days.
+# The campaign's period: from 100 days ago to 10 days ago; open since 20 days, due in 5 days.
 PERIOD = (100, 10)
 
 
-def round_fields(**fields):
+def campaign_fields(**fields):
     return {
         "title": "Campagne 2026",
         "period_start": days_ago(PERIOD[0]),
@@ -30,8 +30,8 @@ def round_fields(**fields):
     }
 
 
-def new_round(by, territories, **fields):
-    return open_round(by=by, territories=territories, **round_fields(**fields))
+def new_campaign(by, territories, **fields):
+    return open_campaign(by=by, territories=territories, **campaign_fields(**fields))
 
 
 def town(name="Ville test", slug=None, size=1):
@@ -54,11 +54,11 @@ def town(name="Ville test", slug=None, size=1):
 
 
 def report_in_period(target, status=Status.IN_PROGRESS, progress=50, **fields):
-    """An update dated in the middle of the round's period."""
+    """An update dated in the middle of the campaign's period."""
     return report(target, days_ago(50), status, progress, **fields)
 
 
-# The roles of the rounds' permission matrix: a round concerns "ours" and not "theirs".
+# The roles of the campaigns' permission matrix: a campaign concerns "ours" and not "theirs".
 MATRIX_ROLES = ("anonymous", "lead", "other_lead", "agglomeration", "superuser")
 
 
@@ -87,22 +87,22 @@ def matrix_user(role, ours, theirs):
     return make_user(role)
 
 
-def rounds_sample():
-    """A closed round on Grigny (its frozen figures) and a notification: a row of each model
-    of rounds, for the tests that open every admin page."""
+def campaigns_sample():
+    """A closed campaign on Grigny (its frozen figures) and a notification: a row of each model
+    of campaigns, for the tests that open every admin page."""
     from commitments.enums import NotificationKind
     from commitments.models import Notification
-    from commitments.services.round_lifecycle import close_round
+    from commitments.services.campaign_lifecycle import close_campaign
     from tests.support.admin import grigny, make_user
 
     staff = make_user("agglomeration", username="rounds-sample-staff")
-    round_ = new_round(staff, [grigny()], title="Campagne <échantillon>")
-    close_round(round_, staff)
+    campaign_ = new_campaign(staff, [grigny()], title="Campagne <échantillon>")
+    close_campaign(campaign_, staff)
     Notification.objects.create(
         user=staff,
         kind=NotificationKind.ROUND_OPENED,
-        round=round_,
-        key=f"round_opened:round={round_.pk}:user={staff.pk}",
+        campaign=campaign_,
+        key=f"round_opened:round={campaign_.pk}:user={staff.pk}",
         error="SMTP <refus>",
     )
-    return round_
+    return campaign_

@@ -1,7 +1,7 @@
-"""What a reporting round shows: its commitments, which are reported, completion per territory
+"""What a campaign shows: its commitments, which are reported, completion per territory
 and per thematic, who answered when, and what is still missing.
 
-The rule, written here once: a commitment of the round (a leaf, models/nodes.py, of a concerned
+The rule, written here once: a commitment of the campaign (a leaf, models/nodes.py, of a concerned
 territory's protocols — the same commitments as the reporting space lists) is *reported* when
 it has a progress update dated within [period_start, period_end], both inclusive; a "rien de
 nouveau" confirmation is an update, so it counts. Each row also carries the commitment's status
@@ -9,13 +9,13 @@ and progress (its latest update, the rule of services/progress_rule.py) and that
 update's date, comment and author: "who answered when" groups the reported rows by territory
 and by that author.
 
-An open (or upcoming) round reads the live data (`live_rows`): three queries (actions, leaf
-objectives, their authors) whatever the number of commitments. A closed round reads its frozen
-`RoundFigure` rows instead (one query), so that an edit after closing changes nothing it shows.
-Every figure is then summed in Python over the rows (`RoundReport`): no query per row.
+An open (or upcoming) campaign reads the live data (`live_rows`): three queries (actions, leaf
+objectives, their authors) whatever the number of commitments. A closed campaign reads its frozen
+`CampaignFigure` rows instead (one query), so that an edit after closing changes nothing it shows.
+Every figure is then summed in Python over the rows (`CampaignReport`): no query per row.
 
-Who sees what is commitments/permissions.py's (`rounds_visible_to`,
-`round_territories_visible_to`).
+Who sees what is commitments/permissions.py's (`campaigns_visible_to`,
+`campaign_territories_visible_to`).
 """
 
 from collections import Counter
@@ -29,12 +29,12 @@ from django.utils import timezone
 from commitments.enums import CommitmentKind, Status
 from commitments.models import (
     TARGET_FIELDS,
+    Campaign,
+    CampaignFigure,
     OperationalObjective,
     ProgressUpdate,
-    ReportingRound,
-    RoundFigure,
 )
-from commitments.permissions import round_territories_visible_to
+from commitments.permissions import campaign_territories_visible_to
 from commitments.selectors.rollups import leaves
 from perer.lib.user_names import display_name
 from territories.models import Territory
@@ -43,8 +43,8 @@ from territories.models import Territory
 
 
 @dataclass
-class RoundRow:
-    """One commitment of a round, live or frozen."""
+class CampaignRow:
+    """One commitment of a campaign, live or frozen."""
 
     kind: str
     commitment_id: int | None
@@ -76,11 +76,11 @@ class RoundRow:
         return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.commitment_id})
 
 
-def in_period(round_, model):
-    """The updates of the outer commitment row dated within the round's period."""
+def in_period(campaign_, model):
+    """The updates of the outer commitment row dated within the campaign's period."""
     return ProgressUpdate.objects.filter(
         **{TARGET_FIELDS[model]: OuterRef("pk")},
-        date__range=(round_.period_start, round_.period_end),
+        date__range=(campaign_.period_start, campaign_.period_end),
     )
 
 
@@ -106,8 +106,8 @@ def _document_key(node):
     )
 
 
-def live_rows(round_, territory_ids):
-    """The round's commitments in `territory_ids`, from the live data, in document order.
+def live_rows(campaign_, territory_ids):
+    """The campaign's commitments in `territory_ids`, from the live data, in document order.
     Three queries whatever their number."""
     nodes = []
     for queryset in leaves():
@@ -116,7 +116,7 @@ def live_rows(round_, territory_ids):
             queryset.for_territories(territory_ids)
             .with_tree()
             .annotate(
-                round_reported=Exists(in_period(round_, queryset.model)),
+                campaign_reported=Exists(in_period(campaign_, queryset.model)),
                 last_date=Subquery(latest.values("date")[:1]),
                 last_comment=Subquery(latest.values("comment")[:1]),
                 last_author_id=Subquery(latest.values("author_id")[:1]),
@@ -126,7 +126,7 @@ def live_rows(round_, territory_ids):
     author_ids = {node.last_author_id for node in nodes if node.last_author_id is not None}
     users = get_user_model().objects.in_bulk(author_ids) if author_ids else {}
     return [
-        RoundRow(
+        CampaignRow(
             kind=node.kind,
             commitment_id=node.pk,
             text=node.text,
@@ -134,7 +134,7 @@ def live_rows(round_, territory_ids):
             thematic=node.section.thematic,
             status=node.status,
             progress=node.progress,
-            reported=node.round_reported,
+            reported=node.campaign_reported,
             last_update_date=node.last_date,
             last_comment=node.last_comment or "",
             author_id=node.last_author_id,
@@ -145,15 +145,15 @@ def live_rows(round_, territory_ids):
     ]
 
 
-def frozen_rows(round_, territory_ids):
-    """The rows frozen when the round closed (one query)."""
+def frozen_rows(campaign_, territory_ids):
+    """The rows frozen when the campaign closed (one query)."""
     figures = (
-        RoundFigure.objects.filter(round=round_, territory_id__in=territory_ids)
+        CampaignFigure.objects.filter(campaign=campaign_, territory_id__in=territory_ids)
         .select_related("territory", "thematic")
         .order_by("position", "pk")
     )
     return [
-        RoundRow(
+        CampaignRow(
             kind=figure.kind,
             commitment_id=figure.action_id or figure.operational_objective_id,
             text=figure.text,
@@ -172,8 +172,8 @@ def frozen_rows(round_, territory_ids):
     ]
 
 
-def round_rows(round_, territory_ids):
-    return (frozen_rows if round_.is_closed else live_rows)(round_, territory_ids)
+def campaign_rows(campaign_, territory_ids):
+    return (frozen_rows if campaign_.is_closed else live_rows)(campaign_, territory_ids)
 
 
 # --- Figures -------------------------------------------------------------------------------
@@ -221,16 +221,16 @@ class Answer:
     last_date: object
 
 
-def remaining_message(round_, completion):
+def remaining_message(campaign_, completion):
     """ "12 engagements sur 59 restent à renseigner pour la campagne « Campagne 2026 »" (once
     closed: "… n'ont pas été renseignés …")."""
-    title = f"pour la campagne « {round_.title} »"
+    title = f"pour la campagne « {campaign_.title} »"
     missing, total = completion.missing, completion.total
     if total == 0:
         return f"Aucun engagement n'est concerné {title}."
     if missing == 0:
         return f"Tous les engagements ({total}) sont renseignés {title}."
-    if getattr(round_, "closed_at", None) is not None:
+    if getattr(campaign_, "closed_at", None) is not None:
         if missing == 1:
             return f"1 engagement sur {total} n'a pas été renseigné {title}."
         return f"{missing} engagements sur {total} n'ont pas été renseignés {title}."
@@ -240,10 +240,10 @@ def remaining_message(round_, completion):
 
 
 @dataclass
-class RoundReport:
-    round: ReportingRound
-    territories: list  # the visible territories of the round, in display order
-    rows: list  # [RoundRow] in document order
+class CampaignReport:
+    campaign: Campaign
+    territories: list  # the visible territories of the campaign, in display order
+    rows: list  # [CampaignRow] in document order
 
     @property
     def overall(self):
@@ -306,80 +306,80 @@ class RoundReport:
 
     @property
     def remaining_message(self):
-        return remaining_message(self.round, self.overall)
+        return remaining_message(self.campaign, self.overall)
 
 
-def round_report(round_, territories):
-    """The report of `round_` limited to `territories` (loaded Territory objects)."""
+def campaign_report(campaign_, territories):
+    """The report of `campaign_` limited to `territories` (loaded Territory objects)."""
     ids = [territory.pk for territory in territories]
-    return RoundReport(round_, list(territories), round_rows(round_, ids))
+    return CampaignReport(campaign_, list(territories), campaign_rows(campaign_, ids))
 
 
-def report_for(user, round_):
-    """The report `user` may see of `round_` (its visible territories only)."""
-    return round_report(round_, round_territories_visible_to(user, round_))
+def report_for(user, campaign_):
+    """The report `user` may see of `campaign_` (its visible territories only)."""
+    return campaign_report(campaign_, campaign_territories_visible_to(user, campaign_))
 
 
-# --- The reporting space: open rounds and what is left -------------------------------------
+# --- The reporting space: open campaigns and what is left -------------------------------------
 
 
 @dataclass
-class OpenRound:
-    round: ReportingRound
+class OpenCampaign:
+    campaign: Campaign
     completion: Completion
 
     @property
     def remaining_message(self):
-        return remaining_message(self.round, self.completion)
+        return remaining_message(self.campaign, self.completion)
 
 
-def open_rounds_for(territory_ids, today=None):
-    """[OpenRound] for the rounds open today concerning `territory_ids`, counted over those
-    territories only. Four queries whatever the number of rounds and commitments: the rounds,
-    their territories, then one aggregate per leaf level with two counts per round."""
+def open_campaigns_for(territory_ids, today=None):
+    """[OpenCampaign] for the campaigns open today concerning `territory_ids`, counted over those
+    territories only. Four queries whatever the number of campaigns and commitments: the campaigns,
+    their territories, then one aggregate per leaf level with two counts per campaign."""
     today = today or timezone.localdate()
     territory_ids = set(territory_ids)
-    rounds = list(
-        ReportingRound.objects.open_on(today)
+    campaigns = list(
+        Campaign.objects.open_on(today)
         .concerning(territory_ids)
         .order_by("deadline", "pk")
         .prefetch_related("territories")
     )
-    if not rounds:
+    if not campaigns:
         return []
     scopes = {
-        round_.pk: sorted({t.pk for t in round_.territories.all()} & territory_ids)
-        for round_ in rounds
+        campaign_.pk: sorted({t.pk for t in campaign_.territories.all()} & territory_ids)
+        for campaign_ in campaigns
     }
-    completions = {round_.pk: Completion() for round_ in rounds}
+    completions = {campaign_.pk: Completion() for campaign_ in campaigns}
     for queryset in leaves():
         model = queryset.model
         territory = model.tree.lookup("territory", "in")
         figures = {}
-        for round_ in rounds:
-            scope = Q(**{territory: scopes[round_.pk]})
-            figures[f"total_{round_.pk}"] = Count("pk", filter=scope)
-            figures[f"reported_{round_.pk}"] = Count(
-                "pk", filter=scope & Q(Exists(in_period(round_, model)))
+        for campaign_ in campaigns:
+            scope = Q(**{territory: scopes[campaign_.pk]})
+            figures[f"total_{campaign_.pk}"] = Count("pk", filter=scope)
+            figures[f"reported_{campaign_.pk}"] = Count(
+                "pk", filter=scope & Q(Exists(in_period(campaign_, model)))
             )
         row = queryset.for_territories(territory_ids).aggregate(**figures)
-        for round_ in rounds:
-            completions[round_.pk].total += row[f"total_{round_.pk}"]
-            completions[round_.pk].reported += row[f"reported_{round_.pk}"]
-    return [OpenRound(round_, completions[round_.pk]) for round_ in rounds]
+        for campaign_ in campaigns:
+            completions[campaign_.pk].total += row[f"total_{campaign_.pk}"]
+            completions[campaign_.pk].reported += row[f"reported_{campaign_.pk}"]
+    return [OpenCampaign(campaign_, completions[campaign_.pk]) for campaign_ in campaigns]
 
 
-def missing_by_territory(round_, today=None):
-    """{territory id: number of commitments still missing} for the round's territories that
+def missing_by_territory(campaign_, today=None):
+    """{territory id: number of commitments still missing} for the campaign's territories that
     have any (the reminders' recipients are the leads of these territories). Three queries
     whatever the number of territories and commitments."""
-    territory_ids = list(round_.territories.values_list("pk", flat=True))
+    territory_ids = list(campaign_.territories.values_list("pk", flat=True))
     missing = Counter()
     for queryset in leaves():
         model = queryset.model
         rows = (
             queryset.for_territories(territory_ids)
-            .exclude(Exists(in_period(round_, model)))
+            .exclude(Exists(in_period(campaign_, model)))
             .order_by()
             .values(territory_id=F(model.tree.territory))
             .annotate(n=Count("pk"))
@@ -389,12 +389,12 @@ def missing_by_territory(round_, today=None):
     return dict(missing)
 
 
-# --- The public dashboard: the last closed round -------------------------------------------
+# --- The public dashboard: the last closed campaign -------------------------------------------
 
 
 @dataclass
-class ClosedRoundFigures:
-    round: ReportingRound
+class ClosedCampaignFigures:
+    campaign: Campaign
     territory_ids: set
     at_closing: dict  # {status value: count}
     now: dict = field(default_factory=dict)  # {status value: count}, set by compared_with
@@ -422,16 +422,16 @@ class ClosedRoundFigures:
         ]
 
 
-def last_closed_round(territory=None):
-    """The figures of the latest closed round (of `territory` if given), or None: two queries.
+def last_closed_campaign(territory=None):
+    """The figures of the latest closed campaign (of `territory` if given), or None: two queries.
     The live figures to compare with are the dashboard's own, over `territory_ids`."""
-    rounds = ReportingRound.objects.closed()
+    campaigns = Campaign.objects.closed()
     if territory is not None:
-        rounds = rounds.concerning([territory.pk])
-    round_ = rounds.order_by("-closed_at", "-pk").first()
-    if round_ is None:
+        campaigns = campaigns.concerning([territory.pk])
+    campaign_ = campaigns.order_by("-closed_at", "-pk").first()
+    if campaign_ is None:
         return None
-    figures = RoundFigure.objects.filter(round=round_)
+    figures = CampaignFigure.objects.filter(campaign=campaign_)
     if territory is not None:
         figures = figures.filter(territory=territory)
     at_closing = dict.fromkeys(Status.values, 0)
@@ -439,4 +439,4 @@ def last_closed_round(territory=None):
     for row in figures.order_by().values("territory_id", "status").annotate(n=Count("pk")):
         territory_ids.add(row["territory_id"])
         at_closing[row["status"]] += row["n"]
-    return ClosedRoundFigures(round_, territory_ids, at_closing)
+    return ClosedCampaignFigures(campaign_, territory_ids, at_closing)

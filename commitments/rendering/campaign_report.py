@@ -1,16 +1,16 @@
-"""A reporting round's answers as files: CSV and XLSX exports (one row per commitment), and the
-"bilan de la campagne" PDF of a closed round, for one territory or for all.
+"""A campaign's answers as files: CSV and XLSX exports (one row per commitment), and the
+"bilan de la campagne" PDF of a closed campaign, for one territory or for all.
 
 - Exports: the columns of EXPORT_COLUMNS; every text a spreadsheet could run as a formula is
   neutralised (`flat_export.spreadsheet_safe`) in both formats — openpyxl itself would write
   a text starting with "=" as a formula. CSV as flat_export writes it (UTF-8 with BOM, CRLF).
 - PDF: the same service as the protocols (rendering/pdf.py: WeasyPrint, the shipped DejaVu
-  fonts only, the local-fonts URL fetcher, tagged PDF/UA-1). `render_round_pdf(round,
+  fonts only, the local-fonts URL fetcher, tagged PDF/UA-1). `render_campaign_pdf(campaign,
   territory=None)` gives the bytes of the current version (stored, or rendered then stored);
-  `RoundPdf` is the same report as a pdf_store document (rendering/pdf_store.py): rendered by
-  a job of the "pdf" queue when the round closes (commitments/tasks.py), stored in the
-  database, served by the view from there. A closed round's figures never change, so its
-  version is made of the round, its closing time, the territory, the territories' names and
+  `CampaignPdf` is the same report as a pdf_store document (rendering/pdf_store.py): rendered by
+  a job of the "pdf" queue when the campaign closes (commitments/tasks.py), stored in the
+  database, served by the view from there. A closed campaign's figures never change, so its
+  version is made of the campaign, its closing time, the territory, the territories' names and
   the layout digest (templates, this module, the protocols' PDF layout); its version date is
   the closing time. Reads the frozen rows: two or three queries. A render of every territory
   on the seed (354 commitments) takes about 8 seconds.
@@ -29,11 +29,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from commitments.enums import Status
-from commitments.models import ReportingRound
+from commitments.models import Campaign
 from commitments.rendering import charts, pdf, pdf_store
 from commitments.rendering.flat_export import CSV_BOM, spreadsheet_safe
 from commitments.rendering.template_sources import template_files
-from commitments.selectors.round_completion import round_report
+from commitments.selectors.campaign_completion import campaign_report
 from territories.models import Territory
 
 # Column order of both exports: (key, header).
@@ -51,11 +51,11 @@ EXPORT_COLUMNS = (
     ("commentaire", "Dernier commentaire"),
 )
 # The root template of a campaign's PDF.
-DOCUMENT_TEMPLATE = "rounds/pdf_document.html"
+DOCUMENT_TEMPLATE = "campaigns/pdf_document.html"
 
 
 def export_rows(report):
-    """One dict per commitment of `report` (a RoundReport), typed values."""
+    """One dict per commitment of `report` (a CampaignReport), typed values."""
     for row in report.rows:
         yield {
             "territoire": row.territory.name,
@@ -110,12 +110,12 @@ def layout_version():
     return hashlib.sha256(f"{pdf.layout_version()}:{own}".encode()).hexdigest()[:12]
 
 
-def _cache_key(round_, territories, territory):
+def _cache_key(campaign_, territories, territory):
     names = "|".join(t.name for t in territories)
     digest = hashlib.sha256(names.encode()).hexdigest()[:16]
     slug = territory.slug if territory else "tous"
-    closed = round_.closed_at.isoformat() if round_.closed_at else "ouverte"
-    return f"round-pdf:{layout_version()}:{round_.pk}:{closed}:{slug}:{digest}"
+    closed = campaign_.closed_at.isoformat() if campaign_.closed_at else "ouverte"
+    return f"round-pdf:{layout_version()}:{campaign_.pk}:{closed}:{slug}:{digest}"
 
 
 def _chart(completion, title, chart_id):
@@ -123,8 +123,8 @@ def _chart(completion, title, chart_id):
     return mark_safe(svg.replace(charts.FONT, f'font-family="{pdf.PDF_FONT}"'))  # noqa: S308
 
 
-def pdf_context(round_, territories, territory=None):
-    report = round_report(round_, territories)
+def pdf_context(campaign_, territories, territory=None):
+    report = campaign_report(campaign_, territories)
     parts = []
     for shown, completion in report.by_territory:
         parts.append(
@@ -142,8 +142,8 @@ def pdf_context(round_, territories, territory=None):
     overall = report.overall
     scope = territory.name if territory else "tous les territoires"
     return {
-        "title": f"Bilan de la campagne « {round_.title} » — {scope}",
-        "round": round_,
+        "title": f"Bilan de la campagne « {campaign_.title} » — {scope}",
+        "campaign": campaign_,
         "report": report,
         "overall": overall,
         "statuses": [(status, status.label) for status in Status.in_display_order()],
@@ -152,8 +152,8 @@ def pdf_context(round_, territories, territory=None):
         "answers": report.answers,
         "parts": parts,
         "single": territory,
-        "closed_date": pdf.french_date(round_.closed_at),
-        "generated": timezone.localtime(round_.closed_at) if round_.closed_at else None,
+        "closed_date": pdf.french_date(campaign_.closed_at),
+        "generated": timezone.localtime(campaign_.closed_at) if campaign_.closed_at else None,
     }
 
 
@@ -175,39 +175,39 @@ def _render(context, identifier):
 
 
 @dataclass(frozen=True)
-class RoundPdf:
-    """The report of a closed round, for all its territories (`territory` None) or one: a
-    pdf_store document. Its version date is the round's closing time (its figures are frozen);
+class CampaignPdf:
+    """The report of a closed campaign, for all its territories (`territory` None) or one: a
+    pdf_store document. Its version date is the campaign's closing time (its figures are frozen);
     its version changes only with the layout or the territories' names."""
 
-    round: ReportingRound
+    campaign: Campaign
     territory: Territory | None
 
     @classmethod
-    def of(cls, round_id, territory_id=None):
+    def of(cls, campaign_id, territory_id=None):
         """From ids, as a job receives them (one or two queries)."""
-        round_ = ReportingRound.objects.get(pk=round_id)
+        campaign_ = Campaign.objects.get(pk=campaign_id)
         territory = Territory.objects.get(pk=territory_id) if territory_id else None
-        return cls(round_, territory)
+        return cls(campaign_, territory)
 
     @cached_property
     def territories(self):
-        shown = list(self.round.territories.in_display_order())
+        shown = list(self.campaign.territories.in_display_order())
         if self.territory is not None:
             shown = [t for t in shown if t.pk == self.territory.pk]
         return shown
 
     @property
     def store_key(self):
-        return f"bilan:{self.round.pk}:{self.territory.slug if self.territory else 'tous'}"
+        return f"bilan:{self.campaign.pk}:{self.territory.slug if self.territory else 'tous'}"
 
     @property
     def cache_key(self):
-        return _cache_key(self.round, self.territories, self.territory)
+        return _cache_key(self.campaign, self.territories, self.territory)
 
     @property
     def version_at(self):
-        return self.round.closed_at
+        return self.campaign.closed_at
 
     @property
     def etag(self):
@@ -215,32 +215,32 @@ class RoundPdf:
 
     @property
     def filename(self):
-        return pdf_filename(self.round, self.territory)
+        return pdf_filename(self.campaign, self.territory)
 
     def dated_filename(self, moment):
-        return self.filename  # a closed round's report has one content: its name says it
+        return self.filename  # a closed campaign's report has one content: its name says it
 
     def current_version(self):
-        fresh = RoundPdf(ReportingRound.objects.get(pk=self.round.pk), self.territory)
+        fresh = CampaignPdf(Campaign.objects.get(pk=self.campaign.pk), self.territory)
         return fresh.cache_key
 
     def render(self):
         identifier = pdf_store.etag_of(self.cache_key)
-        return _render(pdf_context(self.round, self.territories, self.territory), identifier)
+        return _render(pdf_context(self.campaign, self.territories, self.territory), identifier)
 
 
-def round_pdfs(round_):
-    """The reports of a closed round: for all its territories, then each one (one query)."""
-    yield RoundPdf(round_, None)
-    for territory in round_.territories.in_display_order():
-        yield RoundPdf(round_, territory)
+def campaign_pdfs(campaign_):
+    """The reports of a closed campaign: for all its territories, then each one (one query)."""
+    yield CampaignPdf(campaign_, None)
+    for territory in campaign_.territories.in_display_order():
+        yield CampaignPdf(campaign_, territory)
 
 
-def render_round_pdf(round_, territory=None):
-    """The "bilan de la campagne" of a closed round as PDF bytes: the round's territories (or
+def render_campaign_pdf(campaign_, territory=None):
+    """The "bilan de la campagne" of a closed campaign as PDF bytes: the campaign's territories (or
     `territory` alone), from its frozen figures: its stored render when it is the current
     version, else rendered now and stored (see the module docstring)."""
-    document = RoundPdf(round_, territory)
+    document = CampaignPdf(campaign_, territory)
     row = pdf_store.latest(document.store_key, with_data=True)
     if pdf_store.is_current(row, document):
         return pdf_store.data_of(row)
@@ -249,5 +249,7 @@ def render_round_pdf(round_, territory=None):
     return data
 
 
-def pdf_filename(round_, territory=None):
-    return f"bilan-campagne-{round_.pk}-{territory.slug if territory else 'tous-territoires'}.pdf"
+def pdf_filename(campaign_, territory=None):
+    return (
+        f"bilan-campagne-{campaign_.pk}-{territory.slug if territory else 'tous-territoires'}.pdf"
+    )

@@ -1,24 +1,24 @@
-"""Reporting rounds ("campagnes de suivi"), their frozen figures, and the notifications log.
+"""Campaigns ("campagnes de suivi"), their frozen figures, and the notifications log.
 
-- `ReportingRound`: staff ask the territories concerned to report on their commitments. A
+- `Campaign`: staff ask the territories concerned to report on their commitments. A
   commitment (an action, or an operational objective without actions: `NodeQuerySet.leaves()`)
-  of a concerned territory's protocol in force is *reported* for the round when it has a
+  of a concerned territory's protocol in force is *reported* for the campaign when it has a
   progress update dated within [period_start, period_end], both inclusive; a "rien de nouveau"
   confirmation is an update and counts. The territories are stored explicitly: "all" is
-  written as every territory at opening (commitments/services/rounds.py), so a territory added
-  later is not concerned by a round already opened. The state is derived, never stored
-  (`RoundState`): upcoming before `opens_on`, open until closed, closed once `closed_at` is
-  set; the deadline does not close a round, closing is an explicit action (`close_round`) that
-  stores `closed_at`, `closed_by` and the `RoundFigure` rows in one transaction.
-- `RoundFigure`: one row per commitment of the round at closing, never changed afterwards; a
-  closed round's pages and PDFs read these rows, not the live data. The row keeps what it shows
+  written as every territory at opening (commitments/services/campaigns.py), so a territory added
+  later is not concerned by a campaign already opened. The state is derived, never stored
+  (`CampaignState`): upcoming before `opens_on`, open until closed, closed once `closed_at` is
+  set; the deadline does not close a campaign, closing is an explicit action (`close_campaign`) that
+  stores `closed_at`, `closed_by` and the `CampaignFigure` rows in one transaction.
+- `CampaignFigure`: one row per commitment of the campaign at closing, never changed afterwards; a
+  closed campaign's pages and PDFs read these rows, not the live data. The row keeps what it shows
   (kind, text, territory, thematic, status, progress, last update date, comment, author name):
   deleting the commitment or the user later sets the reference to NULL and loses nothing shown.
 - `Notification`: the log of every email sent to a user (see its docstring).
 
-Writes: commitments/services/round_lifecycle.py (open_round, update_round, close_round).
-Reads: commitments/selectors/round_completion.py (reported or not, completion, what is left,
-who sees which round). Module names are unique in the project (tests/test_architecture.py).
+Writes: commitments/services/campaign_lifecycle.py (open_campaign, update_campaign, close_campaign).
+Reads: commitments/selectors/campaign_completion.py (reported or not, completion, what is left,
+who sees which campaign). Module names are unique in the project (tests/test_architecture.py).
 """
 
 import datetime
@@ -30,16 +30,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.enums import CommitmentKind, NotificationKind, RoundState, Status
+from commitments.enums import CampaignState, CommitmentKind, NotificationKind, Status
 from commitments.models.constraints import progress_0_100
 
-# The plausible dates of a round (no update is dated before 2000: models/progress.py).
-EARLIEST_ROUND_DATE = datetime.date(2000, 1, 1)
-LATEST_ROUND_DATE = datetime.date(2099, 12, 31)
-ROUND_DATE_FIELDS = ("period_start", "period_end", "opens_on", "deadline")
+# The plausible dates of a campaign (no update is dated before 2000: models/progress.py).
+EARLIEST_CAMPAIGN_DATE = datetime.date(2000, 1, 1)
+LATEST_CAMPAIGN_DATE = datetime.date(2099, 12, 31)
+CAMPAIGN_DATE_FIELDS = ("period_start", "period_end", "opens_on", "deadline")
 
 
-class ReportingRoundQuerySet(models.QuerySet):
+class CampaignQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(closed_at__isnull=False)
 
@@ -47,23 +47,23 @@ class ReportingRoundQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=True)
 
     def open_on(self, day=None):
-        """Rounds open on `day` (today by default): opened and not closed."""
+        """Campaigns open on `day` (today by default): opened and not closed."""
         day = day or timezone.localdate()
         return self.not_closed().filter(opens_on__lte=day)
 
     def concerning(self, territories):
-        """Rounds that concern at least one of `territories` (no duplicates)."""
+        """Campaigns that concern at least one of `territories` (no duplicates)."""
         return self.filter(
-            pk__in=ReportingRound.territories.through.objects.filter(
-                territory__in=territories
-            ).values("reportinground_id")
+            pk__in=Campaign.territories.through.objects.filter(territory__in=territories).values(
+                "campaign_id"
+            )
         )
 
     def latest_first(self):
         return self.order_by("-opens_on", "-pk")
 
 
-class ReportingRound(models.Model):
+class Campaign(models.Model):
     title = models.CharField("titre", max_length=200)
     period_start = models.DateField(
         "début de la période",
@@ -75,7 +75,7 @@ class ReportingRound(models.Model):
     territories = models.ManyToManyField(
         "territories.Territory",
         verbose_name="territoires concernés",
-        related_name="reporting_rounds",
+        related_name="campaigns",
         blank=True,
         help_text="Laisser vide pour tous les territoires.",
     )
@@ -99,7 +99,7 @@ class ReportingRound(models.Model):
         related_name="+",
     )
 
-    objects = ReportingRoundQuerySet.as_manager()
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = "campagne de suivi"
@@ -120,16 +120,16 @@ class ReportingRound(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("round_detail", kwargs={"pk": self.pk})
+        return reverse("campaign_detail", kwargs={"pk": self.pk})
 
     def clean(self):
         errors = {}
-        for name in ROUND_DATE_FIELDS:
+        for name in CAMPAIGN_DATE_FIELDS:
             value = getattr(self, name)
-            if value is not None and not (EARLIEST_ROUND_DATE <= value <= LATEST_ROUND_DATE):
+            if value is not None and not (EARLIEST_CAMPAIGN_DATE <= value <= LATEST_CAMPAIGN_DATE):
                 errors[name] = (
-                    f"Indiquez une date entre le {EARLIEST_ROUND_DATE:%d/%m/%Y} et le "
-                    f"{LATEST_ROUND_DATE:%d/%m/%Y}."
+                    f"Indiquez une date entre le {EARLIEST_CAMPAIGN_DATE:%d/%m/%Y} et le "
+                    f"{LATEST_CAMPAIGN_DATE:%d/%m/%Y}."
                 )
         if errors:
             raise ValidationError(errors)
@@ -148,9 +148,9 @@ class ReportingRound(models.Model):
 
     def state_on(self, day=None):
         if self.closed_at is not None:
-            return RoundState.CLOSED
+            return CampaignState.CLOSED
         day = day or timezone.localdate()
-        return RoundState.UPCOMING if day < self.opens_on else RoundState.OPEN
+        return CampaignState.UPCOMING if day < self.opens_on else CampaignState.OPEN
 
     @property
     def state(self):
@@ -168,11 +168,11 @@ class ReportingRound(models.Model):
         return (self.deadline - (day or timezone.localdate())).days
 
 
-class RoundFigure(models.Model):
-    """One commitment's figures frozen when its round closed (see the module docstring)."""
+class CampaignFigure(models.Model):
+    """One commitment's figures frozen when its campaign closed (see the module docstring)."""
 
-    round = models.ForeignKey(
-        ReportingRound,
+    campaign = models.ForeignKey(
+        Campaign,
         verbose_name="campagne",
         on_delete=models.CASCADE,
         related_name="figures",
@@ -227,24 +227,24 @@ class RoundFigure(models.Model):
     class Meta:
         verbose_name = "chiffre figé"
         verbose_name_plural = "chiffres figés"
-        ordering = ["round", "position"]
+        ordering = ["campaign", "position"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__isnull=True) | Q(operational_objective__isnull=True),
                 name="%(app_label)s_%(class)s_at_most_one_target",
             ),
             models.UniqueConstraint(
-                fields=["round", "action"], name="%(app_label)s_%(class)s_unique_round_action"
+                fields=["campaign", "action"], name="%(app_label)s_%(class)s_unique_campaign_action"
             ),
             models.UniqueConstraint(
-                fields=["round", "operational_objective"],
-                name="%(app_label)s_%(class)s_unique_round_objective",
+                fields=["campaign", "operational_objective"],
+                name="%(app_label)s_%(class)s_unique_campaign_objective",
             ),
             progress_0_100(),
         ]
 
     def __str__(self):
-        return f"{self.round} — {self.text[:60]}"
+        return f"{self.campaign} — {self.text[:60]}"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -270,8 +270,8 @@ class Notification(models.Model):
         related_name="notifications",
     )
     kind = models.CharField("type", max_length=30, choices=NotificationKind.choices)
-    round = models.ForeignKey(
-        ReportingRound,
+    campaign = models.ForeignKey(
+        Campaign,
         verbose_name="campagne",
         on_delete=models.SET_NULL,
         null=True,

@@ -1,12 +1,12 @@
-"""Reporting rounds, their frozen figures and the notifications log in the admin.
+"""Campaigns, their frozen figures and the notifications log in the admin.
 
-Rounds are managed by role, not by Django model permissions (no group change needed):
-agglomeration staff and superusers (commitments/permissions.can_manage_rounds) open, edit
-and close rounds here; city project leads do not see these admins at all — they follow their
-rounds in /suivi/campagnes/. Every write goes through services/round_lifecycle.py: a new
-round through `open_round` (no territory chosen = every territory), a change through
-`update_round`, "Clôturer la campagne" (a button on the change form, or the list's action)
-through `close_round` after a confirmation page. A closed round is read-only and cannot be
+Campaigns are managed by role, not by Django model permissions (no group change needed):
+agglomeration staff and superusers (commitments/permissions.can_manage_campaigns) open, edit
+and close campaigns here; city project leads do not see these admins at all — they follow their
+campaigns in /suivi/campagnes/. Every write goes through services/campaign_lifecycle.py: a new
+campaign through `open_campaign` (no territory chosen = every territory), a change through
+`update_campaign`, "Clôturer la campagne" (a button on the change form, or the list's action)
+through `close_campaign` after a confirmation page. A closed campaign is read-only and cannot be
 deleted (its figures are what was reported to the council). Frozen figures and notifications
 are read-only lists.
 """
@@ -20,14 +20,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from commitments.models import Notification, ReportingRound, RoundFigure
-from commitments.permissions import can_manage_rounds
-from commitments.services.round_lifecycle import (
-    ROUND_FIELDS,
+from commitments.models import Campaign, CampaignFigure, Notification
+from commitments.permissions import can_manage_campaigns
+from commitments.services.campaign_lifecycle import (
+    CAMPAIGN_FIELDS,
     check_not_closed,
-    close_round,
-    open_round,
-    update_round,
+    close_campaign,
+    open_campaign,
+    update_campaign,
 )
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin
 from perer.lib.admin_wording import FrenchTitlesMixin
@@ -37,10 +37,10 @@ class StaffOnlyMixin:
     """Every permission by role: staff only, whatever the model permissions."""
 
     def has_module_permission(self, request):
-        return can_manage_rounds(request.user)
+        return can_manage_campaigns(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return can_manage_rounds(request.user)
+        return can_manage_campaigns(request.user)
 
 
 class ReadOnlyMixin(StaffOnlyMixin):
@@ -61,28 +61,28 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-class ReportingRoundForm(forms.ModelForm):
+class CampaignForm(forms.ModelForm):
     class Meta:
-        model = ReportingRound
-        fields = (*ROUND_FIELDS, "territories")
-        widgets = {name: DateInput() for name in ROUND_FIELDS if name != "title"}
+        model = Campaign
+        fields = (*CAMPAIGN_FIELDS, "territories")
+        widgets = {name: DateInput() for name in CAMPAIGN_FIELDS if name != "title"}
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None:
             try:
-                check_not_closed(ReportingRound.objects.get(pk=self.instance.pk))
+                check_not_closed(Campaign.objects.get(pk=self.instance.pk))
             except ValidationError as error:
                 raise forms.ValidationError(error.messages) from error
         return cleaned
 
 
-@admin.register(ReportingRound)
-class ReportingRoundAdmin(
+@admin.register(Campaign)
+class CampaignAdmin(
     FrenchTitlesMixin, StaffOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
 ):
-    form = ReportingRoundForm
-    change_form_template = "rounds/admin_change_form.html"
+    form = CampaignForm
+    change_form_template = "campaigns/admin_change_form.html"
     list_display = (
         "title",
         "state_label",
@@ -113,13 +113,13 @@ class ReportingRoundAdmin(
     actions = ["close_selected"]
 
     def has_add_permission(self, request):
-        return can_manage_rounds(request.user)
+        return can_manage_campaigns(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return can_manage_rounds(request.user) and not (obj is not None and obj.is_closed)
+        return can_manage_campaigns(request.user) and not (obj is not None and obj.is_closed)
 
     def has_delete_permission(self, request, obj=None):
-        return can_manage_rounds(request.user) and not (obj is not None and obj.is_closed)
+        return can_manage_campaigns(request.user) and not (obj is not None and obj.is_closed)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by", "closed_by")
@@ -137,12 +137,12 @@ class ReportingRoundAdmin(
         )
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in ROUND_FIELDS}
+        fields = {name: form.cleaned_data[name] for name in CAMPAIGN_FIELDS}
         territories = form.cleaned_data.get("territories")
         if change:
-            update_round(obj, by=request.user, territories=territories, **fields)
+            update_campaign(obj, by=request.user, territories=territories, **fields)
         else:
-            created = open_round(by=request.user, territories=territories, **fields)
+            created = open_campaign(by=request.user, territories=territories, **fields)
             obj.pk, obj._state = created.pk, created._state
 
     def save_related(self, request, form, formsets, change):
@@ -155,65 +155,65 @@ class ReportingRoundAdmin(
             raise PermissionDenied
         super().delete_queryset(request, queryset)
 
-    # Closing: a confirmation page, then services/round_lifecycle.close_round.
+    # Closing: a confirmation page, then services/campaign_lifecycle.close_campaign.
 
     def get_urls(self):
         return [
             path(
                 "<path:object_id>/cloturer/",
                 self.admin_site.admin_view(self.close_view),
-                name="commitments_reportinground_close",
+                name="commitments_campaign_close",
             ),
         ] + super().get_urls()
 
     def close_view(self, request, object_id):
-        round_ = self.get_object(request, unquote(object_id))
-        if round_ is None:
+        campaign_ = self.get_object(request, unquote(object_id))
+        if campaign_ is None:
             raise Http404("Cette campagne n'existe pas.")
-        if not can_manage_rounds(request.user):
+        if not can_manage_campaigns(request.user):
             raise PermissionDenied
-        change_url = reverse("admin:commitments_reportinground_change", args=[round_.pk])
+        change_url = reverse("admin:commitments_campaign_change", args=[campaign_.pk])
         if request.method == "POST":
             try:
-                frozen = close_round(round_, request.user)
+                frozen = close_campaign(campaign_, request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"La campagne « {round_.title} » est clôturée : les chiffres de {frozen} "
+                    f"La campagne « {campaign_.title} » est clôturée : les chiffres de {frozen} "
                     f"engagement{'s' if frozen > 1 else ''} sont figés.",
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Clôturer la campagne « {round_.title} »",
-            "round": round_,
+            "title": f"Clôturer la campagne « {campaign_.title} »",
+            "campaign": campaign_,
             "opts": self.opts,
             "change_url": change_url,
         }
-        return TemplateResponse(request, "rounds/admin_close.html", context)
+        return TemplateResponse(request, "campaigns/admin_close.html", context)
 
     @admin.action(description="Clôturer la campagne sélectionnée (avec confirmation)")
     def close_selected(self, request, queryset):
-        rounds = list(queryset[:2])
-        if len(rounds) != 1:
+        campaigns = list(queryset[:2])
+        if len(campaigns) != 1:
             self.message_user(
                 request, "Sélectionnez une seule campagne à clôturer.", messages.WARNING
             )
             return None
         return HttpResponseRedirect(
-            reverse("admin:commitments_reportinground_close", args=[rounds[0].pk])
+            reverse("admin:commitments_campaign_close", args=[campaigns[0].pk])
         )
 
 
-@admin.register(RoundFigure)
-class RoundFigureAdmin(
+@admin.register(CampaignFigure)
+class CampaignFigureAdmin(
     FrenchTitlesMixin, ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
 ):
     list_display = (
-        "round",
+        "campaign",
         "territory",
         "thematic",
         "text_short",
@@ -223,8 +223,8 @@ class RoundFigureAdmin(
         "last_update_date",
         "author_name",
     )
-    list_filter = ("round", "territory", "reported", "status")
-    list_select_related = ("round", "territory", "thematic")
+    list_filter = ("campaign", "territory", "reported", "status")
+    list_select_related = ("campaign", "territory", "thematic")
     search_fields = ("text", "last_comment", "author_name")
 
     @admin.display(description="intitulé")
@@ -253,9 +253,9 @@ class SentFilter(admin.SimpleListFilter):
 class NotificationAdmin(
     FrenchTitlesMixin, ReadOnlyMixin, AccentInsensitiveSearchMixin, admin.ModelAdmin
 ):
-    list_display = ("created_at", "user", "kind", "round", "sent_at", "error_short")
-    list_filter = ("kind", SentFilter, "round")
-    list_select_related = ("user", "round")
+    list_display = ("created_at", "user", "kind", "campaign", "sent_at", "error_short")
+    list_filter = ("kind", SentFilter, "campaign")
+    list_select_related = ("user", "campaign")
     search_fields = ("user__username", "user__email", "key")
     date_hierarchy = "created_at"
 

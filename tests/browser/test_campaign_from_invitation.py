@@ -1,10 +1,10 @@
-"""A reporting round from the lead's invitation to the round's PDF report, in a real headless
+"""A campaign from the lead's invitation to the campaign's PDF report, in a real headless
 Chromium (issue #14's end-to-end path): agglomeration staff log in on the portal and invite a
 Grigny lead; the invitation email (sent by the job queue) holds a one-time link; the lead
-follows it, chooses a password, logs in, sees the open round and what is left on /suivi/,
-records an update from the round's page; staff see the completion rise, close the round; the
-round's PDF holds the lead's answer. axe-core (WCAG 2.1 A/AA) finds no violation on the pages
-of the path. (Each part in detail: test_accounts_browser.py and test_rounds_browser.py.)
+follows it, chooses a password, logs in, sees the open campaign and what is left on /suivi/,
+records an update from the campaign's page; staff see the completion rise, close the campaign; the
+campaign's PDF holds the lead's answer. axe-core (WCAG 2.1 A/AA) finds no violation on the pages
+of the path. (Each part in detail: test_accounts_browser.py and test_campaigns_browser.py.)
 """
 
 import re
@@ -19,9 +19,9 @@ from territories.roles import AGGLOMERATION_GROUP
 from tests import factories
 from tests.browser.chromium import WCAG, axe_violations
 from tests.support.admin import ensure_groups
+from tests.support.campaigns import days_ago, new_campaign
 from tests.support.jobs import run_jobs
 from tests.support.pdf import pdf_text, squeeze
-from tests.support.rounds import days_ago, new_round
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def log_in(page, url, username, password):
     page.wait_for_load_state()
 
 
-def test_invited_lead_reports_for_the_round_and_staff_close_it(
+def test_invited_lead_reports_for_the_campaign_and_staff_close_it(
     seeded, live_server, browser, settings, fast_password_hasher
 ):
     from playwright.sync_api import expect
@@ -62,7 +62,7 @@ def test_invited_lead_reports_for_the_round_and_staff_close_it(
     staff.set_password(STAFF_PASSWORD)
     staff.save()
     grigny = Territory.objects.get(slug="grigny")
-    round_ = new_round(staff, [grigny], title="Revue de projet 2026", period_end=days_ago(0))
+    campaign_ = new_campaign(staff, [grigny], title="Revue de projet 2026", period_end=days_ago(0))
     total = sum(queryset.for_territory(grigny).count() for queryset in leaves())
 
     # Staff invite the lead.
@@ -93,12 +93,12 @@ def test_invited_lead_reports_for_the_round_and_staff_close_it(
     log_in(lead_page, url, "lea.martin@ville-grigny.fr", LEAD_PASSWORD)
     lead_page.wait_for_url(f"{url}/suivi/")
 
-    # The lead sees the round and what is left, and answers from the round's page.
+    # The lead sees the campaign and what is left, and answers from the campaign's page.
     banner = lead_page.locator(".round-open", has_text="Revue de projet 2026")
     expect(banner).to_contain_text(f"{total} engagements sur {total} restent à renseigner")
     no_violation(lead_page)
     banner.get_by_role("link", name="Voir l'avancement de la campagne").click()
-    lead_page.wait_for_url(url + round_.get_absolute_url())
+    lead_page.wait_for_url(url + campaign_.get_absolute_url())
     no_violation(lead_page)
     lead_page.locator(".round-missing a").first.click()
     lead_page.wait_for_url(re.compile(r"/suivi/engagements/"))
@@ -113,8 +113,8 @@ def test_invited_lead_reports_for_the_round_and_staff_close_it(
     )
     lead_page.context.close()
 
-    # Staff see the completion rise and close the round.
-    staff_page.goto(url + round_.get_absolute_url())
+    # Staff see the completion rise and close the campaign.
+    staff_page.goto(url + campaign_.get_absolute_url())
     expect(staff_page.locator(".round-summary")).to_contain_text(
         f"{total - 1} engagements sur {total}"
     )
@@ -123,8 +123,8 @@ def test_invited_lead_reports_for_the_round_and_staff_close_it(
     staff_page.get_by_role("button", name="Clôturer la campagne").click()
     expect(staff_page.locator(".messages")).to_contain_text(f"les chiffres de {total} engagements")
 
-    # The round's PDF report holds the answer.
-    pdf_url = f"{url}/suivi/campagnes/{round_.pk}/grigny/bilan.pdf"
+    # The campaign's PDF report holds the answer.
+    pdf_url = f"{url}/suivi/campagnes/{campaign_.pk}/grigny/bilan.pdf"
     response = staff_page.request.get(pdf_url)
     if response.status == 503:  # being rendered by a worker: run the queue, ask again
         run_jobs()
