@@ -67,7 +67,7 @@ def can_edit_structure(user):
 
 
 def can_correct_updates(user):
-    """Add, correct or delete progress updates outside the reporting space (the admin's list
+    """Add, correct or delete progress updates outside the tracking space (the admin's list
     of updates, a commitment's timeline): the agglomeration only."""
     return is_agglomeration(user)
 

@@ -19,12 +19,12 @@ from commitments.views import (
     dashboards,
     data_downloads,
     edition_pages,
-    lead_space,
     pdf_downloads,
     portal,
     protocol_page,
     search_page,
     thematic_page,
+    tracking_space,
 )
 from commitments.views.feeds import (
     EditionsFeed,
@@ -200,17 +200,17 @@ urlpatterns = [
     ),
     path("flux/editions.atom", EditionsFeed(), name="editions_feed"),
     path("flux/<slug:slug>/editions.atom", TerritoryEditionsFeed(), name="territory_editions_feed"),
-    # The reporting space of city project leads and staff (login required, never cached).
-    path("suivi/", lead_space.space, name="lead_space"),
+    # The tracking space of city project leads and staff (login required, never cached).
+    path("suivi/", tracking_space.space, name="tracking_space"),
     re_path(
         rf"^suivi/engagements/(?P<kind>{KINDS})/(?P<pk>[0-9]{{1,18}})/$",
-        lead_space.commitment,
-        name="lead_commitment",
+        tracking_space.commitment,
+        name="tracking_commitment",
     ),
     re_path(
         r"^suivi/objectifs-strategiques/(?P<pk>[0-9]{1,18})/$",
-        lead_space.objective_review,
-        name="lead_objective_review",
+        tracking_space.objective_review,
+        name="tracking_objective_review",
     ),
     # Campaigns (views/campaign_pages.py): staff and the leads of the territories concerned.
     path("suivi/campagnes/", campaign_pages.campaign_list, name="campaign_list"),

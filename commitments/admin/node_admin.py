@@ -289,7 +289,7 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
     `parent` (the foreign key to the level above), `inlines` and `resource_classes`.
 
     Status and progress are shown, never edited: they are those of the latest progress update,
-    recorded in the reporting space (link on the form) or by the bulk action."""
+    recorded in the tracking space (link on the form) or by the bulk action."""
 
     parent = ""
     list_display = ("short_text", "status", "progress", "lead", "territory", "site_link")
@@ -318,7 +318,7 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
         return format_html(
             "<a href=\"{}\">Enregistrer un point d'avancement</a> (le statut et l'avancement "
             "sont ceux du dernier point daté)",
-            obj.get_reporting_url(),
+            obj.get_tracking_url(),
         )
 
 

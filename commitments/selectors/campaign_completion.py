@@ -2,7 +2,7 @@
 and per thematic, who answered when, and what is still missing.
 
 The rule, written here once: a commitment of the campaign (a leaf, models/nodes.py, of a concerned
-territory's protocols — the same commitments as the reporting space lists) is *reported* when
+territory's protocols — the same commitments as the tracking space lists) is *reported* when
 it has a progress update dated within [period_start, period_end], both inclusive; a "rien de
 nouveau" confirmation is an update, so it counts. Each row also carries the commitment's status
 and progress (its latest update, the rule of services/progress_rule.py) and that latest
@@ -69,11 +69,11 @@ class CampaignRow:
         return CommitmentKind(self.kind).label
 
     @property
-    def reporting_url(self):
+    def tracking_url(self):
         """Where a lead records an update (/suivi/…); None once the commitment is deleted."""
         if self.commitment_id is None:
             return None
-        return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.commitment_id})
+        return reverse("tracking_commitment", kwargs={"kind": self.kind, "pk": self.commitment_id})
 
 
 def in_period(campaign_, model):
@@ -320,7 +320,7 @@ def report_for(user, campaign_):
     return campaign_report(campaign_, campaign_territories_visible_to(user, campaign_))
 
 
-# --- The reporting space: open campaigns and what is left -------------------------------------
+# --- The tracking space: open campaigns and what is left -------------------------------------
 
 
 @dataclass

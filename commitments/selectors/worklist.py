@@ -1,4 +1,4 @@
-"""What the reporting space lists: the tracked commitments (the leaves, models/nodes.py) of some
+"""What the tracking space lists: the tracked commitments (the leaves, models/nodes.py) of some
 territories, each with the date of its last update, grouped by thematic and strategic
 objective in document order; and the latest update of loaded commitments.
 

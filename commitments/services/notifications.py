@@ -139,7 +139,7 @@ def _round_context(campaign_, user, territory_names, completion, kind, today):
         "total": completion["total"],
         "missing": completion["missing"],
         "campaign_url": absolute_url(reverse("campaign_detail", kwargs={"pk": campaign_.pk})),
-        "space_url": absolute_url(reverse("lead_space")),
+        "space_url": absolute_url(reverse("tracking_space")),
         "account_url": absolute_url(reverse("account")),
     }
 

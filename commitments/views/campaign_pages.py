@@ -72,7 +72,7 @@ def _check_staff(user, what):
 def _crumbs(*more):
     return [
         ("Accueil", reverse("home")),
-        ("Espace de suivi", reverse("lead_space")),
+        ("Espace de suivi", reverse("tracking_space")),
         *more,
     ]
 

@@ -197,7 +197,7 @@ def test_campaign_list(setup, staff):
     assert "Campagne &lt;2026&gt;" in lead_page and "Pas la nôtre" not in lead_page
 
 
-def test_the_open_campaign_on_the_lead_space(setup):
+def test_the_open_campaign_on_the_tracking_space(setup):
     page = client_of("lead", setup).get("/suivi/").content.decode()
     assert "Campagne de suivi en cours : Campagne &lt;2026&gt;" in page
     assert "2 engagements sur 3 restent à renseigner pour la campagne" in page
@@ -313,8 +313,10 @@ def test_dashboard_shows_the_last_closed_campaign(
     assert "Dernière campagne" not in client.get("/tableau-de-bord/autre-ville/").content.decode()
 
 
-def test_lead_space_with_open_campaigns_queries_are_constant(staff, django_assert_max_num_queries):
-    from tests.commitments.views.test_lead_space import MAX_QUERIES
+def test_tracking_space_with_open_campaigns_queries_are_constant(
+    staff, django_assert_max_num_queries
+):
+    from tests.commitments.views.test_tracking_space import MAX_QUERIES
 
     territory, _ = town("Ville suivie", slug="ville-suivie")
     lead = lead_of(territory, "chef-suivi")

@@ -101,7 +101,7 @@ def race(action, clients, round_):
         payload(action, f"Saisie de {name}, tour {round_}", status, progress)
         for name, (status, progress) in zip(names, [("en_cours", 30), ("prevu", 10)], strict=True)
     ]
-    url = action.get_reporting_url()
+    url = action.get_tracking_url()
     responses = post_both([clients[name] for name in names], url, payloads)
     return [
         (name, data["comment"], response)
@@ -132,7 +132,7 @@ def test_two_leads_at_the_same_instant_one_saves_the_other_is_told(two_leads, mo
         assert kept_comment in page  # the loser's input, kept
         # Posted again from the refused page (the current version), it goes through.
         again = payload(action, kept_comment, "prevu", 10)
-        assert clients[loser].post(action.get_reporting_url(), again).status_code == 302
+        assert clients[loser].post(action.get_tracking_url(), again).status_code == 302
 
 
 @pytest.mark.postgres_only(reason="row locks (select_for_update) between two connections")

@@ -1,4 +1,4 @@
-"""The reporting space (/suivi/): "Mes engagements", the page of one commitment with its update
+"""The tracking space (/suivi/): "Mes engagements", the page of one commitment with its update
 form, the yearly review of a strategic objective, and who may open and post what.
 
 The seeded Grigny protocol is the lead's; Évry-Courcouronnes is another city. Forms are posted
@@ -54,7 +54,7 @@ def by_id(tree, element_id):
     return tree.find(f".//*[@id='{element_id}']")
 
 
-def reporting_links(tree):
+def tracking_links(tree):
     """(kind, pk) of every commitment linked from the list, in page order."""
     found = []
     for link in tree.iterfind(".//li[@class='space-item']//a"):
@@ -68,7 +68,7 @@ def item_of(tree, node):
     """The <li> of `node` in the list."""
     for li in tree.iterfind(".//li[@class='space-item']"):
         link = li.find(".//a")
-        if link is not None and link.get("href").startswith(node.get_reporting_url()):
+        if link is not None and link.get("href").startswith(node.get_tracking_url()):
             return li
     return None
 
@@ -250,11 +250,11 @@ class TestSpace:
         assert response.status_code == 200
         tree = parse(response)
         expected = sorted(tracked_of(grigny()), key=document_key)
-        assert reporting_links(tree) == [key(node) for node in expected]
+        assert tracking_links(tree) == [key(node) for node in expected]
         # Both kinds are there: actions, and operational objectives without actions.
-        assert {kind for kind, _ in reporting_links(tree)} == {"action", "objectif"}
+        assert {kind for kind, _ in tracking_links(tree)} == {"action", "objectif"}
         evry_keys = {key(node) for node in tracked_of(evry())}
-        assert not evry_keys & set(reporting_links(tree))
+        assert not evry_keys & set(tracking_links(tree))
         assert text(tree.find(".//h1")) == "Mes engagements"
         assert "Grigny" in text(tree.find(".//p[@class='lead']"))
         assert f"{len(expected)} engagements affichés" in text(tree.find(".//main"))
@@ -268,7 +268,7 @@ class TestSpace:
             heading = text(section.find("h3"))
             for group in section.findall(".//div[@class='space-group']"):
                 so_text = text(group.find("h4"))
-                links = reporting_links(group)
+                links = tracking_links(group)
                 assert links
                 for link in links:
                     node = by_key[link]
@@ -359,7 +359,7 @@ class TestSpace:
         tree = parse(response)
         nodes = [type(n).objects.with_tree().get(pk=n.pk) for n in tracked_of(grigny())]
         expected = [key(n) for n in sorted(nodes, key=document_key) if wanted(n, reported)]
-        assert reporting_links(tree) == expected
+        assert tracking_links(tree) == expected
         if not expected:
             assert "Aucun engagement ne correspond à ces filtres." in text(tree.find(".//main"))
         # The filters stay chosen.
@@ -402,16 +402,16 @@ class TestSpace:
             for slug in ("grigny", "evry-courcouronnes")
             for n in tracked_of(Territory.objects.get(slug=slug))
         }
-        assert every <= set(reporting_links(tree))
+        assert every <= set(tracking_links(tree))
         total = sum(len(tracked_of(t)) for t in Territory.objects.all())
-        assert len(reporting_links(tree)) == total
+        assert len(tracking_links(tree)) == total
         options = [o.get("value") for o in by_id(tree, "id_territoire").iter("option")]
         assert options == ["", *Territory.objects.in_display_order().values_list("slug", flat=True)]
 
         response = agglo_client.get(SPACE, {"territoire": "evry-courcouronnes"})
         assert response.status_code == 200
         tree = parse(response)
-        assert set(reporting_links(tree)) == {key(n) for n in tracked_of(evry())}
+        assert set(tracking_links(tree)) == {key(n) for n in tracked_of(evry())}
         # The count and its link stay within the chosen territory.
         line = tree.find(".//p[@class='space-summary']")
         assert text(line).startswith(f"{len(tracked_of(evry()))} engagements à mettre à jour")
@@ -421,11 +421,11 @@ class TestSpace:
         client = client_for(lead_user("chef-deux-villes", ("grigny", "evry-courcouronnes")))
         tree = parse(client.get(SPACE))
         both = {key(n) for n in [*tracked_of(grigny()), *tracked_of(evry())]}
-        assert set(reporting_links(tree)) == both
+        assert set(tracking_links(tree)) == both
         options = [o.get("value") for o in by_id(tree, "id_territoire").iter("option")]
         assert options == ["", "grigny", "evry-courcouronnes"]
         tree = parse(client.get(SPACE, {"territoire": "grigny"}))
-        assert set(reporting_links(tree)) == {key(n) for n in tracked_of(grigny())}
+        assert set(tracking_links(tree)) == {key(n) for n in tracked_of(grigny())}
         assert client.get(SPACE, {"territoire": "corbeil-essonnes"}).status_code == 400
 
     def test_a_lead_of_one_city_has_no_territory_filter(self, lead_client):
@@ -442,7 +442,7 @@ class TestCommitmentPage:
         author = factories.UserFactory(username="awa", first_name="Awa", last_name="Traoré")
         report_days_ago(action, 30, Status.IN_PROGRESS, 30, comment="Premier comité", author=author)
         report_days_ago(action, 100, Status.PLANNED, 0, comment="Lancement prévu", author=None)
-        response = lead_client.get(action.get_reporting_url())
+        response = lead_client.get(action.get_tracking_url())
         assert response.status_code == 200
         tree = parse(response)
         page = text(tree.find(".//main"))
@@ -463,7 +463,7 @@ class TestCommitmentPage:
 
     def test_an_objective_without_actions(self, lead_client):
         objective = first_leaf_objective(grigny())
-        response = lead_client.get(objective.get_reporting_url())
+        response = lead_client.get(objective.get_tracking_url())
         assert response.status_code == 200
         page = text(parse(response).find(".//main"))
         assert " ".join(objective.strategic_objective.text.split()) in page
@@ -472,22 +472,22 @@ class TestCommitmentPage:
 
     def test_an_objective_with_actions_sends_the_lead_to_its_actions(self, lead_client):
         objective = first_action(grigny()).operational_objective
-        response = lead_client.get(objective.get_reporting_url())
+        response = lead_client.get(objective.get_tracking_url())
         assert response.status_code == 200
         tree = parse(response)
         for action in objective.actions.all():
-            assert tree.find(f".//a[@href='{action.get_reporting_url()}']") is not None
+            assert tree.find(f".//a[@href='{action.get_tracking_url()}']") is not None
         assert tree.find(".//select[@name='status']") is None
         before = update_count()
         data = {"action": "point", "status": "en_cours", "progress": "10"}
         data["date"] = today().isoformat()
-        response = lead_client.post(objective.get_reporting_url(), data)
+        response = lead_client.post(objective.get_tracking_url(), data)
         assert response.status_code == 400
         assert "action par action" in text(summary(parse(response)))
         assert update_count() == before
 
     def test_the_form_starts_from_the_last_update(self, lead_client, reported):
-        response = lead_client.get(reported["recent"].get_reporting_url())
+        response = lead_client.get(reported["recent"].get_tracking_url())
         html = response.content.decode()
         tree = parse(response)
         assert html.count('name="status"') == 1
@@ -506,7 +506,7 @@ class TestCommitmentPage:
         assert len(ids) == len(set(ids))
 
     def test_never_reported_the_lead_chooses_a_status(self, lead_client, reported):
-        response = lead_client.get(reported["never"].get_reporting_url())
+        response = lead_client.get(reported["never"].get_tracking_url())
         tree = parse(response)
         assert field_value(tree, "id_status") in (None, "")
         assert field_value(tree, "id_progress") in (None, "")
@@ -515,7 +515,7 @@ class TestCommitmentPage:
 
     def test_recording_an_update(self, lead_client, lead, reported):
         action = reported["recent"]
-        page = lead_client.get(action.get_reporting_url(), {"next": "/suivi/?statut=en_cours"})
+        page = lead_client.get(action.get_tracking_url(), {"next": "/suivi/?statut=en_cours"})
         data = form_data(page, "point")
         assert data["next"] == "/suivi/?statut=en_cours"
         data.update(
@@ -524,7 +524,7 @@ class TestCommitmentPage:
             comment="Deuxième comité, 12 inscrits",
             link="https://grigny91.fr/cr.pdf",
         )
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         assert response["Location"] == "/suivi/?statut=en_cours"
         update = action.updates.latest_first().first()
@@ -538,9 +538,9 @@ class TestCommitmentPage:
 
     def test_done_means_100(self, lead_client, reported):
         action = reported["recent"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data["status"] = "realise"  # progress left at 40
-        assert lead_client.post(action.get_reporting_url(), data).status_code == 302
+        assert lead_client.post(action.get_tracking_url(), data).status_code == 302
         action.refresh_from_db()
         assert (action.status, action.progress) == ("realise", 100)
 
@@ -556,14 +556,14 @@ class TestCommitmentPage:
     )
     def test_an_external_next_goes_back_to_the_space(self, lead_client, reported, next_url):
         action = reported["recent"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data["next"] = next_url
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         assert response["Location"] == SPACE
 
     def test_an_external_next_is_not_offered_on_the_page(self, lead_client, reported):
-        url = reported["recent"].get_reporting_url()
+        url = reported["recent"].get_tracking_url()
         response = lead_client.get(url, {"next": "https://evil.example/"})
         assert "evil.example" not in response.content.decode()
 
@@ -580,9 +580,9 @@ class TestCommitmentPage:
             client.get(public[0])
         assert len(queries) <= 2
 
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data.update(status="en_cours", progress="25")
-        assert lead_client.post(action.get_reporting_url(), data).status_code == 302
+        assert lead_client.post(action.get_tracking_url(), data).status_code == 302
         update = action.updates.get()
 
         protocol_page = parse(client.get(public[0]))
@@ -599,11 +599,11 @@ class TestCommitmentPage:
 
     def test_nothing_new(self, lead_client, lead, reported):
         action = reported["recent"]
-        page = lead_client.get(action.get_reporting_url())
+        page = lead_client.get(action.get_tracking_url())
         data = form_data(page, "rien-de-nouveau")
         assert set(data) >= {"date", "comment", "action"}
         assert "status" not in data and "progress" not in data
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         update = action.updates.latest_first().first()
         assert update.confirmation and update.author == lead and update.date == today()
@@ -615,7 +615,7 @@ class TestCommitmentPage:
     def test_nothing_new_needs_a_status_to_confirm(self, lead_client, reported):
         action = reported["never"]
         data = {"action": "rien-de-nouveau", "date": today().isoformat(), "last_update": ""}
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         assert "Aucun statut à confirmer" in text(summary(parse(response)))
         assert not action.updates.exists()
@@ -625,9 +625,9 @@ class TestCommitmentPage:
         public = client.get("/territoires/grigny/")  # cached for anonymous visitors
         pilot = Partner.objects.order_by("-name").first()
         assert f"Pilote : {pilot.name}" not in text(by_id(parse(public), action.anchor))
-        data = form_data(lead_client.get(action.get_reporting_url()), "details")
+        data = form_data(lead_client.get(action.get_tracking_url()), "details")
         data.update(lead=str(pilot.pk), start_year="2020", end_year="2023")
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         action.refresh_from_db()
         assert (action.lead, action.start_year, action.end_year) == (pilot, 2020, 2023)
@@ -647,9 +647,9 @@ class TestCommitmentPage:
     def test_years_are_checked(self, lead_client, reported, years, message):
         action = reported["never"]
         before = snapshot(action)
-        data = form_data(lead_client.get(action.get_reporting_url()), "details")
+        data = form_data(lead_client.get(action.get_tracking_url()), "details")
         data.update(start_year=years[0], end_year=years[1])
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         box = text(summary(parse(response)))
         assert message in box
@@ -663,7 +663,7 @@ class TestCommitmentPage:
         partner = Partner.objects.exclude(pk__in=action.partners.all()).first()
         text_before = action.text
         partners_before = sorted(action.partners.values_list("pk", flat=True))
-        data = form_data(lead_client.get(action.get_reporting_url()), form)
+        data = form_data(lead_client.get(action.get_tracking_url()), form)
         data.update(
             text="Texte réécrit",
             details="Précisions réécrites",
@@ -678,7 +678,7 @@ class TestCommitmentPage:
         )
         if form != "point":
             data.update(status="realise", progress="100")
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         action = Action.objects.get(pk=action.pk)
         assert action.text == text_before and action.details != "Précisions réécrites"
@@ -725,11 +725,11 @@ class TestCommitmentPage:
         if value == "+1":
             value = (today() + datetime.timedelta(days=1)).isoformat()
         before = snapshot(action)
-        page = lead_client.get(action.get_reporting_url())
+        page = lead_client.get(action.get_tracking_url())
         data = form_data(page, "point")
         data.update(progress="60", comment="Ma saisie", link="https://exemple.org/cr")
         data[field] = value
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         tree = parse(response)
         # Next to the field…
@@ -752,18 +752,18 @@ class TestCommitmentPage:
         """Form errors and the update rules' errors are shown together, not one after the
         other."""
         action = reported["recent"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data.update(progress="140", date="9999-12-31", link="javascript:alert(1)")
-        tree = parse(lead_client.post(action.get_reporting_url(), data))
+        tree = parse(lead_client.post(action.get_tracking_url(), data))
         box = summary(tree)
         for field in ("progress", "date", "link"):
             assert box.find(f".//a[@href='#id_{field}']") is not None, field
 
     def test_done_with_another_progress_is_refused(self, lead_client, reported):
         action = reported["recent"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data.update(status="realise", progress="70")
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         assert "100 %" in text(by_id(parse(response), "id_progress_error"))
         assert action.updates.count() == 1
@@ -773,14 +773,14 @@ class TestCommitmentPage:
         self, lead_client, reported, fast_password_hasher, form
     ):
         action = reported["recent"]
-        page = lead_client.get(action.get_reporting_url())
+        page = lead_client.get(action.get_tracking_url())
         data = form_data(page, form)
         data["comment"] = "Ma saisie à garder"
         # Meanwhile, a colleague records an update.
         colleague = factories.UserFactory(username="marie", first_name="Marie", last_name="Curie")
         record_update(action, status="prevu", progress=20, date=today(), author=colleague)
         count = update_count()
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         tree = parse(response)
         box = text(summary(tree))
@@ -791,34 +791,34 @@ class TestCommitmentPage:
         # The page now knows of the colleague's update: posting again is a deliberate choice.
         again = form_data(response, form)
         assert again["comment"] == "Ma saisie à garder"
-        response = lead_client.post(action.get_reporting_url(), again)
+        response = lead_client.post(action.get_tracking_url(), again)
         assert response.status_code == 302
         assert update_count() == count + 1
         assert action.updates.latest_first().first().comment == "Ma saisie à garder"
 
     def test_a_first_update_recorded_meanwhile_is_a_conflict_too(self, lead_client, reported):
         action = reported["never"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "point")
+        data = form_data(lead_client.get(action.get_tracking_url()), "point")
         data.update(status="en_cours", progress="10")
         record_update(action, status="prevu", progress=0, date=today(), author=None)
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         assert "Quelqu'un a enregistré" in text(summary(parse(response)))
         assert action.updates.count() == 1
 
     def test_pilot_changed_meanwhile_is_a_conflict(self, lead_client, reported, agglo):
         action = reported["never"]
-        data = form_data(lead_client.get(action.get_reporting_url()), "details")
+        data = form_data(lead_client.get(action.get_tracking_url()), "details")
         action.lead = Partner.objects.order_by("name").last()
         action._history_user = agglo
         action.save()
         data.update(start_year="2020")
-        response = lead_client.post(action.get_reporting_url(), data)
+        response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         assert "modifié" in text(summary(parse(response)))
         action.refresh_from_db()
         assert action.start_year is None
-        response = lead_client.post(action.get_reporting_url(), form_data(response, "details"))
+        response = lead_client.post(action.get_tracking_url(), form_data(response, "details"))
         assert response.status_code == 302
 
 
@@ -850,7 +850,7 @@ class TestObjectiveReview:
         for index in range(len(rows)):
             assert field_value(tree, f"id_engagements-{index}-status") in (None, "")
         for row in rows:
-            assert tree.find(f".//a[@href='{row.get_reporting_url()}']") is not None
+            assert tree.find(f".//a[@href='{row.get_tracking_url()}']") is not None
 
     def test_three_commitments_at_once(self, lead_client, lead):
         so = review_objective(grigny())
@@ -1057,7 +1057,7 @@ def target_of(target, method):
     else:
         node = first_leaf_objective(territory) if target.endswith("objective") else None
         node = node or first_action(territory)
-        url = node.get_reporting_url()
+        url = node.get_tracking_url()
     if target.endswith("nothing_new"):
         record_update(node, status="en_cours", progress=20, date=today(), author=None)
     if method != "post":
@@ -1184,7 +1184,7 @@ def test_query_counts_do_not_grow_with_the_commitments(lead_client, django_asser
     pages = {
         "space": SPACE,
         "filtered space": f"{SPACE}?thematique=emploi&sans_pilote=on",
-        "commitment": action.get_reporting_url(),
+        "commitment": action.get_tracking_url(),
         "review": review_url(so),
     }
     lead_client.get(SPACE)  # the session is warm

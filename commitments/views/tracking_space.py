@@ -1,4 +1,4 @@
-"""/suivi/: the reporting space where city project leads (and agglomeration staff) record the
+"""/suivi/: the tracking space where city project leads (and agglomeration staff) record the
 progress of the commitments they track.
 
 - `space`: "Mes engagements", the tracked commitments of the user's territories, filtered.
@@ -13,7 +13,7 @@ years). Every form carries the commitment's `version`, checked in the transactio
 with the commitment's row locked (perer/lib/concurrency.py): of two leads saving the same
 commitment at the same instant, one saves and the other is told what changed meanwhile, their
 input kept. Query counts are constant whatever the number of commitments
-(tests/commitments/views/test_lead_space.py).
+(tests/commitments/views/test_tracking_space.py).
 """
 
 from django.contrib import messages
@@ -103,7 +103,7 @@ def _back(request, default):
 
 
 def _space_crumbs(*more):
-    return [("Accueil", reverse("home")), ("Espace de suivi", reverse("lead_space")), *more]
+    return [("Accueil", reverse("home")), ("Espace de suivi", reverse("tracking_space")), *more]
 
 
 @login_required
@@ -135,7 +135,7 @@ def space(request):
     territory_list = list(territories)
     return render(
         request,
-        "lead_space/space.html",
+        "tracking_space/space.html",
         {
             "form": form,
             "error_forms": [form],
@@ -238,7 +238,7 @@ def commitment(request, kind, pk):
     forms = {"last": last, "commitment": item}
     update_form, confirm_form = UpdateForm(**forms), ConfirmForm(**forms)
     details_form = details_class(instance=item)
-    default_back = reverse("lead_space")
+    default_back = reverse("tracking_space")
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "details":
@@ -299,7 +299,7 @@ def commitment(request, kind, pk):
     invalid = any(f.is_bound and f.errors for f in (update_form, confirm_form, details_form))
     return render(
         request,
-        "lead_space/commitment.html",
+        "tracking_space/commitment.html",
         {
             "commitment": item,
             "territory": item.territory,
@@ -438,13 +438,13 @@ def objective_review(request, pk):
                     f"{count} point{plural} d'avancement enregistré{plural} au "
                     f"{date_form.cleaned_data['date']:%d/%m/%Y}.",
                 )
-                return redirect(_back(request, reverse("lead_space")))
+                return redirect(_back(request, reverse("tracking_space")))
     for form, row in zip(formset.forms, rows, strict=True):
         form.summary_label = str(row)
     invalid = outdated or (data is not None and (date_form.errors or not formset.is_valid()))
     return render(
         request,
-        "lead_space/objective_review.html",
+        "tracking_space/objective_review.html",
         {
             "objective": objective,
             "territory": objective.section.protocol.territory,

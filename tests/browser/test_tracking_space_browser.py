@@ -1,4 +1,4 @@
-"""The reporting space (/suivi/) in a real headless Chromium (the `browser` fixture:
+"""The tracking space (/suivi/) in a real headless Chromium (the `browser` fixture:
 tests/conftest.py): a Grigny project lead's path, by keyboard where a lead would type, and
 axe-core's checks (WCAG 2.1 A and AA) on every page of the space at 1280 px and at 375 px,
 where no page may scroll sideways.
@@ -243,7 +243,7 @@ def test_a_grigny_lead_reports_progress(live_server, space, browser):
     assert states[3] == ("en_cours", 75)
 
     # Another city's commitment: a 403 page that explains.
-    response = page.goto(url + space["evry"].get_reporting_url())
+    response = page.goto(url + space["evry"].get_tracking_url())
     assert response.status == 403
     expect(page.locator("h1")).to_have_text("Accès refusé")
     expect(page.locator("main")).to_contain_text("Évry-Courcouronnes")
@@ -319,17 +319,17 @@ def sweep(page, url, space, width):
         "the list": "/suivi/",
         "the filtered list": "/suivi/?sans_nouvelles=on&thematique=emploi&sans_pilote=on",
         "an invalid filter": ("/suivi/?statut=inconnu", 400),
-        "a commitment": space["stale"].get_reporting_url(),
-        "an objective with actions": space["stale"].operational_objective.get_reporting_url(),
+        "a commitment": space["stale"].get_tracking_url(),
+        "an objective with actions": space["stale"].operational_objective.get_tracking_url(),
         "the review": f"/suivi/objectifs-strategiques/{so.pk}/",
-        "another city's commitment": (space["evry"].get_reporting_url(), 403),
+        "another city's commitment": (space["evry"].get_tracking_url(), 403),
     }
     for what, path in pages.items():
         path, status = path if isinstance(path, tuple) else (path, 200)
         check_page(page, what, width, page.goto(url + path), status)
 
     # The commitment page with errors on every field of the form.
-    page.goto(url + space["stale"].get_reporting_url())
+    page.goto(url + space["stale"].get_tracking_url())
     page.fill("#id_progress", "140")
     page.fill("#id_date", "2018-01-01")
     page.fill("#id_link", "javascript:alert(1)")
