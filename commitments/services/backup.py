@@ -52,6 +52,7 @@ FORMAT_VERSION = 1
 # Files of format 1 written before the renames of issue #22 name some models and fields by their
 # old names (Django's serialization writes model labels and field names): read under the new
 # ones. Applied to every file of version 1; a file written since simply has none of these names.
+# renames.sh: keep (the old names, on purpose)
 RENAMED_SINCE_FORMAT_1 = {
     "commitments.reportinground": "commitments.campaign",
     "commitments.roundfigure": "commitments.campaignfigure",
@@ -61,6 +62,7 @@ RENAMED_FIELDS_SINCE_FORMAT_1 = {
     "commitments.campaignfigure": {"round": "campaign"},
     "commitments.notification": {"round": "campaign"},
 }
+# renames.sh: end
 
 # Dependency order: a model only points to models listed before it.
 MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, *INDICATOR_MODELS, Edition)

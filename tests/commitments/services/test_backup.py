@@ -203,6 +203,7 @@ class TestFilesWrittenBeforeTheRenames:
     """Version-1 files written before the campaigns' renames (issue #22) name the old models and
     fields; they are read under the new names (backup.RENAMED_SINCE_FORMAT_1)."""
 
+    # renames.sh: keep (the old names, on purpose)
     OLD = [
         {"model": "commitments.reportinground", "pk": 3, "fields": {"title": "Revue 2025"}},
         {
@@ -212,6 +213,7 @@ class TestFilesWrittenBeforeTheRenames:
         },
         {"model": "commitments.notification", "pk": 2, "fields": {"round": 3, "key": "k"}},
     ]
+    # renames.sh: end
 
     def test_old_labels_and_fields_are_read_under_the_new_names(self):
         data = {"format": backup.FORMAT, "version": 1, "objects": self.OLD}
