@@ -49,6 +49,20 @@ from territories.models import Territory, TerritoryMembership
 
 FORMAT = "perer-protocoles"
 FORMAT_VERSION = 1
+# Files of format 1 written before the renames of issue #22 name some models and fields by their
+# old names (Django's serialization writes model labels and field names): read under the new
+# ones. Applied to every file of version 1; a file written since simply has none of these names.
+# renames.sh: keep (the old names, on purpose)
+RENAMED_SINCE_FORMAT_1 = {
+    "commitments.reportinground": "commitments.campaign",
+    "commitments.roundfigure": "commitments.campaignfigure",
+}
+RENAMED_FIELDS_SINCE_FORMAT_1 = {
+    # (model label, as renamed above): {old field: new field}
+    "commitments.campaignfigure": {"round": "campaign"},
+    "commitments.notification": {"round": "campaign"},
+}
+# renames.sh: end
 
 # Dependency order: a model only points to models listed before it.
 MODELS = (Territory, *REFERENCE_MODELS, *PROTOCOL_MODELS, *INDICATOR_MODELS, Edition)
@@ -146,6 +160,24 @@ def _clear():
             model._default_manager.all().delete()
 
 
+def _renamed_since_format_1(data):
+    """A version-1 file with the old model labels and field names, under the new ones."""
+    if not isinstance(data, dict) or data.get("version") != 1:
+        return data
+    if not isinstance(data.get("objects"), list):
+        return data
+    objects = []
+    for item in data["objects"]:
+        if isinstance(item, dict) and isinstance(item.get("model"), str):
+            label = RENAMED_SINCE_FORMAT_1.get(item["model"], item["model"])
+            renamed = RENAMED_FIELDS_SINCE_FORMAT_1.get(label, {})
+            item = {**item, "model": label}
+            if renamed and isinstance(item.get("fields"), dict):
+                item["fields"] = {renamed.get(k, k): v for k, v in item["fields"].items()}
+        objects.append(item)
+    return {**data, "objects": objects}
+
+
 def _check_header(data):
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(
@@ -209,6 +241,7 @@ def _ensure_authors(objects):
 
 def import_data(data, replace=False):
     """Load a backup in one transaction. Returns (counts per model, usernames created)."""
+    data = _renamed_since_format_1(data)
     _check_header(data)
     try:
         return _import_in_transaction(data, replace)

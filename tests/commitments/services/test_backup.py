@@ -196,3 +196,42 @@ class TestBadFiles:
         call_command("export_protocols", "-o", str(path), stderr=io.StringIO())
         data = json.loads(path.read_text(encoding="utf-8"))
         assert data["counts"]["territories.territory"] == Territory.objects.count()
+
+
+@pytest.mark.django_db
+class TestFilesWrittenBeforeTheRenames:
+    """Version-1 files written before the campaigns' renames (issue #22) name the old models and
+    fields; they are read under the new names (backup.RENAMED_SINCE_FORMAT_1)."""
+
+    # renames.sh: keep (the old names, on purpose)
+    OLD = [
+        {"model": "commitments.reportinground", "pk": 3, "fields": {"title": "Revue 2025"}},
+        {
+            "model": "commitments.roundfigure",
+            "pk": 1,
+            "fields": {"round": 3, "position": 0, "text": "Une action"},
+        },
+        {"model": "commitments.notification", "pk": 2, "fields": {"round": 3, "key": "k"}},
+    ]
+    # renames.sh: end
+
+    def test_old_labels_and_fields_are_read_under_the_new_names(self):
+        data = {"format": backup.FORMAT, "version": 1, "objects": self.OLD}
+        before = json.loads(json.dumps(data))
+        renamed = backup._renamed_since_format_1(data)["objects"]
+        assert [(item["model"], item["pk"]) for item in renamed] == [
+            ("commitments.campaign", 3),
+            ("commitments.campaignfigure", 1),
+            ("commitments.notification", 2),
+        ]
+        assert renamed[1]["fields"] == {"campaign": 3, "position": 0, "text": "Une action"}
+        assert renamed[2]["fields"] == {"campaign": 3, "key": "k"}
+        assert data == before  # the file read is left as it was
+
+    def test_a_file_written_since_is_read_as_it_is(self, seeded):
+        data = json.loads(export_text())
+        assert backup._renamed_since_format_1(data) == data
+
+    def test_only_version_1_files_are_renamed(self):
+        data = {"format": backup.FORMAT, "version": 2, "objects": self.OLD}
+        assert backup._renamed_since_format_1(data) is data
