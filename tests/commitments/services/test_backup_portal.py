@@ -161,7 +161,7 @@ class TestRestoreIntoAnEmptyDatabase:
         counts = data["counts"]
         assert data["version"] == 2
         assert counts["commitments.campaign"] == 2
-        assert counts["commitments.roundfigure"] == len(figures) > 0
+        assert counts["commitments.campaignfigure"] == len(figures) > 0
         assert counts["commitments.notification"] == 2
         assert counts["commitments.edition"] == 8
         assert counts["commitments.indicatorvalue"] > 0
@@ -280,7 +280,7 @@ class TestReplace:
         build_portal()
         before = export_text()
         data = json.loads(before)
-        figure = next(o for o in data["objects"] if o["model"] == "commitments.roundfigure")
+        figure = next(o for o in data["objects"] if o["model"] == "commitments.campaignfigure")
         figure["fields"]["thematic"] = 99999
         path = tmp_path / "cassee.json"
         path.write_text(json.dumps(data), encoding="utf-8")
