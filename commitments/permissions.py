@@ -34,9 +34,9 @@ from commitments.models import (
 )
 from territories.models import Territory
 from territories.roles import (
+    city_lead_territory_ids,
     is_agglomeration,
     is_city_lead,
-    led_territory_ids,
     people_visible_to,
     sees_people_of,
 )
@@ -84,7 +84,7 @@ def can_see_jobs(user):
 
 def can_track_territory(user, territory_id):
     """May `user` record progress on the commitments of this territory?"""
-    return is_agglomeration(user) or territory_id in led_territory_ids(user)
+    return is_agglomeration(user) or territory_id in city_lead_territory_ids(user)
 
 
 def can_edit_tracking(user, obj=None):
@@ -95,7 +95,7 @@ def can_edit_tracking(user, obj=None):
     if not is_city_lead(user):
         return False
     if obj is None:
-        return bool(led_territory_ids(user))
+        return bool(city_lead_territory_ids(user))
     if not isinstance(obj, TRACKED_MODELS):
         return False
     return can_track_territory(user, territory_id_of(obj))
@@ -112,7 +112,7 @@ def tracked_territories(user):
     territories = Territory.objects.in_display_order()
     if is_agglomeration(user):
         return territories
-    return territories.filter(pk__in=led_territory_ids(user))
+    return territories.filter(pk__in=city_lead_territory_ids(user))
 
 
 def trackable_by(user, queryset):
@@ -122,7 +122,7 @@ def trackable_by(user, queryset):
     if not is_city_lead(user) or queryset.model not in TRACKED_MODELS:
         return queryset.none()
     return queryset.filter(
-        **{queryset.model.tree.lookup("territory", "in"): led_territory_ids(user)}
+        **{queryset.model.tree.lookup("territory", "in"): city_lead_territory_ids(user)}
     )
 
 
@@ -136,7 +136,7 @@ def can_manage_campaigns(user):
 
 def can_see_campaigns(user):
     """The campaigns' pages: the agglomeration, and city leads attached to a territory."""
-    return is_agglomeration(user) or bool(led_territory_ids(user))
+    return is_agglomeration(user) or bool(city_lead_territory_ids(user))
 
 
 def campaigns_visible_to(user):
@@ -145,7 +145,7 @@ def campaigns_visible_to(user):
     campaigns = Campaign.objects.all()
     if is_agglomeration(user):
         return campaigns
-    led = led_territory_ids(user)
+    led = city_lead_territory_ids(user)
     return campaigns.concerning(led) if led else campaigns.none()
 
 
@@ -154,7 +154,7 @@ def campaign_territories_visible_to(user, campaign_):
     territories = campaign_.territories.in_display_order()
     if is_agglomeration(user):
         return list(territories)
-    return list(territories.filter(pk__in=led_territory_ids(user)))
+    return list(territories.filter(pk__in=city_lead_territory_ids(user)))
 
 
 # Rows outside the protocol tree that belong to one territory (territory_id_of knows them).

@@ -17,7 +17,7 @@ Invariants:
   answer nor by its time: it queues one job for any address (`request_password_reset`), and the
   job looks the accounts up.
 
-Queries: `invite_lead` a constant number (one lookup, one insert per table, the job);
+Queries: `invite_city_lead` a constant number (one lookup, one insert per table, the job);
 `request_password_reset` one insert (the job), whatever the address.
 """
 
@@ -69,7 +69,7 @@ def find_account(email):
     return get_user_model().objects.filter(email__iexact=email.strip()).order_by("pk").first()
 
 
-def invite_lead(*, email, first_name, last_name, territories, invited_by=None, url_root=None):
+def invite_city_lead(*, email, first_name, last_name, territories, invited_by=None, url_root=None):
     """Invite a city project lead (see the module docstring); returns the user.
 
     `territories` a non-empty iterable of Territory; `url_root` the portal's address for the

@@ -132,7 +132,7 @@ def is_city_lead(user):
     return is_active_staff(user) and CITY_LEAD_GROUP in _group_names(user)
 
 
-def led_territory_ids(user):
+def city_lead_territory_ids(user):
     """Ids of the territories a city lead is attached to (empty for anyone else)."""
     if not is_city_lead(user):
         return frozenset()
@@ -143,9 +143,9 @@ def led_territory_ids(user):
     return user._perer_territory_ids
 
 
-def led_territories(user):
+def city_lead_territories(user):
     """The territories a city lead is attached to, as a queryset."""
-    return Territory.objects.filter(pk__in=led_territory_ids(user))
+    return Territory.objects.filter(pk__in=city_lead_territory_ids(user))
 
 
 def sees_people_of(user, territory_id):
@@ -153,7 +153,7 @@ def sees_people_of(user, territory_id):
     outside any known territory: agglomeration staff only."""
     if is_agglomeration(user):
         return True
-    return territory_id is not None and territory_id in led_territory_ids(user)
+    return territory_id is not None and territory_id in city_lead_territory_ids(user)
 
 
 def people_visible_to(user, queryset, *territory_lookups):
@@ -161,7 +161,7 @@ def people_visible_to(user, queryset, *territory_lookups):
     (e.g. "territory"), `user` sees the people of."""
     if is_agglomeration(user):
         return queryset
-    ids = led_territory_ids(user)
+    ids = city_lead_territory_ids(user)
     if not ids:
         return queryset.none()
     return queryset.filter(

@@ -49,7 +49,7 @@ from territories.forms import (
     QueuedPasswordResetForm,
 )
 from territories.models import AccountPreferences
-from territories.roles import is_agglomeration, is_city_lead, led_territories
+from territories.roles import city_lead_territories, is_agglomeration, is_city_lead
 
 logger = logging.getLogger("perer.security")
 
@@ -374,8 +374,8 @@ def account(request):
         return redirect(reverse("account"))
     context = {
         "form": form,
-        "territories": led_territories(user).in_display_order(),
-        "is_lead": is_city_lead(user),
+        "territories": city_lead_territories(user).in_display_order(),
+        "is_city_lead": is_city_lead(user),
         "can_invite": is_agglomeration(user),
         "two_factor_enrolled": two_factor.is_enrolled(user),
         "two_factor_required": two_factor.is_required(user),
@@ -394,7 +394,7 @@ def invite(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            user = accounts.invite_lead(
+            user = accounts.invite_city_lead(
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],

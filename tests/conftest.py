@@ -232,11 +232,11 @@ def tree():
     so1 = factories.StrategicObjectiveFactory(section=section_a)
     so2 = factories.StrategicObjectiveFactory(section=section_a)
     so3 = factories.StrategicObjectiveFactory(section=section_b)
-    oo1a = factories.OperationalObjectiveFactory(strategic_objective=so1, lead=lead)
+    oo1a = factories.OperationalObjectiveFactory(strategic_objective=so1, pilot=lead)
     oo1b = factories.OperationalObjectiveFactory(strategic_objective=so1)
-    a1 = factories.ActionFactory(operational_objective=oo1b, lead=lead)
+    a1 = factories.ActionFactory(operational_objective=oo1b, pilot=lead)
     a2 = factories.ActionFactory(operational_objective=oo1b)
-    a3 = factories.ActionFactory(operational_objective=oo1b, lead=lead)
+    a3 = factories.ActionFactory(operational_objective=oo1b, pilot=lead)
     oo3 = factories.OperationalObjectiveFactory(strategic_objective=so3)
     report(oo1a, datetime.date(2024, 6, 5), Status.DONE, 100)
     report(a1, datetime.date(2022, 5, 1), Status.IN_PROGRESS, 40)
@@ -260,7 +260,7 @@ def action():
         operational_objective__strategic_objective__section__protocol=protocol,
         text="Créer un « lieu » <script>alert('x')</script>",
         details="Ex : un café des parents.\n\nDeuxième paragraphe.",
-        lead=factories.PartnerFactory(name="Mission locale <test>"),
+        pilot=factories.PartnerFactory(name="Mission locale <test>"),
         start_year=2020,
         end_year=2022,
     )

@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from commitments.models import Thematic
 from territories.models import Territory
-from territories.roles import is_agglomeration, led_territory_ids
+from territories.roles import city_lead_territory_ids, is_agglomeration
 
 # The value that selects the territories the user leads (a city lead's lists open on it).
 MINE = "mes-territoires"
@@ -33,13 +33,13 @@ class TerritoryFilter(admin.SimpleListFilter):
         if not value:
             return queryset
         if value == MINE:
-            return queryset.for_territories(led_territory_ids(request.user))
+            return queryset.for_territories(city_lead_territory_ids(request.user))
         return queryset.for_territory(int(value)) if _valid_id(value) else queryset.none()
 
 
 def opens_on_own_territories(request):
     """A city lead's list without a territory filter: where to redirect it (None otherwise)."""
-    if is_agglomeration(request.user) or not led_territory_ids(request.user):
+    if is_agglomeration(request.user) or not city_lead_territory_ids(request.user):
         return None
     if TerritoryFilter.parameter_name in request.GET or request.method != "GET":
         return None

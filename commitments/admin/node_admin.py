@@ -292,24 +292,24 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
     recorded in the tracking space (link on the form) or by the bulk action."""
 
     parent = ""
-    list_display = ("short_text", "status", "progress", "lead", "territory", "site_link")
+    list_display = ("short_text", "status", "progress", "pilot", "territory", "site_link")
     list_filter = (
         *NodeAdmin.list_filter,
         "status",
-        ("lead", admin.RelatedOnlyFieldListFilter),
+        ("pilot", admin.RelatedOnlyFieldListFilter),
         "axes",
     )
     readonly_fields = ("status", "progress", "record_update_link")
 
     def get_autocomplete_fields(self, request):
-        return (self.parent, "lead", "partners", "axes")
+        return (self.parent, "pilot", "partners", "axes")
 
     def get_fieldsets(self, request, obj=None):
         tracking = ("status", "progress", "record_update_link") if obj else ()
         place = ("position",) if obj else ()  # a new element goes last
         return (
             (None, {"fields": (self.parent, *place, "text", "details", "version")}),
-            ("Suivi", {"fields": (*tracking, "lead", "start_year", "end_year")}),
+            ("Suivi", {"fields": (*tracking, "pilot", "start_year", "end_year")}),
             ("Partenaires et axes transversaux", {"fields": ("partners", "axes")}),
         )
 

@@ -120,7 +120,9 @@ class NodeSerializer(serializers.ModelSerializer):
 class TrackedNodeSerializer(NodeSerializer):
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    lead = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    lead = serializers.SlugRelatedField(
+        source="pilot", slug_field="slug", read_only=True, allow_null=True
+    )
 
     tracking_fields = ["status", "status_label", "progress", "lead", "start_year", "end_year"]
 

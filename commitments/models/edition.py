@@ -5,7 +5,7 @@ holds the snapshots and the publication.)
 
 An edition is what a council deliberation (or an amendment, « avenant ») adopted: every
 section, objective, action, details, partners, axes, the preamble and the preconditions — never
-the tracking data (status, progress, lead, years, updates). Edition 1 of each seeded protocol is
+the tracking data (status, progress, pilot, years, updates). Edition 1 of each seeded protocol is
 the text adopted by « Del 2019 0128 ».
 
 Design: each edition stores one JSON snapshot of the text (`snapshot`, the format written in

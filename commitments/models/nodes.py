@@ -30,7 +30,7 @@ SEARCH_FIELDS = ("text", "details")
 
 # What a city project lead may change on their own territory's commitments, besides recording
 # progress updates. Partners are part of the adopted text: staff only.
-TRACKING_FIELDS = ("lead", "start_year", "end_year")
+TRACKING_FIELDS = ("pilot", "start_year", "end_year")
 # Written by the latest-update rule only (commitments/services/progress_rule.py).
 RULE_FIELDS = ("status", "progress")
 
@@ -61,10 +61,10 @@ class NodeQuerySet(models.QuerySet):
         return self.filter(**{self.model.tree.thematic: thematic})
 
     def with_tree(self):
-        """The section, protocol, territory and thematic (and the lead) in the same query."""
+        """The section, protocol, territory and thematic (and the pilot) in the same query."""
         related = [self.model.tree.territory, self.model.tree.thematic]
         if issubclass(self.model, TrackedCommitment):
-            related.append("lead")
+            related.append("pilot")
         return self.select_related(*related)
 
     def in_document_order(self):
@@ -187,7 +187,7 @@ class TrackedCommitment(YearSpanMixin, models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="led_%(class)ss",
+        related_name="piloted_%(class)ss",
     )
     start_year = YearField("année de début")
     end_year = YearField("année de fin")

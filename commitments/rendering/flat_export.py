@@ -136,7 +136,7 @@ def iter_rows(protocols, base_url=""):
                 "statut": node.status if tracked else None,
                 "statut_libelle": node.get_status_display() if tracked else None,
                 "avancement": node.progress if tracked else None,
-                "pilote": node.lead.name if tracked and node.lead else None,
+                "pilote": node.pilot.name if tracked and node.pilot else None,
                 "partenaires": LIST_SEPARATOR.join(p.name for p in node.partners.all()) or None,
                 "axes": LIST_SEPARATOR.join(a.name for a in node.axes.all()) or None,
                 "annee_debut": node.start_year if tracked else None,

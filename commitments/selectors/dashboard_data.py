@@ -1,6 +1,6 @@
 """What the tracking dashboards show, whole agglomeration or one territory: roll-ups by
 territory, thematic, protocol and strategic objective, progress over time, the commitments
-without lead or without news, the latest updates.
+without pilot or without news, the latest updates.
 
 `build_dashboard` runs a constant number of queries, whatever the data size: 10 for the whole
 agglomeration, 9 for a territory (its protocols given by the view), with the thematics and
@@ -64,10 +64,10 @@ def strategic_objective_groups(territory=None):
     return objectives.for_territory(territory) if territory else objectives
 
 
-def without_lead(territory=None):
-    """(actions, leaf operational objectives) that have no lead, in document order."""
+def without_pilot(territory=None):
+    """(actions, leaf operational objectives) that have no pilot, in document order."""
     return tuple(
-        queryset.filter(lead__isnull=True).for_listing().in_document_order()
+        queryset.filter(pilot__isnull=True).for_listing().in_document_order()
         for queryset in leaves(territory)
     )
 
@@ -85,19 +85,19 @@ def stale(territory=None, today=None):
 
 
 def attention_lists(territory=None, today=None, limit=None):
-    """(without lead, stale): each a pair (actions, leaf operational objectives) in document
-    order, each list cut at `limit`, as `without_lead()` and `stale()` cut at `limit` give
+    """(without pilot, stale): each a pair (actions, leaf operational objectives) in document
+    order, each list cut at `limit`, as `without_pilot()` and `stale()` cut at `limit` give
     them, in two queries (one per level): a commitment in either list is read once, flagged,
     and numbered within each list by a window, the rows beyond the limit left in the database.
     For one territory (a few hundred leaves); over the whole agglomeration the four queries
-    of `without_lead()` and `stale()` are 10× faster at 20,000 actions (docs/benchmarks.md).
+    of `without_pilot()` and `stale()` are 10× faster at 20,000 actions (docs/benchmarks.md).
     """
     recent = ProgressUpdate.objects.filter(date__gte=stale_cutoff(today))
-    no_lead, not_updated = [], []
+    no_pilot, not_updated = [], []
     for queryset in leaves(territory):
         order = queryset.model.tree.document_order
         flags = queryset.with_tree().annotate(
-            is_without_lead=Case(When(lead__isnull=True, then=1), default=0),
+            is_without_pilot=Case(When(pilot__isnull=True, then=1), default=0),
             is_stale=Case(
                 When(
                     ~Exists(recent.filter(**{TARGET_FIELDS[queryset.model]: OuterRef("pk")})),
@@ -107,28 +107,28 @@ def attention_lists(territory=None, today=None, limit=None):
             ),
         )
         numbered = flags.annotate(
-            rank_without_lead=Window(
-                RowNumber(), partition_by=[F("is_without_lead")], order_by=order
+            rank_without_pilot=Window(
+                RowNumber(), partition_by=[F("is_without_pilot")], order_by=order
             ),
             rank_stale=Window(RowNumber(), partition_by=[F("is_stale")], order_by=order),
         )
-        wanted = Q(is_without_lead=1) | Q(is_stale=1)
+        wanted = Q(is_without_pilot=1) | Q(is_stale=1)
         if limit is not None:
-            wanted = Q(is_without_lead=1, rank_without_lead__lte=limit) | Q(
+            wanted = Q(is_without_pilot=1, rank_without_pilot__lte=limit) | Q(
                 is_stale=1, rank_stale__lte=limit
             )
         rows = list(numbered.filter(wanted).order_by(*order))
-        no_lead.append(
+        no_pilot.append(
             [
                 row
                 for row in rows
-                if row.is_without_lead and (limit is None or row.rank_without_lead <= limit)
+                if row.is_without_pilot and (limit is None or row.rank_without_pilot <= limit)
             ]
         )
         not_updated.append(
             [row for row in rows if row.is_stale and (limit is None or row.rank_stale <= limit)]
         )
-    return tuple(no_lead), tuple(not_updated)
+    return tuple(no_pilot), tuple(not_updated)
 
 
 @dataclass(frozen=True)
@@ -291,7 +291,7 @@ class Dashboard:
     by_strategic_objective: list  # [(strategic objective, Rollup)], one territory only
     matrix: list  # [(territory, [(thematic, Rollup)])], whole agglomeration only
     points: list  # [Point]
-    without_lead: tuple  # (actions, leaf operational objectives), at most LIST_LIMIT each
+    without_pilot: tuple  # (actions, leaf operational objectives), at most LIST_LIMIT each
     stale: tuple  # idem
     recent_updates: list
     cutoff: datetime.date
@@ -304,7 +304,7 @@ def build_dashboard(territory=None, today=None, protocols=None, reference=None):
     """Every figure and list of a dashboard, in a constant number of queries: the groups
     (thematics, and the territories or the territory's protocols and strategic objectives),
     one grouped roll-up (territory × thematic, or by strategic objective, from which the
-    other roll-ups are sums), the progress over time (one), the lists without lead or stale
+    other roll-ups are sums), the progress over time (one), the lists without pilot or stale
     (four; two for a territory), the latest updates (one) and the last closed campaign (one,
     two when there is one).
     `reference`: the thematics and territories already loaded (cached by the view).
@@ -356,10 +356,10 @@ def build_dashboard(territory=None, today=None, protocols=None, reference=None):
     if territory is None:
         # Four queries (each list and level cut at the limit in SQL): numbering both lists
         # with windows is 10× slower over the whole agglomeration at 20,000 actions.
-        no_lead = tuple(list(qs[:limit]) for qs in without_lead(territory))
+        no_pilot = tuple(list(qs[:limit]) for qs in without_pilot(territory))
         not_updated = tuple(list(qs[:limit]) for qs in stale(territory, today))
     else:
-        no_lead, not_updated = attention_lists(territory, today, limit)
+        no_pilot, not_updated = attention_lists(territory, today, limit)
     overall = Rollup.sum(rollup for _, rollup in by_thematic)
     return Dashboard(
         territory=territory,
@@ -370,7 +370,7 @@ def build_dashboard(territory=None, today=None, protocols=None, reference=None):
         by_strategic_objective=by_strategic_objective,
         matrix=matrix,
         points=progress_over_time(territory, today=today, leaf_count=overall.total),
-        without_lead=no_lead,
+        without_pilot=no_pilot,
         stale=not_updated,
         recent_updates=list(recent_updates(territory)),
         cutoff=stale_cutoff(today),

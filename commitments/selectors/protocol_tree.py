@@ -3,9 +3,9 @@
 The protocol page, the thematic comparison, the PDF, the exports and the API's nested tree all
 render from these loaders, so they always show the same content in the same order.
 `protocol_tree_queryset()` costs 11 queries whatever the protocols' size: protocols with their
-territory, sections with their thematic, then each level with its lead, partners and axes.
+territory, sections with their thematic, then each level with its pilot, partners and axes.
 `load_protocol_tree()` loads one protocol in 7 (6 from a protocol already loaded): the protocol,
-sections, each level with its lead, then the partners of all three levels in one query and
+sections, each level with its pilot, then the partners of all three levels in one query and
 their axes in another (`attach_links`), so the protocol page stays within its 10 queries.
 """
 
@@ -27,8 +27,8 @@ def _related(queryset, details):
 
 def strategic_objectives_tree(details=True):
     """Strategic objectives → operational objectives → actions, each level in order."""
-    actions = _related(Action.objects.select_related("lead"), details).order_by("position")
-    operational = _related(OperationalObjective.objects.select_related("lead"), details)
+    actions = _related(Action.objects.select_related("pilot"), details).order_by("position")
+    operational = _related(OperationalObjective.objects.select_related("pilot"), details)
     operational = operational.prefetch_related(Prefetch("actions", queryset=actions))
     strategic = _related(StrategicObjective.objects.all(), details).prefetch_related(
         Prefetch("operational_objectives", queryset=operational.order_by("position"))
@@ -66,9 +66,9 @@ def load_protocol_tree(protocol_id=None, *, protocol=None):
     sections = _attach_children([protocol], "sections", sections)
     strategic = _attach_children(sections, "strategic_objectives", StrategicObjective.objects)
     operational = _attach_children(
-        strategic, "operational_objectives", OperationalObjective.objects.select_related("lead")
+        strategic, "operational_objectives", OperationalObjective.objects.select_related("pilot")
     )
-    actions = _attach_children(operational, "actions", Action.objects.select_related("lead"))
+    actions = _attach_children(operational, "actions", Action.objects.select_related("pilot"))
     attach_links([*strategic, *operational, *actions], [section.pk for section in sections])
     return protocol
 

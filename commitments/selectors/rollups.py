@@ -66,7 +66,7 @@ class Rollup:
     total: int = 0
     counts: dict = field(default_factory=lambda: dict.fromkeys(Status.values, 0))
     progress_sum: int = 0
-    without_lead: int = 0
+    without_pilot: int = 0
     stale: int = 0
     strategic: int = 0
     operational: int = 0
@@ -77,7 +77,7 @@ class Rollup:
             total=self.total + other.total,
             counts={s: self.counts[s] + other.counts[s] for s in Status.values},
             progress_sum=self.progress_sum + other.progress_sum,
-            without_lead=self.without_lead + other.without_lead,
+            without_pilot=self.without_pilot + other.without_pilot,
             stale=self.stale + other.stale,
             strategic=self.strategic + other.strategic,
             operational=self.operational + other.operational,
@@ -99,7 +99,7 @@ class Rollup:
             rollup.total += 1
             rollup.counts[leaf.status] += 1
             rollup.progress_sum += leaf.progress
-            rollup.without_lead += leaf.lead_id is None
+            rollup.without_pilot += leaf.pilot_id is None
         return rollup
 
     @classmethod
@@ -157,7 +157,7 @@ def _figures(model, cutoff):
     return {
         "total": Count("pk"),
         "progress_sum": Sum("progress"),
-        "without_lead": Count("pk", filter=Q(lead__isnull=True)),
+        "without_pilot": Count("pk", filter=Q(pilot__isnull=True)),
         "stale": Count("pk", filter=~Q(Exists(recent))),
         **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in Status.values},
     }
@@ -202,7 +202,7 @@ def rollups_by(dimensions, territory=None, thematic=None, today=None, structure=
             total=row["total"],
             counts={status: row[f"n_{status}"] for status in Status.values},
             progress_sum=row["progress_sum"] or 0,
-            without_lead=row["without_lead"],
+            without_pilot=row["without_pilot"],
             stale=row["stale"],
             actions=row["total"] if row["is_action"] else 0,
         )

@@ -35,7 +35,7 @@ def count_stale(territories):
     )
 
 
-def tracked_commitments(territories, thematic=None, status=None, stale=False, without_lead=False):
+def tracked_commitments(territories, thematic=None, status=None, stale=False, without_pilot=False):
     """The leaves of `territories` (a queryset or ids), filtered, in document order; each has
     `last_update` (a date or None) and `is_stale`."""
     cutoff = stale_cutoff()
@@ -44,8 +44,8 @@ def tracked_commitments(territories, thematic=None, status=None, stale=False, wi
         queryset = _with_last_update(queryset.for_territories(territories)).with_tree()
         if status:
             queryset = queryset.filter(status=status)
-        if without_lead:
-            queryset = queryset.filter(lead__isnull=True)
+        if without_pilot:
+            queryset = queryset.filter(pilot__isnull=True)
         if stale:
             queryset = _stale(queryset, cutoff)
         rows.extend(queryset.in_document_order())

@@ -109,7 +109,7 @@ def due_kinds(campaign_, today):
     return kinds
 
 
-def campaign_leads(campaign_):
+def campaign_city_leads(campaign_):
     """{user: [territory ids of the campaign they lead]} for the leads who want campaign emails."""
     memberships = (
         TerritoryMembership.objects.filter(
@@ -161,7 +161,7 @@ def send_campaign_notifications(today=None, summary=None):
         kinds = due_kinds(campaign_, today)
         if not kinds:
             continue
-        leads = campaign_leads(campaign_)
+        leads = campaign_city_leads(campaign_)
         if not leads:
             continue
         territories = {territory.pk: territory for territory in campaign_.territories.all()}

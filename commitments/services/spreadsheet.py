@@ -1,7 +1,7 @@
 """Spreadsheet round-trip of progress (django-import-export).
 
 Staff export a territory's actions or operational objectives from the admin (XLSX or CSV),
-cities fill the status, progress, lead and years, staff import the file back: the admin shows
+cities fill the status, progress, pilot and years, staff import the file back: the admin shows
 a preview of every change and applies nothing unless every row is valid. Only tracking fields
 are importable; the text, the structure and the positions never change through an import.
 
@@ -102,8 +102,8 @@ class YearWidget(NumberWidget):
         return _to_int(value, "L'année")
 
 
-class LeadWidget(widgets.Widget):
-    """The lead partner, found by name, acronym or slug (one query per import)."""
+class PilotWidget(widgets.Widget):
+    """The pilot partner, found by name, acronym or slug (one query per import)."""
 
     def __init__(self):
         super().__init__()
@@ -234,7 +234,7 @@ class TrackingResource(resources.ModelResource):
     avancement = fields.Field(
         attribute="progress", column_name="avancement", widget=ProgressWidget()
     )
-    pilote = fields.Field(attribute="lead", column_name="pilote", widget=LeadWidget())
+    pilote = fields.Field(attribute="pilot", column_name="pilote", widget=PilotWidget())
     annee_debut = fields.Field(
         attribute="start_year", column_name="annee_debut", widget=YearWidget()
     )

@@ -152,9 +152,9 @@ def _undelete_one(model, record, user, result):
         )
         if siblings.filter(position=instance.position).exists():
             instance.position = (siblings.aggregate(top=Max("position"))["top"] or 0) + 1
-    lead_id = getattr(instance, "lead_id", None)
-    if lead_id is not None and not Partner.objects.filter(pk=lead_id).exists():
-        instance.lead_id = None
+    pilot_id = getattr(instance, "pilot_id", None)
+    if pilot_id is not None and not Partner.objects.filter(pk=pilot_id).exists():
+        instance.pilot_id = None
     if getattr(instance, "author_id", None) is not None:
         author_model = model._meta.get_field("author").related_model
         if not author_model.objects.filter(pk=instance.author_id).exists():

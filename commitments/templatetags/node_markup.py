@@ -91,17 +91,17 @@ def node_meta(node, tracking=False, links=False):
     with `tracking`, its pilot and years; with `links`, each axis links to the search of its
     commitments."""
     # A strategic objective, and an edition's text, have no pilot nor years.
-    lead = getattr(node, "lead", None) if tracking else None
+    pilot = getattr(node, "pilot", None) if tracking else None
     start = getattr(node, "start_year", None) if tracking else None
     end = getattr(node, "end_year", None) if tracking else None
     partners = _related(node, "partners")
     axes = _related(node, "axes")
-    if not (lead or partners or start or end or axes):
+    if not (pilot or partners or start or end or axes):
         return ""
     items = []
-    if lead:
+    if pilot:
         items.append(
-            format_html('<li><span class="node-meta__label">Pilote :</span> {}</li>', lead)
+            format_html('<li><span class="node-meta__label">Pilote :</span> {}</li>', pilot)
         )
     if partners:
         names = format_html_join(", ", "{}", ((partner,) for partner in partners))

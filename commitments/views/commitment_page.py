@@ -36,7 +36,7 @@ def _commitment_queryset(model):
     updates = Prefetch("updates", queryset=ProgressUpdate.objects.latest_first())
     queryset = model.objects.with_tree().prefetch_related("partners", "axes", updates)
     if model is OperationalObjective:
-        actions = Action.objects.select_related("lead").order_by("position")
+        actions = Action.objects.select_related("pilot").order_by("position")
         queryset = queryset.prefetch_related(Prefetch("actions", queryset=actions))
     return queryset
 

@@ -52,8 +52,8 @@ def _dashboard_context(dashboard, prefix):
         ),
         "list_limit": dashboard.list_limit,
         # Each list by level (actions, operational objectives), with its count in all.
-        "without_lead_lists": level_lists(
-            dashboard.without_lead, dashboard.overall.without_lead, dashboard.list_limit
+        "without_pilot_lists": level_lists(
+            dashboard.without_pilot, dashboard.overall.without_pilot, dashboard.list_limit
         ),
         "stale_lists": level_lists(dashboard.stale, dashboard.overall.stale, dashboard.list_limit),
         "show_territory": dashboard.territory is None,

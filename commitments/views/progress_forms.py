@@ -201,11 +201,11 @@ class CommitmentDetailsForm(VersionedModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_details_%s")
         super().__init__(*args, **kwargs)
-        lead = self.fields["lead"]
-        lead.queryset = Partner.objects.order_by("name")
-        lead.empty_label = "Aucun pilote désigné"
-        lead.help_text = "Le partenaire qui conduit cet engagement."
-        lead.error_messages["invalid_choice"] = "Choisissez le pilote dans la liste."
+        pilot = self.fields["pilot"]
+        pilot.queryset = Partner.objects.order_by("name")
+        pilot.empty_label = "Aucun pilote désigné"
+        pilot.help_text = "Le partenaire qui conduit cet engagement."
+        pilot.error_messages["invalid_choice"] = "Choisissez le pilote dans la liste."
         # The years' range and order are the model's rule (models/years.py): its form
         # fields carry the bounds and the messages, its validation the order.
         for name in ("start_year", "end_year"):

@@ -61,7 +61,7 @@ from commitments.views.progress_forms import (
 from perer.lib.concurrency import VersionConflict, conflict_message
 from perer.lib.http_methods import read_or_post, require_safe
 from perer.lib.user_names import display_name
-from territories.roles import led_territories
+from territories.roles import city_lead_territories
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
 NO_TERRITORY = (
@@ -89,7 +89,7 @@ def _check_tracks(user, territory):
         raise PermissionDenied(NO_TERRITORY)
     raise PermissionDenied(
         f"Cet engagement fait partie du protocole du territoire « {territory.name} ». Votre "
-        f"compte vous permet de suivre les engagements de {_names(led_territories(user))} "
+        f"compte vous permet de suivre les engagements de {_names(city_lead_territories(user))} "
         "seulement."
     )
 
@@ -121,7 +121,7 @@ def space(request):
         thematic=filters.get("thematique"),
         status=filters.get("statut"),
         stale=filters.get("sans_nouvelles", False),
-        without_lead=filters.get("sans_pilote", False),
+        without_pilot=filters.get("sans_pilote", False),
     )
     if any(filters.get(name) for name in ("thematique", "statut", "sans_pilote")):
         # What is left to update is counted on the whole scope, not on the filtered list.

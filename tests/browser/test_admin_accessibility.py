@@ -153,7 +153,7 @@ LONG_COMMENT = (
 def give_a_timeline(commitment, lead):
     """A pilot, partners and three progress updates with long comments and links: the form's
     widest content."""
-    commitment.lead = lead
+    commitment.pilot = lead
     commitment.save()
     commitment.partners.set(factories.PartnerFactory.create_batch(3))
     for days, status in (
@@ -309,7 +309,7 @@ def test_staff_reorder_actions_by_keyboard(transactional_db, live_server, browse
     assert page.get_by_role("searchbox", name=re.compile("^Pilote")).count() == 1
     # The choices arrive from the server: while Select2 says « Chargement… » its list holds
     # no option yet (a transient state); the list as the user reads it is checked.
-    expect(page.locator("#select2-id_lead-results [role='option']").first).to_be_visible()
+    expect(page.locator("#select2-id_pilot-results [role='option']").first).to_be_visible()
     assert blocking_violations(page) == []
     # A search that finds nothing: the message alone, no empty list box.
     page.keyboard.type("zzzzzz")

@@ -200,7 +200,7 @@ def test_forms_refuse_related_values_that_cannot_exist(value, superuser_client):
     again with its errors (the autocomplete widgets look their selection up to show it)."""
     action = build_tree(grigny())["action"]
     pages = [
-        (admin_url(Action, "change", action.pk), {"lead": value, "partners": [value]}),
+        (admin_url(Action, "change", action.pk), {"pilot": value, "partners": [value]}),
         (admin_url(ProgressUpdate, "add"), {"action": value, "date": "2024-01-01"}),
         (admin_url(Group, "add"), {"name": "Groupe", "permissions": [value]}),
     ]

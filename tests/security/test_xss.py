@@ -194,7 +194,7 @@ def xss():
         position=1,
         text="XSSQ " + payload("oo.text"),
         details=payload("oo.details"),
-        lead=partner,
+        pilot=partner,
         start_year=2020,
         end_year=2022,
     )
@@ -203,14 +203,14 @@ def xss():
         position=2,
         text=payload("leaf_oo.text") + " " + short_payload("glossary.term"),
         details=payload("leaf_oo.details"),
-        lead=partner,
+        pilot=partner,
     )
     action = models.Action.objects.create(
         operational_objective=oo,
         position=1,
         text="XSSQ " + payload("action.text"),
         details=payload("action.details"),
-        lead=partner,
+        pilot=partner,
         start_year=2020,
         end_year=2021,
     )

@@ -474,7 +474,7 @@ class TestInvitations:
 
         monkeypatch.setattr(accounts, "send_email", fail)
         with pytest.raises(RuntimeError):
-            accounts.invite_lead(
+            accounts.invite_city_lead(
                 email="x@example.org", first_name="X", last_name="Y", territories=[grigny()]
             )
         assert not get_user_model().objects.filter(email="x@example.org").exists()
@@ -484,7 +484,7 @@ class TestInvitations:
         """The name comes from perer/lib/user_names.display_name: the full name, else the login."""
         staff = client_for(make_user("agglomeration"))
         invite(staff)
-        accounts.invite_lead(
+        accounts.invite_city_lead(
             email="sans.nom@example.org", first_name="", last_name="", territories=[grigny()]
         )
         page = text(staff.get(INVITE))
@@ -494,7 +494,7 @@ class TestInvitations:
     @pytest.mark.parametrize("pending", [1, 8])
     def test_constant_queries(self, pending, django_assert_max_num_queries):
         for n in range(pending):
-            accounts.invite_lead(
+            accounts.invite_city_lead(
                 email=f"lead{n}@example.org",
                 first_name="L",
                 last_name=str(n),

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from territories.roles import is_agglomeration, is_city_lead, led_territories
+from territories.roles import city_lead_territories, is_agglomeration, is_city_lead
 from tests.support.admin import grigny
 
 pytestmark = pytest.mark.usefixtures("fast_password_hasher")
@@ -20,7 +20,7 @@ class TestCreateDemoUsers:
         users = get_user_model().objects
         agglo, lead = users.get(username="agglomeration"), users.get(username="chef-grigny")
         assert is_agglomeration(agglo) and not is_city_lead(agglo)
-        assert is_city_lead(lead) and list(led_territories(lead)) == [grigny()]
+        assert is_city_lead(lead) and list(city_lead_territories(lead)) == [grigny()]
         assert lead.check_password("mot-de-passe-demo-1")
         # Idempotent, and a new random password each time otherwise.
         call_command("create_demo_users")

@@ -21,9 +21,9 @@ from territories.roles import (
     AGGLOMERATION_GROUP,
     CITY_LEAD_GROUP,
     ROLE_PERMISSIONS,
+    city_lead_territories,
     is_agglomeration,
     is_city_lead,
-    led_territories,
     people_visible_to,
     sees_people_of,
     sync_role_groups,
@@ -41,8 +41,8 @@ class TestRoleFunctions:
         lead, agglo, boss = (make_user(r) for r in ("grigny_lead", "agglomeration", "superuser"))
         assert is_city_lead(lead) and not is_agglomeration(lead)
         assert is_agglomeration(agglo) and is_agglomeration(boss)
-        assert list(led_territories(lead)) == [grigny()]
-        assert list(led_territories(agglo)) == []
+        assert list(city_lead_territories(lead)) == [grigny()]
+        assert list(city_lead_territories(agglo)) == []
 
     def test_tracking_rules(self):
         lead = make_user("grigny_lead")

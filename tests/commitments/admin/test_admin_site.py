@@ -79,7 +79,7 @@ def test_changelists_run_in_constant_queries(model, limit, role, django_assert_m
         factories.ProgressUpdateFactory(action=tree["action"])
         lead = factories.PartnerFactory()
         for node in (tree["oo"], tree["action"]):
-            node.lead = lead
+            node.pilot = lead
             node.save()
             node.partners.add(factories.PartnerFactory())
     client = client_for(make_user(role))

@@ -26,14 +26,14 @@ class TestHistory:
         lead = factories.PartnerFactory()
         # Status and progress are not on the form (they follow the progress updates): the
         # tracking fields a form does change are recorded.
-        data.update(lead=str(lead.pk), start_year="2021", end_year="2023")
+        data.update(pilot=str(lead.pk), start_year="2021", end_year="2023")
         assert agglo_client.post(admin_url(Action, "change", action.pk), data).status_code == 302
         latest = action.history.order_by("-history_date", "-history_id").first()
         assert action.history.count() > before
         assert latest.history_user == agglo
-        assert (latest.lead_id, latest.start_year, latest.end_year) == (lead.pk, 2021, 2023)
+        assert (latest.pilot_id, latest.start_year, latest.end_year) == (lead.pk, 2021, 2023)
         delta = latest.diff_against(action.history.filter(version=1).first())
-        assert {"lead", "start_year", "end_year"} <= {change.field for change in delta.changes}
+        assert {"pilot", "start_year", "end_year"} <= {change.field for change in delta.changes}
 
         page = agglo_client.get(admin_url(Action, "history", action.pk)).content.decode()
         assert agglo.username in page
@@ -92,7 +92,7 @@ def changed_versions(action):
         lambda: setattr(action, "text", "Texte revu"),
         lambda: action.axes.add(axis),
         lambda: action.partners.set(partners[1:]),
-        lambda: setattr(action, "lead", partners[0]),
+        lambda: setattr(action, "pilot", partners[0]),
     ]
     for step in steps:
         step()

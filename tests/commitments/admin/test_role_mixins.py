@@ -105,7 +105,7 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
             data.update(
                 status="en_cours",
                 progress="40",
-                lead=str(partner.pk),
+                pilot=str(partner.pk),
                 start_year="2021",
                 end_year="2023",
             )
@@ -114,7 +114,7 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
         changed = (
             list(obj.partners.all()) == [partner]
             if model_key == "so"
-            else (obj.lead_id, obj.start_year, obj.end_year) == (partner.pk, 2021, 2023)
+            else (obj.pilot_id, obj.start_year, obj.end_year) == (partner.pk, 2021, 2023)
         )
         assert changed is allowed, response.content.decode()[:3000]
         if not allowed:
@@ -235,7 +235,7 @@ def test_lead_change_form_shows_structure_read_only():
     form = response.context["adminform"].form
     # The pilot and the years; partners are part of the adopted text, status and progress
     # those of the latest progress update (shown read-only, with the link to record one).
-    assert set(form.fields) == {"lead", "start_year", "end_year", "version"}
+    assert set(form.fields) == {"pilot", "start_year", "end_year", "version"}
     readonly = set(response.context["adminform"].readonly_fields)
     assert {"status", "progress", "record_update_link", "partners", "text"} <= readonly
     # No delete link, no add of children, no history revert for a lead.

@@ -170,7 +170,7 @@ class TestProtocols:
     def test_tree_carries_tracking_and_links(self, client):
         action = models.Action.objects.with_tree().first()
         lead = factories.PartnerFactory()
-        action.lead = lead
+        action.pilot = lead
         action.save()
         report_today(action, Status.IN_PROGRESS, 40)
         action.partners.add(lead)
@@ -365,9 +365,9 @@ def _bulk_protocol(n):
             so = factories.StrategicObjectiveFactory(section=section)
             so.partners.set(partners)
             so.axes.set(axes)
-            oo = factories.OperationalObjectiveFactory(strategic_objective=so, lead=partners[0])
+            oo = factories.OperationalObjectiveFactory(strategic_objective=so, pilot=partners[0])
             oo.partners.set(partners)
-            action = factories.ActionFactory(operational_objective=oo, lead=partners[1])
+            action = factories.ActionFactory(operational_objective=oo, pilot=partners[1])
             action.partners.set(partners)
             action.axes.set(axes)
     return protocol

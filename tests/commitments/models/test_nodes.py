@@ -123,4 +123,4 @@ class TestStatusIsNeverWrittenDirectly:
                 modelform_factory(model, fields=["status"])
 
     def test_lead_may_change_the_pilot_and_the_years_only(self):
-        assert TRACKING_FIELDS == ("lead", "start_year", "end_year")
+        assert TRACKING_FIELDS == ("pilot", "start_year", "end_year")

@@ -85,7 +85,7 @@ def tracked_action():
     lead = factories.PartnerFactory(name="Mission locale test")
     other = factories.PartnerFactory(name="CAF test")
     axis = factories.AxisFactory(name="Jeunesse test")
-    action.lead, action.start_year, action.end_year = lead, 2020, 2022
+    action.pilot, action.start_year, action.end_year = lead, 2020, 2022
     action.save()
     report_today(action, Status.IN_PROGRESS, 40)
     action.partners.set([lead, other])

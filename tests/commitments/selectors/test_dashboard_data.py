@@ -15,8 +15,8 @@ TODAY = datetime.date(2024, 6, 15)
 
 
 class TestLists:
-    def test_without_lead(self, tree):
-        actions, objectives = dashboard_data.without_lead(tree["protocol"].territory)
+    def test_without_pilot(self, tree):
+        actions, objectives = dashboard_data.without_pilot(tree["protocol"].territory)
         assert list(actions) == [tree["a2"]]
         assert list(objectives) == [tree["oo3"]]
 

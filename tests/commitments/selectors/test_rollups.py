@@ -29,7 +29,7 @@ WHOLE_TREE = {
     "in_progress": 1,
     "not_reported": 2,
     "progress_sum": 240,
-    "without_lead": 2,
+    "without_pilot": 2,
     "stale": 3,
 }
 FIRST_BRANCH = {
@@ -38,7 +38,7 @@ FIRST_BRANCH = {
     "in_progress": 1,
     "not_reported": 1,
     "progress_sum": 240,
-    "without_lead": 1,
+    "without_pilot": 1,
     "stale": 2,
 }
 
@@ -53,7 +53,7 @@ def expect(
     abandoned=0,
     not_reported=0,
     progress_sum=0,
-    without_lead=0,
+    without_pilot=0,
     stale=0,
 ):
     assert rollup.total == total
@@ -65,7 +65,7 @@ def expect(
         Status.NOT_REPORTED: not_reported,
     }
     assert rollup.progress_sum == progress_sum
-    assert rollup.without_lead == without_lead
+    assert rollup.without_pilot == without_pilot
     assert rollup.stale == stale
 
 
@@ -77,7 +77,7 @@ class TestRollups:
         assert figures[territory.pk].avg_progress == 48
         assert figures[territory.pk].share_done == 40
         other = tree["other"].territory
-        expect(figures[other.pk], total=1, done=1, progress_sum=100, without_lead=1)
+        expect(figures[other.pk], total=1, done=1, progress_sum=100, without_pilot=1)
 
     def test_per_strategic_objective_with_an_empty_branch(self, tree):
         territory = tree["protocol"].territory
@@ -92,7 +92,7 @@ class TestRollups:
         expect(so1, **FIRST_BRANCH)
         expect(so2, total=0)
         assert so2.avg_progress is None and so2.share_done is None
-        expect(so3, total=1, not_reported=1, without_lead=1, stale=1)
+        expect(so3, total=1, not_reported=1, without_pilot=1, stale=1)
         expect(Rollup.sum(rollup for _, rollup in rows), **WHOLE_TREE)
 
     def test_sql_rollups_agree_with_the_rollups_of_the_loaded_tree(self, tree):
@@ -113,7 +113,7 @@ class TestRollups:
         ):
             figures = rollups.rollups_by(dimension, territory=territory, today=TODAY)
             expect(figures[first.pk], **FIRST_BRANCH)
-            expect(figures[second.pk], total=1, not_reported=1, without_lead=1, stale=1)
+            expect(figures[second.pk], total=1, not_reported=1, without_pilot=1, stale=1)
         figures = rollups.rollups_by("protocol", today=TODAY)
         assert figures[tree["protocol"].pk].total == 5
 

@@ -38,7 +38,7 @@ def enrich():
     partner = factories.PartnerFactory(name="Partenaire « test »", acronym="PT")
     axis = factories.AxisFactory()
     action = Action.objects.order_by("pk").first()
-    action.lead, action.start_year, action.end_year = partner, 2020, 2023
+    action.pilot, action.start_year, action.end_year = partner, 2020, 2023
     action.save()
     action.partners.set([partner])
     action.axes.set([axis])

@@ -128,7 +128,7 @@ class TestSnapshot:
         before = content_hash(snapshot_of(protocol))
         report_days_ago(action, 3, "en_cours", 40)
         action.refresh_from_db()
-        action.lead = factories.PartnerFactory()
+        action.pilot = factories.PartnerFactory()
         action.start_year = 2020
         action.save()
         assert content_hash(snapshot_of(protocol)) == before

@@ -44,7 +44,7 @@ def tracking(model, pks):
     return {
         row["pk"]: row
         for row in model.objects.filter(pk__in=pks).values(
-            "pk", "text", "position", "status", "progress", "lead", "start_year", "end_year"
+            "pk", "text", "position", "status", "progress", "pilot", "start_year", "end_year"
         )
     }
 
@@ -198,7 +198,7 @@ class TestImport:
         after = tracking(Action, ids)
         assert (after[ids[0]]["status"], after[ids[0]]["progress"]) == (Status.DONE, 100)
         assert (after[ids[1]]["status"], after[ids[1]]["progress"]) == (Status.IN_PROGRESS, 45)
-        assert after[ids[1]]["lead"] == lead.pk
+        assert after[ids[1]]["pilot"] == lead.pk
         assert after[ids[2]]["status"] == Status.PLANNED
         assert after[ids[2]]["start_year"] == 2021
         for pk in ids:
@@ -340,10 +340,10 @@ class TestImportThroughTheAdmin:
         )
         # The pilot and the years are saved as they are, without an update.
         other = model.objects.get(pk=lead_only)
-        assert (other.lead, other.start_year) == (partner, 2021)
+        assert (other.pilot, other.start_year) == (partner, 2021)
         assert assert_follows_latest_update(other) is None
         kept = model.objects.get(pk=reported)
-        assert kept.lead == partner
+        assert kept.pilot == partner
         assert assert_follows_latest_update(kept).date == datetime.date(2024, 3, 1)
         assert (kept.status, kept.progress) == (Status.PLANNED, 10)
 

@@ -26,7 +26,7 @@ def _deleted_tree(user):
     partner, axis = factories.PartnerFactory(), factories.AxisFactory()
     action.partners.add(partner)
     oo.axes.add(axis)
-    oo.lead = partner
+    oo.pilot = partner
     oo.save()
     update = factories.ProgressUpdateFactory(action=action, status="en_cours", progress=60)
     ids = {
@@ -61,7 +61,7 @@ class TestRestore:
         assert list(action.partners.all()) == [ids["partner"]]
         oo = action.operational_objective
         assert list(oo.axes.all()) == [ids["axis"]]
-        assert oo.lead == ids["partner"]
+        assert oo.pilot == ids["partner"]
         update = ProgressUpdate.objects.get(pk=ids["update"])
         assert update.action == action
         assert (action.status, action.progress) == ("en_cours", 60)  # from its latest update

@@ -118,7 +118,7 @@ class TestNodeMeta:
     @pytest.fixture
     def loaded(self):
         action = factories.ActionFactory(
-            lead=factories.PartnerFactory(name="CAF <91>"), start_year=2020, end_year=2022
+            pilot=factories.PartnerFactory(name="CAF <91>"), start_year=2020, end_year=2022
         )
         action.partners.set(
             [factories.PartnerFactory(name="B & co"), factories.PartnerFactory(name="A")]

@@ -105,7 +105,7 @@ class TestCommitmentDetail:
         action.partners.add(*more_partners)
         for days in range(20):
             report_days_ago(action, days, comment=f"Point {days}")
-            ActionFactory(operational_objective=objective, lead=more_partners[0])
+            ActionFactory(operational_objective=objective, pilot=more_partners[0])
         for url in (action.get_public_url(), objective.get_public_url()):
             with django_assert_max_num_queries(DETAIL_QUERIES):
                 assert client.get(url).status_code == 200

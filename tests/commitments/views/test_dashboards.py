@@ -31,14 +31,14 @@ def grow(protocol, branches=5):
         factories.StrategicObjectiveFactory(section=section)
         strategic = factories.StrategicObjectiveFactory(section=section)
         leaf = factories.OperationalObjectiveFactory(
-            strategic_objective=strategic, lead=partners[0]
+            strategic_objective=strategic, pilot=partners[0]
         )
         leaf.partners.set(partners)
         report_days_ago(leaf, 10, Status.DONE, 100)
         parent = factories.OperationalObjectiveFactory(strategic_objective=strategic)
         for i in range(4):
             action = factories.ActionFactory(
-                operational_objective=parent, lead=partners[i % 2] if i else None
+                operational_objective=parent, pilot=partners[i % 2] if i else None
             )
             action.partners.set(partners)
             action.axes.set(axes)
@@ -65,7 +65,7 @@ class TestDashboards:
         empty_branch = factories.StrategicObjectiveFactory(
             section=so.section, text="Objectif sans suite"
         )
-        without_lead = factories.OperationalObjectiveFactory(
+        without_pilot = factories.OperationalObjectiveFactory(
             strategic_objective=so, text="Sans pilote ici"
         )
         url = reverse("territory_dashboard", kwargs={"slug": territory.slug})
@@ -76,7 +76,7 @@ class TestDashboards:
         assert f'href="{empty_branch.get_absolute_url()}"' in html
         assert "Aucun engagement suivi" in html
         # Lists with links: the new objective has no lead and was never reported.
-        assert html.count(f'href="{without_lead.get_public_url()}"') == 2
+        assert html.count(f'href="{without_pilot.get_public_url()}"') == 2
         # Reported 5 days ago, with a lead: in the latest updates, in neither list.
         assert f'href="{action.get_public_url()}"' not in html
         assert f'href="{action.get_public_url()}#point-' in html
@@ -85,18 +85,18 @@ class TestDashboards:
         assert dashboard.overall.total == 2
         assert dashboard.overall.in_progress == 1
         assert dashboard.overall.not_reported == 1
-        assert dashboard.overall.without_lead == 1
+        assert dashboard.overall.without_pilot == 1
         assert dashboard.overall.stale == 1
 
     def test_long_lists_are_folded_with_their_counts(self, client):
-        """The seeded agglomeration lists 100 objectives and 59 actions without lead, and as
+        """The seeded agglomeration lists 100 objectives and 59 actions without pilot, and as
         many without news: each level folded in a <details> whose summary says how many."""
         response = client.get(reverse("dashboard"))
         html = response.content.decode()
         dashboard = response.context["dashboard"]
-        actions, objectives = dashboard.without_lead
+        actions, objectives = dashboard.without_pilot
         assert len(objectives) == dashboard.list_limit  # cut: the count comes from the roll-up
-        missing = dashboard.overall.without_lead - len(actions)
+        missing = dashboard.overall.without_pilot - len(actions)
         assert (
             "<summary>Objectifs opérationnels sans pilote : "
             f"<strong>{missing}</strong> (les 100 premiers listés)</summary>"

@@ -75,7 +75,7 @@ class TestHttp:
             section = factories.SectionFactory()
             for _ in range(5):
                 oo = factories.OperationalObjectiveFactory(
-                    strategic_objective__section=section, lead=partners[0]
+                    strategic_objective__section=section, pilot=partners[0]
                 )
                 oo.partners.set(partners)
                 factories.ActionFactory.create_batch(2, operational_objective=oo)

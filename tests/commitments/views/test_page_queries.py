@@ -55,11 +55,11 @@ class Tree:
                 so = StrategicObjectiveFactory(section=section, details="Un.\n\nDeux.")
                 self.tag(so)
                 for _ in range(operationals):
-                    oo = OperationalObjectiveFactory(strategic_objective=so, lead=self.partner)
+                    oo = OperationalObjectiveFactory(strategic_objective=so, pilot=self.partner)
                     report_today(oo, Status.IN_PROGRESS, 0)
                     self.tag(oo)
                     for _ in range(actions):
-                        self.tag(ActionFactory(operational_objective=oo, lead=self.partner))
+                        self.tag(ActionFactory(operational_objective=oo, pilot=self.partner))
 
     def tag(self, node):
         node.partners.add(self.partner)

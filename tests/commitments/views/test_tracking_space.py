@@ -197,7 +197,7 @@ def snapshot(node):
         node.version,
         node.status,
         node.progress,
-        node.lead_id,
+        node.pilot_id,
         node.start_year,
         node.end_year,
         node.text,
@@ -229,7 +229,7 @@ def reported():
     """Three Grigny actions: reported recently with a pilot, reported long ago, never."""
     recent, old, never = actions_of(grigny()).in_document_order()[:3]
     pilot = Partner.objects.order_by("name").first()
-    recent.lead = pilot
+    recent.pilot = pilot
     recent.save()
     report_days_ago(recent, 10, Status.IN_PROGRESS, 40, comment="Comité tenu")
     report_days_ago(old, 400, Status.PLANNED, 10)
@@ -342,13 +342,13 @@ class TestSpace:
                 ),
             ),
             ({"sans_nouvelles": "on"}, lambda n, r: key(n) != key(r["recent"])),
-            ({"sans_pilote": "on"}, lambda n, r: n.lead_id is None),
+            ({"sans_pilote": "on"}, lambda n, r: n.pilot_id is None),
             ({"statut": "prevu", "sans_nouvelles": "on"}, lambda n, r: n.pk == r["old"].pk),
             ({"statut": "en_cours", "sans_nouvelles": "on"}, lambda n, r: False),
             ({"thematique": "education"}, lambda n, r: n.section.thematic.slug == "education"),
             (
                 {"thematique": "emploi", "sans_pilote": "on"},
-                lambda n, r: n.section.thematic.slug == "emploi" and n.lead_id is None,
+                lambda n, r: n.section.thematic.slug == "emploi" and n.pilot_id is None,
             ),
             ({"statut": "", "thematique": "", "page": "3"}, lambda n, r: True),
         ],
@@ -626,11 +626,11 @@ class TestCommitmentPage:
         pilot = Partner.objects.order_by("-name").first()
         assert f"Pilote : {pilot.name}" not in text(by_id(parse(public), action.anchor))
         data = form_data(lead_client.get(action.get_tracking_url()), "details")
-        data.update(lead=str(pilot.pk), start_year="2020", end_year="2023")
+        data.update(pilot=str(pilot.pk), start_year="2020", end_year="2023")
         response = lead_client.post(action.get_tracking_url(), data)
         assert response.status_code == 302
         action.refresh_from_db()
-        assert (action.lead, action.start_year, action.end_year) == (pilot, 2020, 2023)
+        assert (action.pilot, action.start_year, action.end_year) == (pilot, 2020, 2023)
         assert not action.updates.exists()
         shown = text(by_id(parse(client.get("/territoires/grigny/")), action.anchor))
         assert f"Pilote : {pilot.name}" in shown and "2020–2023" in shown
@@ -809,7 +809,7 @@ class TestCommitmentPage:
     def test_pilot_changed_meanwhile_is_a_conflict(self, lead_client, reported, agglo):
         action = reported["never"]
         data = form_data(lead_client.get(action.get_tracking_url()), "details")
-        action.lead = Partner.objects.order_by("name").last()
+        action.pilot = Partner.objects.order_by("name").last()
         action._history_user = agglo
         action.save()
         data.update(start_year="2020")
@@ -1069,7 +1069,7 @@ def target_of(target, method):
         data["engagements-0-status"] = "prevu"
     elif target.endswith("details"):
         data = form_data(page, "details")
-        data.update(start_year="2020", lead=str(Partner.objects.first().pk))
+        data.update(start_year="2020", pilot=str(Partner.objects.first().pk))
     elif target.endswith("nothing_new"):
         data = form_data(page, "rien-de-nouveau")
     else:
@@ -1151,12 +1151,12 @@ def grow(so, action):
     author = factories.UserFactory(username="auteur-volume", first_name="Aïcha")
     for index in range(3):
         oo = factories.OperationalObjectiveFactory(
-            strategic_objective=so, position=UNUSED_POSITION + index, lead=partners[index]
+            strategic_objective=so, position=UNUSED_POSITION + index, pilot=partners[index]
         )
         oo.partners.set(partners)
         for position in range(8):
             new = factories.ActionFactory(
-                operational_objective=oo, position=position + 1, lead=partners[position % 5]
+                operational_objective=oo, position=position + 1, pilot=partners[position % 5]
             )
             new.partners.set(partners[:3])
             for days in (10, 200, 500):
