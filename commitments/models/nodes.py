@@ -181,7 +181,7 @@ class TrackedCommitment(YearSpanMixin, models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         editable=False,
     )
-    lead = models.ForeignKey(
+    pilot = models.ForeignKey(
         "commitments.Partner",
         verbose_name="pilote",
         on_delete=models.SET_NULL,
