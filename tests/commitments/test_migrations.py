@@ -13,7 +13,7 @@ import importlib
 import zoneinfo
 
 import pytest
-from django.db import connection
+from django.db import connection, migrations
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -34,8 +34,18 @@ def at_noon(year, month, day):
 
 
 def state_apps(node=BEFORE):
-    """The models as they were at `node` (what a RunPython function receives)."""
-    return MigrationExecutor(connection).loader.project_state(node).apps
+    """The models as they were at `node` (what a RunPython function receives), on the tables
+    as they are now: the columns renamed since (the pilot, migration 0013) under their new
+    names, so that the function's tests can write through them without migrating back."""
+    state = MigrationExecutor(connection).loader.project_state(node)
+    for model_name in (
+        "action",
+        "operationalobjective",
+        "historicalaction",
+        "historicaloperationalobjective",
+    ):
+        migrations.RenameField(model_name, "lead", "pilot").state_forwards("commitments", state)
+    return state.apps
 
 
 def displayed():
@@ -61,7 +71,8 @@ class OldData:
         so = factories.StrategicObjectiveFactory(section=self.section)
         model = self.apps.get_model("commitments", model_name)
         if model_name == "action":
-            parent = factories.OperationalObjectiveFactory(strategic_objective=so)
+            objectives = self.apps.get_model("commitments", "OperationalObjective").objects
+            parent = objectives.create(strategic_objective_id=so.pk, text="Objectif")
             row = model.objects.create(operational_objective_id=parent.pk, text="Action", **values)
         else:
             row = model.objects.create(strategic_objective_id=so.pk, text="Objectif", **values)
@@ -260,8 +271,42 @@ def test_migrating_from_0003_carries_over_the_statuses():
         executor.loader.build_graph()
 
         assert executor.loader.applied_migrations.keys() >= {AFTER}
+        # Checked through today's models, on today's tables (later migrations renamed columns
+        # of the commitments and do not touch the statuses).
+        executor = MigrationExecutor(connection)
+        executor.migrate(leaves)
         check_carried_over(cases, before, updates_before)
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(leaves)
     assert not MigrationExecutor(connection).migration_plan(leaves)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0013_keeps_each_pilot_under_its_new_name():
+    """lead → pilot (issue #22): the pilots of actions, objectives and their history are kept."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    so = factories.StrategicObjectiveFactory()
+    partner = factories.PartnerFactory()
+    try:
+        executor.migrate([("commitments", "0012_campaigns")])
+        apps = executor.loader.project_state(("commitments", "0012_campaigns")).apps
+        objective = apps.get_model("commitments", "OperationalObjective").objects.create(
+            strategic_objective_id=so.pk, text="Objectif", lead_id=partner.pk
+        )
+        action = apps.get_model("commitments", "Action").objects.create(
+            operational_objective_id=objective.pk, text="Action", lead_id=partner.pk
+        )
+        history = apps.get_model("commitments", "HistoricalAction")
+        fields = {f.attname: getattr(action, f.attname) for f in action._meta.concrete_fields}
+        history.objects.create(**fields, history_date=timezone.now(), history_type="+")
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(leaves)
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
+    assert OperationalObjective.objects.get(pk=objective.pk).pilot == partner
+    assert Action.objects.get(pk=action.pk).pilot == partner
+    assert Action.history.get(id=action.pk).pilot_id == partner.pk
+    assert list(partner.piloted_actions.all()) == [Action.objects.get(pk=action.pk)]
