@@ -26,6 +26,7 @@ from commitments.models import (
     Edition,
     IndicatorValue,
     Notification,
+    Partner,
     Protocol,
 )
 from commitments.services import backup
@@ -314,6 +315,31 @@ class TestVersion1:
         again = json.loads(export_text())
         assert again["version"] == 2
         assert version_1(json.dumps(again)) == old
+
+    def test_a_version_1_file_gives_each_commitment_its_pilot(self, seeded, clock, tmp_path):
+        build_portal()
+        action = Action.objects.order_by("pk").first()
+        action.pilot = Partner.objects.order_by("pk").last()
+        action.save()
+        old = version_1(export_text())
+        # renames.sh: keep (version 1 files name the pilot by its old name)
+        for item in old["objects"]:
+            if "pilot" in item["fields"]:
+                item["fields"]["lead"] = item["fields"].pop("pilot")
+        assert any("lead" in item["fields"] for item in old["objects"])
+        # renames.sh: end
+        restore_into_empty_database(json.dumps(old, ensure_ascii=False), tmp_path)
+        assert Action.objects.get(pk=action.pk).pilot == action.pilot
+        again = json.loads(export_text())
+        written = next(
+            item
+            for item in again["objects"]
+            if item["model"] == "commitments.action" and item["pk"] == action.pk
+        )
+        assert written["fields"]["pilot"] == action.pilot.pk  # today's files say `pilot`
+        # renames.sh: keep
+        assert not any("lead" in item["fields"] for item in again["objects"])
+        # renames.sh: end
 
     def test_a_version_1_file_does_not_replace_campaigns(self, seeded, clock, tmp_path):
         build_portal()
