@@ -292,12 +292,14 @@ def test_migration_0013_keeps_each_pilot_under_its_new_name():
     try:
         executor.migrate([("commitments", "0012_campaigns")])
         apps = executor.loader.project_state(("commitments", "0012_campaigns")).apps
+        # renames.sh: keep (the field's name before 0013)
         objective = apps.get_model("commitments", "OperationalObjective").objects.create(
             strategic_objective_id=so.pk, text="Objectif", lead_id=partner.pk
         )
         action = apps.get_model("commitments", "Action").objects.create(
             operational_objective_id=objective.pk, text="Action", lead_id=partner.pk
         )
+        # renames.sh: end
         history = apps.get_model("commitments", "HistoricalAction")
         fields = {f.attname: getattr(action, f.attname) for f in action._meta.concrete_fields}
         history.objects.create(**fields, history_date=timezone.now(), history_type="+")
