@@ -13,13 +13,14 @@ import importlib
 import zoneinfo
 
 import pytest
-from django.db import connection, migrations
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from commitments.models import Action, OperationalObjective, ProgressUpdate
 from commitments.services.progress_rule import sync_from_updates
 from tests import factories
+from tests.support.migrations import state_apps as migration_state_apps
 
 migration = importlib.import_module("commitments.migrations.0004_carry_over_statuses")
 
@@ -34,18 +35,9 @@ def at_noon(year, month, day):
 
 
 def state_apps(node=BEFORE):
-    """The models as they were at `node` (what a RunPython function receives), on the tables
-    as they are now: the columns renamed since (the pilot, migration 0013) under their new
-    names, so that the function's tests can write through them without migrating back."""
-    state = MigrationExecutor(connection).loader.project_state(node)
-    for model_name in (
-        "action",
-        "operationalobjective",
-        "historicalaction",
-        "historicaloperationalobjective",
-    ):
-        migrations.RenameField(model_name, "lead", "pilot").state_forwards("commitments", state)
-    return state.apps
+    """The models as they were at `node` (what a RunPython function receives), on today's
+    tables (tests/support/migrations.py)."""
+    return migration_state_apps(node)
 
 
 def displayed():

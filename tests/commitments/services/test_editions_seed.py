@@ -6,13 +6,12 @@ import importlib
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from commitments.models import Edition, Protocol
 from commitments.services.editions import content_hash, snapshot_of
 from commitments.services.seed import seed
 from tests import factories
+from tests.support.migrations import state_apps
 from tests.support.seed import DELIBERATION
 from tests.support.source_check import (
     SLUGS,
@@ -99,11 +98,7 @@ class TestDataMigration:
     """0007 gives edition 1 to the protocols of a database seeded before editions existed."""
 
     def run_migration(self):
-        apps = (
-            MigrationExecutor(connection)
-            .loader.project_state(("commitments", "0007_first_editions"))
-            .apps
-        )
+        apps = state_apps(("commitments", "0007_first_editions"))
         migration.create_first_editions(apps, None)
 
     def test_a_protocol_without_edition_gets_edition_1_of_its_current_text(self):
