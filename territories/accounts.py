@@ -35,7 +35,7 @@ from perer.lib.jobs import retried_task
 from perer.lib.mail import EMAIL_QUEUE, send_email
 from perer.lib.user_names import display_name
 from territories.models import AccountPreferences, TerritoryMembership
-from territories.roles import CITY_LEAD_GROUP
+from territories.roles import CITY_LEAD_GROUP, is_agglomeration
 
 
 class InvitationError(Exception):
@@ -167,6 +167,16 @@ def request_password_reset(email, url_root=None):
     (`send_password_reset`) and nothing else, so that the request does the same work, and takes
     the same time, whether the address has an account or not."""
     return send_password_reset.enqueue(email=email, url_root=url_root)
+
+
+def preferences_of(user):
+    """The user's preferences; when they never chose, the defaults for them: the weekly digest
+    (meant for the agglomeration, the only ones it is sent to) ticked for agglomeration staff
+    and superusers only, campaign reminders for everyone."""
+    preferences = AccountPreferences.for_user(user)
+    if preferences.pk is None:
+        preferences.weekly_digest = is_agglomeration(user)
+    return preferences
 
 
 def save_preferences(user, *, reminders, weekly_digest):

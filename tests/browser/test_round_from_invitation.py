@@ -89,9 +89,7 @@ def test_invited_lead_reports_for_the_round_and_staff_close_it(
     lead_page.locator("#id_new_password1").fill(LEAD_PASSWORD)
     lead_page.locator("#id_new_password2").fill(LEAD_PASSWORD)
     lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    lead_page.wait_for_url(f"{url}/compte/connexion/")
-    log_in(lead_page, url, "lea.martin@ville-grigny.fr", LEAD_PASSWORD)
-    lead_page.wait_for_url(f"{url}/suivi/")
+    lead_page.wait_for_url(f"{url}/suivi/")  # logged in at once
 
     # The lead sees the round and what is left, and answers from the round's page.
     banner = lead_page.locator(".round-open", has_text="Revue de projet 2026")
