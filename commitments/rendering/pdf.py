@@ -7,8 +7,9 @@ services/content_changes.record_change, which every write calls, on any change i
 glossary or the territory). Any change queues a job (commitments/tasks.py `refresh_pdfs`,
 queue "pdf") that renders every PDF whose stored render is not the current version; seeding
 and `manage.py queue_pdf_renders` (after a deployment) queue every PDF of `every_protocol_pdf`
-whose stored render is missing or stale, so that no visitor waits for a first render; meanwhile the views serve the last complete render,
-with its own version date (commitments/views/pdf_downloads.py). `ProtocolPdf` is a pdf_store
+whose stored render is missing or stale, so that no visitor waits for a first render;
+meanwhile the views serve the last complete render, with its own version date
+(commitments/views/pdf_downloads.py). `ProtocolPdf` is a pdf_store
 "document" (`store_key`, `version_at`, `render()`, `current_version()`).
 
 What the stored render of each PDF is (its version, size, page count and version date:
