@@ -2,9 +2,10 @@
 fixture, tests/conftest.py): a Grigny project lead and an agglomeration agent.
 
 - axe-core (WCAG 2.0/2.1/2.2 A and AA, target size included) on every admin page each role
-  reaches by following the admin's own links: the index, each list, each add and change form, each history page and one
-  recorded version, the deleted-elements (restore) page and the spreadsheet import. A critical
-  or serious violation fails the test, which lists every page with its violations.
+  reaches by following the admin's own links: the index, each list, each add and change
+  form, each history page and one recorded version, the deleted-elements (restore) page and
+  the spreadsheet import. A critical or serious violation fails the test, which lists every
+  page with its violations.
 - No sideways scrolling at 1,280 px on those lists and forms.
 - Reordering by keyboard: Tab to "Descendre" on an action of an objective's form, Enter; the
   two actions swapped places (commitments/services/ordering.py).
