@@ -269,7 +269,7 @@ class LoginView(ErrorSummaryMixin, auth_views.LoginView):
         if is_agglomeration(user):
             return reverse("admin:index")
         if is_city_lead(user):
-            return reverse("lead_space")
+            return reverse("tracking_space")
         return reverse("account")
 
 
@@ -290,7 +290,7 @@ class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfir
     the enrolment page first, as after any login."""
 
     template_name = "accounts/set_password.html"
-    success_url = reverse_lazy("lead_space")
+    success_url = reverse_lazy("tracking_space")
     post_reset_login = True
     # Two backends (django-axes' and the model's): login() must be told which one.
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"

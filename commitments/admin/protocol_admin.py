@@ -13,7 +13,7 @@ from commitments.admin.role_mixins import RoleAdminMixin
 from commitments.admin.write_mixins import ElementWritesMixin
 from commitments.models import Protocol, StrategicObjective, ThematicSection
 from commitments.permissions import can_edit_structure
-from commitments.reporting.edition_text import unpublished_change_counts
+from commitments.selectors.edition_text import unpublished_change_counts
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin
 
 
@@ -63,7 +63,7 @@ def unpublished_markup(protocol, count, can_publish):
 
 class ProtocolChangeList(ChangeList):
     """The protocols' list: each row knows its unpublished changes, counted for the page's
-    rows at once (reporting/edition_text.unpublished_change_counts: bounded queries, cached
+    rows at once (selectors/edition_text.unpublished_change_counts: bounded queries, cached
     under each protocol's version), never one diff per row."""
 
     def get_results(self, request):

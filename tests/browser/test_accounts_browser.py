@@ -2,7 +2,7 @@
 
 Agglomeration staff log in at /compte/connexion/ and invite a Grigny lead; the invitation's
 email (run by the job queue) holds the link; the lead opens it, chooses a password (a weak one
-first), is logged in at once in the reporting space (/suivi/, the header naming them), then their
+first), is logged in at once in the tracking space (/suivi/, the header naming them), then their
 account page, and logs out from the header. axe-core
 (WCAG 2.1 A and AA) reports no violation on any of these pages, with and without errors, and
 none scrolls sideways at 375 px. (The same flows through the test client:
@@ -100,7 +100,7 @@ def test_staff_invite_a_lead_who_chooses_a_password_and_reports(
         lead_page.locator("#id_new_password1").fill(NEW_PASSWORD)
         lead_page.locator("#id_new_password2").fill(NEW_PASSWORD)
         lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
-        # Logged in at once, in the reporting space; the header says who.
+        # Logged in at once, in the tracking space; the header says who.
         lead_page.wait_for_url(f"{url}/suivi/")
         assert "Votre mot de passe est enregistré" in lead_page.content()
         assert lead_page.locator(".account-bar__who").inner_text().endswith("Léa Martin")

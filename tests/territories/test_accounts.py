@@ -1,7 +1,7 @@
 """Accounts (territories/views.py, territories/accounts.py): login in the site's design (with
 the two-factor step and django-axes' lockout), forgotten password (same answer for any
 address; the email through the job queue; the link works), password change, notification
-preferences, invitations (the email's link → a password → logged in → the reporting space)."""
+preferences, invitations (the email's link → a password → logged in → the tracking space)."""
 
 import re
 
@@ -64,7 +64,7 @@ class TestLogin:
         assert "<h1>Connexion</h1>" in page and 'class="site-header"' in page
         assert 'href="/compte/mot-de-passe-oublie/"' in page
 
-    def test_a_lead_lands_in_the_reporting_space(self, client):
+    def test_a_lead_lands_in_the_tracking_space(self, client):
         lead = make_user("grigny_lead")
         response = log_in(client, lead.username)
         assert (response.status_code, response["Location"]) == (302, "/suivi/")
@@ -139,7 +139,7 @@ class TestPasswordReset:
         assert "Choisir un nouveau mot de passe" in text(form_page)
         set_url = form_page.redirect_chain[-1][0]
         done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        # Logged in at once, in the reporting space.
+        # Logged in at once, in the tracking space.
         assert (done.status_code, done["Location"]) == (302, "/suivi/")
         assert client.session["_auth_user_id"] == str(lead.pk)
         landed = text(client.get("/suivi/"))
@@ -444,7 +444,7 @@ class TestInvitations:
         assert weak.status_code == 400
         assert "Le mot de passe n'a pas été enregistré" in text(weak)
         done = lead.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        # Logged in at once (no second login with an empty username), in the reporting space.
+        # Logged in at once (no second login with an empty username), in the tracking space.
         assert (done.status_code, done["Location"]) == (302, "/suivi/")
         landed = lead.get("/suivi/")
         assert landed.status_code == 200
@@ -597,7 +597,7 @@ class TestLoggedInAfterChoosingAPassword:
     """After a reset link (as after an invitation, tested above), the user is logged in and
     lands on /suivi/; an enrolled user still gives their code first, then goes on there."""
 
-    def test_an_enrolled_user_gives_the_code_before_the_reporting_space(self):
+    def test_an_enrolled_user_gives_the_code_before_the_tracking_space(self):
         lead = make_user("grigny_lead")
         device, _ = enrol(lead)
         client, set_url = reset_link_for(lead)

@@ -1,5 +1,5 @@
 """The admin's protocol list and change page say « modifications non publiées (N) » with a link
-to publish (commitments/admin/protocol_admin.py, reporting/edition_text.py
+to publish (commitments/admin/protocol_admin.py, selectors/edition_text.py
 `unpublished_change_counts`): the count is the number of changes since the last edition, the
 link is for those who publish; the list costs the same number of queries whatever the number
 of protocols and of changes, and a second visit diffs nothing (cached under each protocol's
@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.models import OperationalObjective, Protocol
-from commitments.reporting import edition_text
+from commitments.selectors import edition_text
 from commitments.services.editions import publish_edition
 from commitments.services.elements import save_element
 from tests import factories
