@@ -143,6 +143,11 @@ urlpatterns = [
         name="export_commitments",
     ),
     re_path(
+        r"^donnees/indicateurs\.(?P<format>csv|json)$",
+        data_downloads.export_indicators,
+        name="export_indicators",
+    ),
+    re_path(
         r"^territoires/(?P<slug>[-a-z0-9]+)/engagements\.(?P<format>csv|json)$",
         data_downloads.export_commitments,
         name="export_commitments",
