@@ -56,6 +56,7 @@ router.register("actions", viewsets.ActionViewSet, basename="action")
 router.register("partenaires", viewsets.PartnerViewSet, basename="partner")
 router.register("glossaire", viewsets.GlossaryViewSet, basename="glossary-term")
 router.register("axes", viewsets.TransversalAxisViewSet, basename="axis")
+router.register("indicateurs", viewsets.IndicatorViewSet, basename="indicator")
 
 KINDS = "|".join(CommitmentKind.values)
 

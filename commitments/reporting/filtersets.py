@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from commitments.enums import Status
 from commitments.models import (
     Action,
+    Indicator,
+    IndicatorDefinition,
     OperationalObjective,
     Partner,
     Protocol,
@@ -146,6 +148,38 @@ class ProtocolFilter(django_filters.FilterSet):
     class Meta:
         model = Protocol
         fields = ["territoire"]
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    """The API's indicators: territoire (several), code of the shared definition, thematique
+    of the commitment measured; an unknown value is an error naming the parameter."""
+
+    territoire = ListedModelMultipleChoiceFilter(
+        label="Territoire",
+        queryset=Territory.objects.all(),
+        to_field_name="slug",
+        method="filter_territories",
+    )
+    code = ListedModelChoiceFilter(
+        label="Code de l'indicateur",
+        queryset=IndicatorDefinition.objects.all(),
+        to_field_name="code",
+        empty_label="Tous les indicateurs",
+        field_name="definition",
+    )
+    thematique = _by_slug(
+        "Thématique", Thematic.objects.all(), "Toutes les thématiques", method="filter_thematic"
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["territoire", "code", "thematique"]
+
+    def filter_territories(self, queryset, name, value):
+        return queryset.for_territories(value) if value else queryset
+
+    def filter_thematic(self, queryset, name, value):
+        return queryset.for_thematic(value) if value else queryset
 
 
 FACETS = ("territoire", "thematique", "partenaire", "axe")
