@@ -8,6 +8,7 @@ the measured commitment in its protocol (« 2.1.3 », reporting/numbering.py) fr
 """
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from commitments.models import COMMITMENT_FIELDS, Indicator, IndicatorValue
 from commitments.reporting.numbering import commitment_paths
@@ -49,3 +50,18 @@ def commitment_url(indicator):
     """The measured commitment's anchor on its protocol's page (as the commitments' export
     gives it): no query once loaded."""
     return f"{indicator.territory.get_absolute_url()}#{indicator.commitment.anchor}"
+
+
+def recent_indicator_values(territory=None, limit=10):
+    """The values recorded last (of `territory`, if given), newest first, each with its
+    indicator, definition, territory and commitment up to its thematic: one query. A value
+    stamped in the future (a clock gone wrong) is left out: it would stay first for ever."""
+    above = [
+        f"indicator__{field}__{model.tree.thematic}" for model, field in COMMITMENT_FIELDS.items()
+    ]
+    values = IndicatorValue.objects.filter(recorded_at__lte=timezone.now()).select_related(
+        "indicator__definition", "indicator__territory", *above
+    )
+    if territory is not None:
+        values = values.for_territory(territory)
+    return values.order_by("-recorded_at", "-pk")[:limit]
