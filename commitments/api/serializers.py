@@ -468,7 +468,7 @@ COMMITMENT_API_NAMES = {
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    """An indicator from `reporting/indicator_data.indicators_with_values()`; the commitments'
+    """An indicator from `selectors/indicator_data.indicators_with_values()`; the commitments'
     paths come from the view (context["paths"]). No query."""
 
     territory = serializers.SlugRelatedField(slug_field="slug", read_only=True)

@@ -11,13 +11,13 @@ objects with the same keys, null for a missing value. Figures are numbers with a
 and no trailing zeros (« 35 », « 12.5 »); `valeur_enregistree_le` is in UTC (ISO 8601). The
 values' authors are not published (personal data).
 
-Queries: reporting/indicator_data.py's, six at most whatever the size.
+Queries: selectors/indicator_data.py's, six at most whatever the size.
 """
 
 import datetime
 from decimal import Decimal
 
-from commitments.reporting.indicator_data import (
+from commitments.selectors.indicator_data import (
     commitment_path,
     commitment_url,
     indicator_paths,

@@ -9,8 +9,8 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Indicator, IndicatorValue
-from commitments.reporting.filtersets import IndicatorFilter
-from commitments.reporting.indicator_data import indicators_with_values
+from commitments.selectors.filtersets import IndicatorFilter
+from commitments.selectors.indicator_data import indicators_with_values
 from tests import factories
 from tests.support.admin import client_for, make_user
 

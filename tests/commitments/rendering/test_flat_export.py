@@ -10,7 +10,7 @@ import pytest
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.rendering import flat_export as exports
-from commitments.reporting import numbering
+from commitments.selectors import numbering
 from territories.models import Territory
 from tests import factories
 from tests.support import tableschema
