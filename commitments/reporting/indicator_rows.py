@@ -8,8 +8,9 @@ measure and their trajectory status, in a constant number of queries.
   queries for their choices; `trajectoire`: a TrajectoryStatus value). The status is computed
   from the figures (reporting/indicator_trajectory.py), not stored: `filtered_rows` applies it
   to the loaded rows.
-- `indicator_row(pk)`, `comparison(code)`, `commitment_rows(commitment)`: one indicator, one
-  definition across territories, the indicators of one commitment.
+- `indicator_row(pk)`, `comparison(code)`, `definitions()`, `commitment_rows(commitment)`: one
+  indicator, one definition across territories, the definitions that can be compared, the
+  indicators of one commitment.
 
 Every indicator of the selection is loaded (no pagination): the protocols state a few dozen
 quantified goals, not thousands.
@@ -18,7 +19,7 @@ quantified goals, not thousands.
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from commitments.models import (
     COMMITMENT_FIELDS,
@@ -149,6 +150,11 @@ def comparison(code):
     if definition is None:
         return None
     return definition, load_rows(Indicator.objects.filter(definition=definition))
+
+
+def definitions():
+    """Every definition, by name, with `territories`: how many indicators use it (one query)."""
+    return IndicatorDefinition.objects.annotate(territories=Count("indicators")).order_by("name")
 
 
 def commitment_rows(commitment):

@@ -1,11 +1,12 @@
 """The indicators' public pages: /indicateurs/ (filters territoire, thematique, trajectoire),
 /territoires/<slug>/indicateurs/, /indicateurs/<id>/ (chart, table, status, the commitment it
-measures) and /indicateurs/comparer/?code=<code> (one definition across territories).
+measures) and /indicateurs/comparer/?code=<code> (one definition across territories; without
+a code, the definitions to choose from; an unknown code is a 404).
 
-Reads go through reporting/indicator_rows.py. Queries, page cache version aside: the list 4 (the
-filters' choices, the indicators, their values), a territory's 3, an indicator's 2, the
-comparison 3 — whatever the number of indicators and values. Anonymous visitors get the page
-cache (perer/urls.py); nothing here writes.
+Reads go through reporting/indicator_rows.py. Queries, page cache version aside: the list 4
+(the filters' choices, the indicators, their values), a territory's 3, an indicator's 2, the
+comparison 3, the definitions to choose from 1 — whatever the number of indicators and
+values. Anonymous visitors get the page cache (perer/urls.py); nothing here writes.
 """
 
 import re
@@ -23,6 +24,7 @@ from commitments.rendering.indicator_chart import (
 from commitments.reporting.indicator_rows import (
     IndicatorFilterSet,
     comparison,
+    definitions,
     filtered_rows,
     indicator_row,
     territory_rows,
@@ -115,6 +117,15 @@ def indicator_detail(request, pk):
 @require_safe
 def indicator_compare(request):
     code = request.GET.get("code", "")
+    if not code:
+        return render(
+            request,
+            "indicators/definition_list.html",
+            {
+                "definitions": definitions(),
+                "breadcrumbs": [HOME, _list_crumb(), ("Comparer", None)],
+            },
+        )
     found = comparison(code) if CODE.fullmatch(code) else None
     if found is None:
         raise Http404("Aucun indicateur n'a ce code.")

@@ -164,8 +164,6 @@ def test_a_strategic_objective_links_to_its_place_in_the_protocol(client):
         "/indicateurs/1234567890123456789/",
         "/indicateurs/abc/",
         "/territoires/nulle-part/indicateurs/",
-        "/indicateurs/comparer/",
-        "/indicateurs/comparer/?code=",
         "/indicateurs/comparer/?code=inconnu",
         "/indicateurs/comparer/?code=a%00b",
         "/indicateurs/comparer/?code=" + "a" * 300,
@@ -184,6 +182,13 @@ def test_the_comparison(client, late):
     assert html.count('class="comparison-row"') == 2
     assert "Pas encore de valeur" in html and "12\u00a0% (2022)" in html
     assert "<script>x" not in html
+
+
+def test_without_a_code_the_definitions_to_compare(client, late):
+    for url in ("/indicateurs/comparer/", "/indicateurs/comparer/?code="):
+        html = client.get(url).content.decode()
+        assert 'href="/indicateurs/comparer/?code=scolarisation-moins-3-ans"' in html
+        assert "Taux &lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
 
 
 def test_the_commitment_page_lists_its_indicators(client, late):
@@ -220,6 +225,7 @@ def test_constant_query_counts(client, late, django_assert_max_num_queries):
         f"/territoires/{slug}/indicateurs/",
         f"/indicateurs/{late.pk}/",
         "/indicateurs/comparer/?code=taux-test",
+        "/indicateurs/comparer/",
         late.action.get_public_url(),
     ]
     counts = {}
