@@ -2,7 +2,7 @@
 
 - `chart_points(indicator, values, trajectory)`: what the chart draws and its data table lists,
   one list for both (the baseline, each yearly value, the target), so that they cannot differ.
-- `indicator_chart_svg(...)`: the values (a solid line with round points), the baseline (a
+- `indicator_chart_svg(...)`: the values (a solid line with campaign points), the baseline (a
   square), the target (a diamond at its year, or a dotted line across the chart when it has no
   year), the straight trajectory from the baseline to the target (dashed), the last value
   labelled with its figure and year; a legend under the chart names each shape. Shapes and line

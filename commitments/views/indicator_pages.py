@@ -3,7 +3,7 @@
 measures) and /indicateurs/comparer/?code=<code> (one definition across territories; without
 a code, the definitions to choose from; an unknown code is a 404).
 
-Reads go through reporting/indicator_rows.py. Queries, page cache version aside: the list 4
+Reads go through selectors/indicator_rows.py. Queries, page cache version aside: the list 4
 (the filters' choices, the indicators, their values), a territory's 3, an indicator's 2, the
 comparison 3, the definitions to choose from 1 — whatever the number of indicators and
 values. Anonymous visitors get the page cache (perer/urls.py); nothing here writes.
@@ -21,7 +21,7 @@ from commitments.rendering.indicator_chart import (
     comparison_chart_svg,
     indicator_chart_svg,
 )
-from commitments.reporting.indicator_rows import (
+from commitments.selectors.indicator_rows import (
     IndicatorFilterSet,
     comparison,
     definitions,
@@ -29,7 +29,7 @@ from commitments.reporting.indicator_rows import (
     indicator_row,
     territory_rows,
 )
-from commitments.reporting.indicator_trajectory import TrajectoryStatus
+from commitments.selectors.indicator_trajectory import TrajectoryStatus
 from perer.lib.http_methods import require_safe
 from territories.models import Territory
 

@@ -13,7 +13,7 @@ from commitments.rendering.indicator_chart import (
     indicator_chart_svg,
     nice_top,
 )
-from commitments.reporting.indicator_trajectory import trajectory_status
+from commitments.selectors.indicator_trajectory import trajectory_status
 from tests.factories import IndicatorDefinitionFactory, IndicatorFactory, IndicatorValueFactory
 
 pytestmark = pytest.mark.django_db
