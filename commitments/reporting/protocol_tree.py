@@ -9,6 +9,8 @@ sections, each level with its lead, then the partners of all three levels in one
 their axes in another (`attach_links`), so the protocol page stays within its 10 queries.
 """
 
+from typing import Any
+
 from django.db.models import F, IntegerField, Prefetch, Value
 
 from commitments.models import (
@@ -81,7 +83,7 @@ def _attach_children(parents, name, queryset):
     if relation is None:
         return []
     parent_field = relation.field
-    by_parent = {parent.pk: [] for parent in parents}
+    by_parent: dict[int, list[Any]] = {parent.pk: [] for parent in parents}
     children = queryset.filter(**{f"{parent_field.attname}__in": list(by_parent)})
     for child in children.order_by("position", "pk"):
         by_parent[getattr(child, parent_field.attname)].append(child)
@@ -124,7 +126,8 @@ def _links_of(section_ids, name):
         )
     first, *others = parts
     rows = first.union(*others, all=True).order_by("lvl", "node", *LINK_ORDER[name])
-    found, instances = {}, {}
+    found: dict[tuple[type, int], list[Any]] = {}
+    instances: dict[int, Any] = {}
     for row in rows:
         # One instance per partner (or axis), shared by the nodes that name it.
         instance = instances.get(row["t_id"])

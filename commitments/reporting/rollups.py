@@ -14,6 +14,7 @@ group and level.
 import calendar
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.utils import timezone
@@ -183,7 +184,7 @@ def rollups_by(dimensions, territory=None, thematic=None, today=None, structure=
     """
     names = (dimensions,) if isinstance(dimensions, str) else tuple(dimensions)
     cutoff = stale_cutoff(today)
-    result = {}
+    result: dict[Any, Rollup] = {}  # keyed by a dimension's value, or a tuple of them
 
     def merge(row, keys, **figures):
         key = tuple(row[k] for k in keys)

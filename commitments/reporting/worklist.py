@@ -84,7 +84,7 @@ class ThematicGroup:
 
 def grouped(commitments):
     """[ThematicGroup] → [Group] → commitments, in the order given."""
-    sections = []
+    sections: list[ThematicGroup] = []
     for node in commitments:
         objective = node if isinstance(node, OperationalObjective) else node.operational_objective
         so = objective.strategic_objective

@@ -28,6 +28,7 @@ import datetime
 import json
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -95,7 +96,7 @@ def export_data():
     objects = []
     for model, queryset in _querysets():
         objects.extend(_serialized(model, queryset))
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for item in objects:
         counts[item["model"]] += 1
     return {
@@ -242,8 +243,8 @@ def _import_in_transaction(data, replace):
 
 
 def _load(objects):
-    counts = defaultdict(int)
-    through_rows = defaultdict(list)
+    counts: defaultdict[str, int] = defaultdict(int)
+    through_rows: defaultdict[Any, list[Any]] = defaultdict(list)
     editions = []
     with connection.constraint_checks_disabled():
         try:

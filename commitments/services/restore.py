@@ -14,6 +14,7 @@ took, stays deleted.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -100,7 +101,7 @@ def deleted_items(model, limit=200):
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[: limit * 3]
     )
-    latest = {}
+    latest: dict[int, Any] = {}  # id: its latest historical record
     for record in records:
         latest.setdefault(record.id, record)
     items = list(latest.values())[:limit]

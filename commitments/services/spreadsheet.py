@@ -180,7 +180,7 @@ def file_problems(dataset):
         )
     if missing or problems:
         return problems
-    lines = {}
+    lines: dict[int, list[int]] = {}  # id: the lines it appears on
     for line, raw in enumerate(dataset.get_col(headers.index("id")), start=2):
         with contextlib.suppress(ValueError):  # a bad id is reported on its row
             key = IdWidget().clean(raw)
