@@ -136,7 +136,7 @@ class Rollup:
 
 def leaves(territory=None, thematic=None):
     """(actions, leaf operational objectives), optionally for one territory and/or thematic."""
-    querysets = Action.objects.leaves(), OperationalObjective.objects.leaves()
+    querysets = [Action.objects.leaves(), OperationalObjective.objects.leaves()]
     if territory is not None:
         querysets = [queryset.for_territory(territory) for queryset in querysets]
     if thematic is not None:

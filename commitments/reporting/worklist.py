@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Q, Subquery
 
-from commitments.models import TARGET_FIELDS, OperationalObjective, ProgressUpdate
+from commitments.models import TARGET_FIELDS, OperationalObjective, ProgressUpdate, ThematicSection
 from commitments.reporting.rollups import leaves, stale_cutoff
 
 
@@ -78,7 +78,7 @@ class Group:
 
 @dataclass
 class ThematicGroup:
-    section: object
+    section: ThematicSection
     groups: list = field(default_factory=list)
 
 

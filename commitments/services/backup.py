@@ -28,12 +28,13 @@ import datetime
 import json
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ManyToManyField, Model, QuerySet
 
 from commitments.models import (
     INDICATOR_MODELS,
@@ -68,7 +69,8 @@ class BackupError(Exception):
 
 def _querysets():
     for model in MODELS:
-        queryset = model._default_manager.order_by("pk")
+        # Any: the models of the file, of every kind (each select_related below is its own).
+        queryset: QuerySet[Any] = model._default_manager.order_by("pk")
         m2m = [field.name for field in model._meta.many_to_many]
         if m2m:
             queryset = queryset.prefetch_related(*m2m)
@@ -259,8 +261,9 @@ def _load(objects):
                 instance = deserialized.object
                 counts[instance._meta.label_lower] += 1
                 for name, related_ids in m2m_data.items():
-                    field = instance._meta.get_field(name)
+                    field = cast(ManyToManyField, instance._meta.get_field(name))
                     through = field.remote_field.through
+                    assert through is not None  # set (auto-created) when the models load
                     source = field.m2m_field_name() + "_id"
                     target = field.m2m_reverse_field_name() + "_id"
                     through_rows[through].extend(
@@ -281,9 +284,10 @@ def _load(objects):
 
 def _reset_sequences():
     """PostgreSQL: the next id after the imported ones (explicit ids do not move sequences)."""
-    models = list(MODELS)
+    models: list[type[Model]] = list(MODELS)
     for model in MODELS:
-        models += [field.remote_field.through for field in model._meta.many_to_many]
+        # The stubs allow None for `through`, which loaded models always have.
+        models += [field.remote_field.through for field in model._meta.many_to_many]  # type: ignore[misc]
     statements = connection.ops.sequence_reset_sql(no_style(), models)
     with connection.cursor() as cursor:
         for sql in statements:
