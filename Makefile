@@ -32,6 +32,7 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/djlint templates --lint
 	$(MAKE) typecheck
 
 # mypy with django-stubs on the domain and service layers (scope: [tool.mypy] in pyproject.toml).
