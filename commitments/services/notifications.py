@@ -3,9 +3,9 @@ sent exactly once. Run by the daily tick, `python manage.py send_reminders`
 (management/commands/send_reminders.py; a systemd timer, docs/deployment.md).
 
 What is due on `today` (the rules, written once here):
-- **Opening** ("round_opened"): to every lead of the campaign's territories, once, from the campaign's
-  `opens_on` until its deadline, while it is not closed (a campaign opened by staff today is
-  announced by the next tick).
+- **Opening** ("round_opened"): to every lead of the campaign's territories, once, from the
+  campaign's `opens_on` until its deadline, while it is not closed (a campaign opened by staff today
+  is announced by the next tick).
 - **Reminders**, to the leads of the campaign's territories who still have commitments to report
   for it (the count is selectors/campaign_completion.py's rule, over the territories they lead):
   "reminder_7_days" when 2 to 7 days are left (and the campaign was open 7 days before its
