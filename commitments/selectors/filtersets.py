@@ -10,6 +10,8 @@ rendered and validated without a query, the same options and the same messages a
 querysets. Without lists (the API) they query as django-filter's own.
 """
 
+from typing import TYPE_CHECKING, Any
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,12 +31,17 @@ from commitments.models import (
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
+if TYPE_CHECKING:  # what ListedChoices is mixed into (a plain class at run time)
+    _ModelChoiceBase = forms.ModelChoiceField
+else:
+    _ModelChoiceBase = object
 
-class ListedChoices:
+
+class ListedChoices(_ModelChoiceBase):
     """A model choice field whose choices may come from `listed`, a list of instances in the
     queryset's order: rendered and validated from it, without a query."""
 
-    listed = None
+    listed: list[Any] | None = None
 
     def use(self, instances):
         self.listed = list(instances)
@@ -47,6 +54,7 @@ class ListedChoices:
         return str(getattr(instance, self.to_field_name or "pk"))
 
     def _lookup(self, value):
+        assert self.listed is not None  # called once use() gave the list
         for instance in self.listed:
             if self._key_of(instance) == str(value):
                 return instance
@@ -66,7 +74,8 @@ class ListedModelChoiceField(ListedChoices, forms.ModelChoiceField):
 class ListedModelMultipleChoiceField(ListedChoices, forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         if self.listed is None:
-            return super()._check_values(value)
+            # Django's private validation step, which the stubs leave out.
+            return super()._check_values(value)  # type: ignore[misc]
         wanted = {self._key_of(self._lookup(v)) for v in value}
         return [instance for instance in self.listed if self._key_of(instance) in wanted]
 
