@@ -7,8 +7,8 @@ a PDF render after an edit.
   and stores them (rendering/pdf_store.py); with `keys`, only those PDFs (seeding and
   deployments queue the keys of the PDFs never rendered: below). It renders only what is
   stale, so running it again is cheap and safe: a job whose worker died is simply run again.
-- `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render is
-  of an older layout).
+- `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render
+  is of an older layout).
 
 When they are queued:
 - **when seeding and after a deployment**: `seed_protocols` and `manage.py queue_pdf_renders`
