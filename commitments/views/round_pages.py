@@ -3,7 +3,8 @@
 - `round_list`: the rounds the user sees (every round for staff, those concerning a led
   territory for a lead).
 - `round_detail`: completion per territory and per thematic, who answered when, what is still
-  missing; a lead sees only their own territories' rows.
+  missing; a lead of a campaign not closed gets its answer sheet instead (views/answer_sheet.py),
+  of a closed one the report of their own territories' rows.
 - `round_close` (POST, staff): closes the round through services/round_lifecycle.close_round,
   after an explicit confirmation.
 - `round_export` (staff): the round's answers as CSV or XLSX (rendering/round_report.py).
@@ -38,6 +39,7 @@ from commitments.permissions import (
 from commitments.rendering import round_report
 from commitments.reporting.round_completion import report_for
 from commitments.services.round_lifecycle import close_round
+from commitments.views import answer_sheet
 from commitments.views.pdf_downloads import stored_pdf_response
 from perer.lib.http_methods import require_POST, require_safe
 from territories.models import Territory
@@ -112,9 +114,12 @@ def round_list(request):
 def round_detail(request, pk):
     user = request.user
     round_ = _visible_round(user, pk)
+    staff = can_manage_rounds(user)
+    if not staff and not round_.is_closed:
+        # A lead answers the campaign on its answer sheet (views/answer_sheet.py).
+        return answer_sheet.sheet(request, round_)
     report = report_for(user, round_)
     state = round_.state
-    staff = can_manage_rounds(user)
     return render(
         request,
         "rounds/round_detail.html",
