@@ -499,10 +499,10 @@ def answer_bulk(request, pk):
     if valid and not nodes:
         form.add_error("engagements", form.fields["engagements"].error_messages["required"])
         valid = False
-    if valid and never and not status:
+    confirmed = request.POST.get("confirmer") == "oui"
+    if valid and confirmed and never and not status:
         form.add_error("statut_constate", STATUS_ERRORS["required"])
         valid = False
-    confirmed = request.POST.get("confirmer") == "oui"
     if valid and confirmed:
         problems = _record_bulk(request, round_, nodes, ticked, status)
         if not problems:
@@ -530,7 +530,7 @@ def answer_bulk(request, pk):
             "answer_date": answer_date(round_),
             "query": query,
             "error_forms": [form],
-            "invalid": not valid and (form.errors or confirmed),
+            "invalid": bool(form.errors),
             "breadcrumbs": [
                 ("Accueil", reverse("home")),
                 ("Espace de suivi", reverse("lead_space")),
@@ -539,7 +539,7 @@ def answer_bulk(request, pk):
                 ("Rien de nouveau", None),
             ],
         },
-        status=400 if not valid and (form.errors or confirmed) else 200,
+        status=400 if form.errors else 200,
     )
 
 
