@@ -141,4 +141,3 @@ def thematics_of(nodes):
 
 def sheet_message(round_, nodes):
     return remaining_message(round_, completion_of(nodes))
-

@@ -286,9 +286,7 @@ def render_sheet(request, round_, *, bound=None, status=200):
     saved_key = _parse_key(request.GET.get("ligne"))
     for node in shown:
         node.just_saved = (node.kind, node.pk) == saved_key and not bound
-    rows = [
-        (node, bound.get((node.kind, node.pk)) or _row_form(node, date)) for node in shown
-    ]
+    rows = [(node, bound.get((node.kind, node.pk)) or _row_form(node, date)) for node in shown]
     completion = completion_of(nodes)
     query = request.GET.urlencode()
     invalid = bool(bound) or (filter_form.is_bound and not filter_form.is_valid())

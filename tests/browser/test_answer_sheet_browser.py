@@ -115,9 +115,10 @@ def test_with_javascript_a_row_saves_in_place(live_server, campaign, browser):
         "() => document.querySelector('[data-sheet-reported]').textContent === '1'"
     )
     assert "Renseigné pour la campagne" in page.locator(f"#{row_id}").inner_text()
-    assert f"{total - 1} engagements sur {total} restent" in page.locator(
-        "[data-sheet-summary]"
-    ).inner_text()
+    assert (
+        f"{total - 1} engagements sur {total} restent"
+        in page.locator("[data-sheet-summary]").inner_text()
+    )
     second = page.locator("[data-sheet-row]").nth(1)
     assert page.evaluate("() => document.activeElement.name") == "status"
     assert second.evaluate("row => row.contains(document.activeElement)")
