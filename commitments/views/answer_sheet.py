@@ -19,7 +19,7 @@ the campaign's steering page at the same address: views/round_pages.round_detail
   it); the rows never reported get the status chosen for them.
 
 Answers are dated today, or the last day of the campaign's period once it is past
-(reporting/answer_sheet.answer_date): an answer counts for the campaign. Every write goes
+(reporting/sheet_rows.answer_date): an answer counts for the campaign. Every write goes
 through services/progress_rule.py, each row with the version its form was loaded with (a
 commitment changed meanwhile: « modifié entre-temps », nothing written, input kept).
 
@@ -48,7 +48,8 @@ from commitments.permissions import (
     round_territories_visible_to,
     rounds_visible_to,
 )
-from commitments.reporting.answer_sheet import (
+from commitments.reporting.round_completion import remaining_message
+from commitments.reporting.sheet_rows import (
     answer_date,
     completion_of,
     grouped,
@@ -56,7 +57,6 @@ from commitments.reporting.answer_sheet import (
     sheet_commitments,
     thematics_of,
 )
-from commitments.reporting.round_completion import remaining_message
 from commitments.services.progress_rule import confirm_last_status, record_update
 from commitments.views.lead_space import _refuse_stale
 from commitments.views.progress_forms import (
