@@ -1,7 +1,7 @@
 """The answer sheet of a campaign for a city lead (/suivi/campagnes/<id>/, as a lead; staff get
-the campaign's steering page at the same address: views/round_pages.round_detail dispatches).
+the campaign's steering page at the same address: views/campaign_pages.campaign_detail dispatches).
 
-- `sheet` (GET, called by round_detail): every commitment of the campaign in the lead's
+- `sheet` (GET, called by campaign_detail): every commitment of the campaign in the lead's
   territories, grouped by thematic and strategic objective, each row with its status,
   progress, latest update, whether it is answered for the campaign, and its form; filters
   « à renseigner pour la campagne » (on by default while the campaign is open), thematic,
@@ -19,7 +19,7 @@ the campaign's steering page at the same address: views/round_pages.round_detail
   it); the rows never reported get the status chosen for them.
 
 Answers are dated today, or the last day of the campaign's period once it is past
-(reporting/sheet_rows.answer_date): an answer counts for the campaign. Every write goes
+(selectors/sheet_rows.answer_date): an answer counts for the campaign. Every write goes
 through services/progress_rule.py, each row with the version its form was loaded with (a
 commitment changed meanwhile: « modifié entre-temps », nothing written, input kept).
 
@@ -40,16 +40,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from commitments.enums import RoundState, Status
+from commitments.enums import CampaignState, Status
 from commitments.models import TRACKED_MODELS, progress_for
 from commitments.permissions import (
-    can_manage_rounds,
-    can_see_rounds,
-    round_territories_visible_to,
-    rounds_visible_to,
+    campaign_territories_visible_to,
+    campaigns_visible_to,
+    can_manage_campaigns,
+    can_see_campaigns,
 )
-from commitments.reporting.round_completion import remaining_message
-from commitments.reporting.sheet_rows import (
+from commitments.selectors.campaign_completion import remaining_message
+from commitments.selectors.sheet_rows import (
     answer_date,
     completion_of,
     grouped,
@@ -58,13 +58,13 @@ from commitments.reporting.sheet_rows import (
     thematics_of,
 )
 from commitments.services.progress_rule import confirm_last_status, record_update
-from commitments.views.lead_space import _refuse_stale
 from commitments.views.progress_forms import (
     NEW_UPDATE_STATUSES,
     STATUS_ERRORS,
     UpdateForm,
     add_errors,
 )
+from commitments.views.tracking_space import _refuse_stale
 from perer.lib.concurrency import VersionConflict
 from perer.lib.http_methods import require_POST
 
@@ -226,21 +226,21 @@ def _ticked(values):
 # --- Access ----------------------------------------------------------------------------------
 
 
-def _answerable_round(user, pk):
-    if not can_see_rounds(user):
+def _answerable_campaign(user, pk):
+    if not can_see_campaigns(user):
         raise PermissionDenied(NO_ACCESS)
-    round_ = get_object_or_404(rounds_visible_to(user), pk=pk)
-    if can_manage_rounds(user):
+    campaign_ = get_object_or_404(campaigns_visible_to(user), pk=pk)
+    if can_manage_campaigns(user):
         raise PermissionDenied(STAFF_ANSWERS)
-    return round_
+    return campaign_
 
 
-def _territory_ids(user, round_):
-    return [territory.pk for territory in round_territories_visible_to(user, round_)]
+def _territory_ids(user, campaign_):
+    return [territory.pk for territory in campaign_territories_visible_to(user, campaign_)]
 
 
-def _sheet_url(round_, query="", anchor=""):
-    url = round_.get_absolute_url()
+def _sheet_url(campaign_, query="", anchor=""):
+    url = campaign_.get_absolute_url()
     if query:
         url += f"?{query}"
     return f"{url}#{anchor}" if anchor else url
@@ -249,27 +249,27 @@ def _sheet_url(round_, query="", anchor=""):
 # --- The sheet -------------------------------------------------------------------------------
 
 
-def _filters(request, round_, thematics):
+def _filters(request, campaign_, thematics):
     """The filter form and the filters it gives ({} when invalid)."""
     data = request.GET.copy()
     if "filtres" not in data:
         # The defaults: « à renseigner » on while the campaign is open.
         data = QueryDict(mutable=True)
         data.update(request.GET)
-        if round_.state == RoundState.OPEN:
+        if campaign_.state == CampaignState.OPEN:
             data["a_renseigner"] = "on"
     form = SheetFilterForm(data, thematics=thematics)
     return form, (form.cleaned_data if form.is_valid() else {})
 
 
-def render_sheet(request, round_, *, bound=None, status=200):
+def render_sheet(request, campaign_, *, bound=None, status=200):
     """The sheet; `bound`: {(kind, pk): SheetRowForm} for a row posted with errors."""
     user = request.user
-    territories = round_territories_visible_to(user, round_)
-    nodes = sheet_commitments(round_, [t.pk for t in territories])
-    date = answer_date(round_)
+    territories = campaign_territories_visible_to(user, campaign_)
+    nodes = sheet_commitments(campaign_, [t.pk for t in territories])
+    date = answer_date(campaign_)
     thematics = thematics_of(nodes)
-    filter_form, filters = _filters(request, round_, thematics)
+    filter_form, filters = _filters(request, campaign_, thematics)
     bound = bound or {}
     kept = set(bound) | {_parse_key(request.GET.get("ligne"))}
     shown = [
@@ -292,18 +292,18 @@ def render_sheet(request, round_, *, bound=None, status=200):
     invalid = bool(bound) or (filter_form.is_bound and not filter_form.is_valid())
     return render(
         request,
-        "rounds/answer_sheet.html",
+        "campaigns/answer_sheet.html",
         {
-            "round": round_,
-            "state": round_.state,
-            "is_open": round_.state == RoundState.OPEN,
-            "days_left": round_.days_left(),
+            "campaign": campaign_,
+            "state": campaign_.state,
+            "is_open": campaign_.state == CampaignState.OPEN,
+            "days_left": campaign_.days_left(),
             "territories": territories,
             "sections": grouped(rows),
             "shown": len(shown),
             "total": len(nodes),
             "completion": completion,
-            "remaining_message": remaining_message(round_, completion),
+            "remaining_message": remaining_message(campaign_, completion),
             "answer_date": date,
             "filter_form": filter_form,
             "bulk_form": BulkForm(),
@@ -312,18 +312,18 @@ def render_sheet(request, round_, *, bound=None, status=200):
             "query": query,
             "breadcrumbs": [
                 ("Accueil", reverse("home")),
-                ("Espace de suivi", reverse("lead_space")),
-                ("Campagnes de suivi", reverse("round_list")),
-                (round_.title, None),
+                ("Espace de suivi", reverse("tracking_space")),
+                ("Campagnes de suivi", reverse("campaign_list")),
+                (campaign_.title, None),
             ],
         },
         status=400 if invalid else status,
     )
 
 
-def sheet(request, round_):
-    """GET /suivi/campagnes/<id>/ for a lead (views/round_pages.round_detail)."""
-    return render_sheet(request, round_)
+def sheet(request, campaign_):
+    """GET /suivi/campagnes/<id>/ for a lead (views/campaign_pages.campaign_detail)."""
+    return render_sheet(request, campaign_)
 
 
 def _row_form(node, date, data=None, confirming=False):
@@ -337,16 +337,16 @@ def _wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _row_html(request, round_, node, form, query, saved=False):
+def _row_html(request, campaign_, node, form, query, saved=False):
     return render_to_string(
         "answer_sheet/_row.html",
         {
             "node": node,
             "form": form,
-            "round": round_,
+            "campaign": campaign_,
             "query": query,
             "saved": saved,
-            "is_open": round_.state == RoundState.OPEN,
+            "is_open": campaign_.state == CampaignState.OPEN,
         },
         request=request,
     )
@@ -391,25 +391,25 @@ def _saved_message(node, form, date):
 @require_POST
 def answer_row(request, pk, kind, commitment_pk):
     user = request.user
-    round_ = _answerable_round(user, pk)
+    campaign_ = _answerable_campaign(user, pk)
     if kind not in MODELS:
         raise Http404("Niveau inconnu.")
-    territory_ids = _territory_ids(user, round_)
-    found = sheet_commitments(round_, territory_ids, keys=[(kind, commitment_pk)])
+    territory_ids = _territory_ids(user, campaign_)
+    found = sheet_commitments(campaign_, territory_ids, keys=[(kind, commitment_pk)])
     if not found:
         raise Http404("Cet engagement ne fait pas partie de cette campagne pour vos territoires.")
     node = found[0]
     query = request.POST.get("retour", "")
-    if round_.is_closed:
-        message = CLOSED.format(title=round_.title)
+    if campaign_.is_closed:
+        message = CLOSED.format(title=campaign_.title)
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": message}, status=409)
         messages.error(request, message)
-        return redirect(round_.get_absolute_url())
+        return redirect(campaign_.get_absolute_url())
     action = request.POST.get("action")
     if action not in (SAVE, SAVE_NEXT, NOTHING_NEW):
         action = SAVE
-    date = answer_date(round_)
+    date = answer_date(campaign_)
     form = _row_form(node, date, request.POST, confirming=action == NOTHING_NEW)
     saved = form.is_valid() and _record_row(request, node, form, action)
     if not saved:
@@ -417,27 +417,29 @@ def answer_row(request, pk, kind, commitment_pk):
             return JsonResponse(
                 {
                     "ok": False,
-                    "row": _row_html(request, round_, node, form, query),
+                    "row": _row_html(request, campaign_, node, form, query),
                     "message": "Votre réponse n'a pas été enregistrée : corrigez la ligne.",
                 },
                 status=400,
             )
         request.GET = QueryDict(query)
-        return render_sheet(request, round_, bound={(node.kind, node.pk): form})
-    node = sheet_commitments(round_, territory_ids, keys=[(kind, commitment_pk)])[0]
+        return render_sheet(request, campaign_, bound={(node.kind, node.pk): form})
+    node = sheet_commitments(campaign_, territory_ids, keys=[(kind, commitment_pk)])[0]
     message = _saved_message(node, form, date)
     # « Rien de nouveau » and « … passer au suivant » go on to the next row.
     go_next = action in (SAVE_NEXT, NOTHING_NEW)
     if _wants_json(request):
-        everything = sheet_commitments(round_, territory_ids)
+        everything = sheet_commitments(campaign_, territory_ids)
         completion = completion_of(everything)
         return JsonResponse(
             {
                 "ok": True,
-                "row": _row_html(request, round_, node, _row_form(node, date), query, saved=True),
+                "row": _row_html(
+                    request, campaign_, node, _row_form(node, date), query, saved=True
+                ),
                 "message": message,
                 "next": go_next,
-                "summary": remaining_message(round_, completion),
+                "summary": remaining_message(campaign_, completion),
                 "reported": completion.reported,
                 "missing": completion.missing,
                 "total": completion.total,
@@ -448,17 +450,17 @@ def answer_row(request, pk, kind, commitment_pk):
     params["ligne"] = key_of(node)
     anchor = anchor_of(node)
     if go_next:
-        anchor = _next_anchor(request, round_, territory_ids, node, params) or anchor
-    return redirect(_sheet_url(round_, params.urlencode(), anchor))
+        anchor = _next_anchor(request, campaign_, territory_ids, node, params) or anchor
+    return redirect(_sheet_url(campaign_, params.urlencode(), anchor))
 
 
-def _next_anchor(request, round_, territory_ids, node, params):
+def _next_anchor(request, campaign_, territory_ids, node, params):
     """The anchor of the row after `node` in the sheet as filtered by `params`."""
-    nodes = sheet_commitments(round_, territory_ids)
+    nodes = sheet_commitments(campaign_, territory_ids)
     fake = request.GET
     request.GET = params
     try:
-        _, filters = _filters(request, round_, thematics_of(nodes))
+        _, filters = _filters(request, campaign_, thematics_of(nodes))
     finally:
         request.GET = fake
     after = False
@@ -482,14 +484,14 @@ def _next_anchor(request, round_, territory_ids, node, params):
 @require_POST
 def answer_bulk(request, pk):
     user = request.user
-    round_ = _answerable_round(user, pk)
-    if round_.is_closed:
-        messages.error(request, CLOSED.format(title=round_.title))
-        return redirect(round_.get_absolute_url())
+    campaign_ = _answerable_campaign(user, pk)
+    if campaign_.is_closed:
+        messages.error(request, CLOSED.format(title=campaign_.title))
+        return redirect(campaign_.get_absolute_url())
     query = request.POST.get("retour", "")
     ticked = _ticked(request.POST.getlist("engagements"))
-    territory_ids = _territory_ids(user, round_)
-    nodes = sheet_commitments(round_, territory_ids, keys=list(ticked)) if ticked else []
+    territory_ids = _territory_ids(user, campaign_)
+    nodes = sheet_commitments(campaign_, territory_ids, keys=list(ticked)) if ticked else []
     form = BulkForm(request.POST, choices=request.POST.getlist("engagements"))
     valid = form.is_valid()
     never = [node for node in nodes if node.last_date is None]
@@ -502,16 +504,16 @@ def answer_bulk(request, pk):
         form.add_error("statut_constate", STATUS_ERRORS["required"])
         valid = False
     if valid and confirmed:
-        problems = _record_bulk(request, round_, nodes, ticked, status)
+        problems = _record_bulk(request, campaign_, nodes, ticked, status)
         if not problems:
             count = len(nodes)
             plural = "s" if count > 1 else ""
             messages.success(
                 request,
                 f"« Rien de nouveau » est enregistré pour {count} engagement{plural} au "
-                f"{answer_date(round_):%d/%m/%Y}.",
+                f"{answer_date(campaign_):%d/%m/%Y}.",
             )
-            return redirect(_sheet_url(round_, query, "feuille"))
+            return redirect(_sheet_url(campaign_, query, "feuille"))
         for problem in problems:
             form.add_error(None, problem)
         valid = False
@@ -519,21 +521,21 @@ def answer_bulk(request, pk):
         request,
         "answer_sheet/bulk_confirm.html",
         {
-            "round": round_,
+            "campaign": campaign_,
             "form": form,
             "nodes": nodes,
             "never": never,
             "ticked": request.POST.getlist("engagements"),
             "count": len(nodes),
-            "answer_date": answer_date(round_),
+            "answer_date": answer_date(campaign_),
             "query": query,
             "error_forms": [form],
             "invalid": bool(form.errors),
             "breadcrumbs": [
                 ("Accueil", reverse("home")),
-                ("Espace de suivi", reverse("lead_space")),
-                ("Campagnes de suivi", reverse("round_list")),
-                (round_.title, round_.get_absolute_url()),
+                ("Espace de suivi", reverse("tracking_space")),
+                ("Campagnes de suivi", reverse("campaign_list")),
+                (campaign_.title, campaign_.get_absolute_url()),
                 ("Rien de nouveau", None),
             ],
         },
@@ -541,9 +543,9 @@ def answer_bulk(request, pk):
     )
 
 
-def _record_bulk(request, round_, nodes, ticked, status):
+def _record_bulk(request, campaign_, nodes, ticked, status):
     """All the ticked rows or none; returns the problems (French), empty when recorded."""
-    date = answer_date(round_)
+    date = answer_date(campaign_)
     problems = []
     with transaction.atomic():
         for node in nodes:

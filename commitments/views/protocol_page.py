@@ -1,9 +1,9 @@
 """/territoires/<slug>/: the whole protocol of one territory, as the document reads.
 
 Queries (10 in all, page cache version included, whatever the protocol's size): the protocol in
-force with its territory, its loaded tree (reporting/protocol_tree.py: 6), its edition in force
+force with its territory, its loaded tree (selectors/protocol_tree.py: 6), its edition in force
 (one query) and the glossary; every roll-up is computed from the loaded tree,
-and the comparison of the current text with the edition in force (reporting/edition_diff.py)
+and the comparison of the current text with the edition in force (selectors/edition_diff.py)
 from the loaded tree and the edition's snapshot, without a query. Each item added, moved or
 changed since that edition is marked with a link to its change on the comparison page. The PDF links
 say the files' sizes from the cache (views/pdf_downloads.py): no query, never a render.
@@ -15,11 +15,11 @@ from django.urls import reverse
 from commitments.models import Protocol
 from commitments.rendering.glossary_markup import Glossary
 from commitments.rendering.pdf import facts_stamp
-from commitments.reporting.edition_diff import ADDED, MOVED
-from commitments.reporting.edition_text import editions_in_force
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import load_protocol_tree
-from commitments.reporting.rollups import Rollup
+from commitments.selectors.edition_diff import ADDED, MOVED
+from commitments.selectors.edition_text import editions_in_force
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import load_protocol_tree
+from commitments.selectors.rollups import Rollup
 from commitments.views.edition_pages import comparison_url, text_version
 from commitments.views.pdf_downloads import territory_pdf_links
 from territories.models import Territory
@@ -56,7 +56,7 @@ def page_version(request, slug):
 
 def _mark_changes(protocol, in_force, slug):
     """Put on each node of the loaded tree added, moved or changed since the edition in force
-    (`in_force`: reporting/edition_text.InForce) its `edition_mark` (wording, link to the
+    (`in_force`: selectors/edition_text.InForce) its `edition_mark` (wording, link to the
     change on the comparison page)."""
     marks = {}
     for change in in_force.comparison.changes:

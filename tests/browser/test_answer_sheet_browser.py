@@ -13,13 +13,13 @@ from django.contrib.auth.models import Group
 
 from commitments.enums import Status
 from commitments.models import ProgressUpdate
-from commitments.reporting.rollups import leaves
+from commitments.selectors.rollups import leaves
 from territories.models import Territory
 from territories.roles import AGGLOMERATION_GROUP
 from tests import factories
 from tests.browser.chromium import CSP_LISTENER, WCAG, axe_violations
 from tests.support.admin import ensure_groups
-from tests.support.rounds import lead_of, new_round
+from tests.support.campaigns import lead_of, new_campaign
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +36,8 @@ def campaign(seeded, fast_password_hasher):
     lead = lead_of(grigny, "cheffe-grigny")
     lead.set_password(PASSWORD)
     lead.save()
-    round_ = new_round(staff, [grigny], title="Bilan annuel 2026")
-    return {"round": round_, "grigny": grigny, "lead": lead}
+    campaign_ = new_campaign(staff, [grigny], title="Bilan annuel 2026")
+    return {"campaign": campaign_, "grigny": grigny, "lead": lead}
 
 
 def new_page(browser, width=WIDE, *, javascript=True, for_axe=False):
@@ -66,7 +66,7 @@ def grigny_count(grigny):
 
 
 def test_the_sheet_passes_axe_at_1280_and_375_px(live_server, campaign, browser):
-    path = campaign["round"].get_absolute_url()
+    path = campaign["campaign"].get_absolute_url()
     for width in (WIDE, NARROW):
         page = new_page(browser, width, for_axe=True)
         log_in(page, live_server.url, path)
@@ -81,7 +81,7 @@ def test_the_sheet_passes_axe_at_1280_and_375_px(live_server, campaign, browser)
 
 
 def test_without_javascript_a_row_posts_and_comes_back_at_the_row(live_server, campaign, browser):
-    path = campaign["round"].get_absolute_url()
+    path = campaign["campaign"].get_absolute_url()
     page = new_page(browser, javascript=False)
     log_in(page, live_server.url, path)
     row = page.locator("[data-sheet-row]").nth(3)
@@ -100,7 +100,7 @@ def test_without_javascript_a_row_posts_and_comes_back_at_the_row(live_server, c
 
 
 def test_with_javascript_a_row_saves_in_place(live_server, campaign, browser):
-    path = campaign["round"].get_absolute_url()
+    path = campaign["campaign"].get_absolute_url()
     page = new_page(browser)
     log_in(page, live_server.url, path)
     loads = []
@@ -128,7 +128,7 @@ def test_with_javascript_a_row_saves_in_place(live_server, campaign, browser):
 
 def test_the_grigny_lead_answers_the_whole_campaign_by_keyboard(live_server, campaign, browser):
     """9 changed, the rest « rien de nouveau » (status observed: « prévu »), keyboard only."""
-    round_, grigny = campaign["round"], campaign["grigny"]
+    campaign_, grigny = campaign["campaign"], campaign["grigny"]
     total = grigny_count(grigny)
     changed_count = 9
     page = new_page(browser)
@@ -151,7 +151,7 @@ def test_the_grigny_lead_answers_the_whole_campaign_by_keyboard(live_server, cam
             " return r ? r.id : null; }"
         )
 
-    page.goto(live_server.url + round_.get_absolute_url())
+    page.goto(live_server.url + campaign_.get_absolute_url())
     # From the top of the page to the first row's status, by Tab.
     while page.evaluate("() => document.activeElement.name") != "status":
         press("Tab")
@@ -198,7 +198,9 @@ def test_the_grigny_lead_answers_the_whole_campaign_by_keyboard(live_server, cam
     assert len(loads) == 1, f"a save loaded a page: {loads}"  # the sheet itself only
     assert page.evaluate("() => window.__violations") == []
     assert "Tous les engagements" in page.locator("[data-sheet-summary]").inner_text()
-    in_period = ProgressUpdate.objects.filter(date__range=(round_.period_start, round_.period_end))
+    in_period = ProgressUpdate.objects.filter(
+        date__range=(campaign_.period_start, campaign_.period_end)
+    )
     assert in_period.count() == total
     assert in_period.filter(status=Status.IN_PROGRESS).exclude(comment="").count() == 9
     assert in_period.filter(status=Status.PLANNED).count() == total - changed_count

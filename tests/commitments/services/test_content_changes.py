@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from commitments.models import Action, ProgressUpdate, Protocol, ReportingRound, ThematicSection
+from commitments.models import Action, Campaign, ProgressUpdate, Protocol, ThematicSection
 from commitments.services.content_changes import changed_protocols, record_change
 from territories.models import Territory
 from tests import factories
@@ -68,8 +68,8 @@ def test_territories_and_reference_lists_change_every_protocol(trees):
 
 
 def test_what_no_page_shows_is_refused(trees):
-    with pytest.raises(TypeError, match="ReportingRound"):
-        changed_protocols(ReportingRound.objects.all())
+    with pytest.raises(TypeError, match="Campaign"):
+        changed_protocols(Campaign.objects.all())
 
 
 def test_record_change_stamps_the_protocols_and_queues_one_refresh(

@@ -27,7 +27,7 @@ from django.db import connection
 from django.utils import formats, timezone
 
 from commitments.models import Thematic
-from commitments.reporting.rollups import stale_cutoff
+from commitments.selectors.rollups import stale_cutoff
 from territories.models import Territory
 
 pytestmark = pytest.mark.django_db
