@@ -3,7 +3,8 @@
 - `campaign_list`: the campaigns the user sees (every campaign for staff, those concerning a led
   territory for a lead).
 - `campaign_detail`: completion per territory and per thematic, who answered when, what is still
-  missing; a lead sees only their own territories' rows.
+  missing; a lead of a campaign not closed gets its answer sheet instead (views/answer_sheet.py),
+  of a closed one the report of their own territories' rows.
 - `campaign_close` (POST, staff): closes the campaign through
   services/campaign_lifecycle.close_campaign, after an explicit confirmation.
 - `campaign_export` (staff): the campaign's answers as CSV or XLSX (rendering/campaign_report.py).
@@ -38,6 +39,7 @@ from commitments.permissions import (
 from commitments.rendering import campaign_report
 from commitments.selectors.campaign_completion import report_for
 from commitments.services.campaign_lifecycle import close_campaign
+from commitments.views import answer_sheet
 from commitments.views.pdf_downloads import stored_pdf_response
 from perer.lib.http_methods import require_POST, require_safe
 from territories.models import Territory
@@ -114,9 +116,12 @@ def campaign_list(request):
 def campaign_detail(request, pk):
     user = request.user
     campaign_ = _visible_campaign(user, pk)
+    staff = can_manage_campaigns(user)
+    if not staff and not campaign_.is_closed:
+        # A lead answers the campaign on its answer sheet (views/answer_sheet.py).
+        return answer_sheet.sheet(request, campaign_)
     report = report_for(user, campaign_)
     state = campaign_.state
-    staff = can_manage_campaigns(user)
     return render(
         request,
         "campaigns/campaign_detail.html",

@@ -7,8 +7,6 @@ closing a campaign by keyboard from its page.
 Needs Debian's chromium and `npm ci` (axe-core); both are installed by `make test`.
 """
 
-from re import compile as re_compile
-
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -154,13 +152,12 @@ def test_a_campaign_from_opening_to_its_closed_report(live_server, campaigns, br
     expect(banner).to_contain_text(f"{left} engagements sur {total} restent à renseigner")
     banner.get_by_role("link", name="Voir l'avancement de la campagne").click()
     page.wait_for_url(url + campaign_.get_absolute_url())
-    page.locator(".round-missing a").first.click()
-    page.wait_for_url(re_compile(r"/suivi/engagements/"))
-    page.select_option("#id_status", "en_cours")
-    page.fill("#id_progress", "30")
-    page.fill("#id_comment", "Réponse « campagne » & suite")
-    page.get_by_role("button", name="Enregistrer ce point").click()
-    page.wait_for_url(re_compile(r"/suivi/campagnes/"))
+    # The lead answers on the campaign's answer sheet (views/answer_sheet.py), in place.
+    row = page.locator("[data-sheet-row][data-missing]").first
+    row.locator("select[name=status]").select_option("en_cours")
+    row.locator("input[name=progress]").fill("30")
+    row.locator("textarea[name=comment]").fill("Réponse « campagne » & suite")
+    row.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator(".round-summary")).to_contain_text(f"{left - 1} engagements sur {total}")
     assert page.evaluate("window.__violations") == []
     page.context.close()
