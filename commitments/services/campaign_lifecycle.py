@@ -12,9 +12,9 @@ admin, the views and any command.
   rows (selectors/campaign_completion.py, the rule written once) in one bulk insert, and stores
   `closed_at` and `closed_by`, and queues once per lead the email with their territories'
   frozen figures and the link to the report (notifications.announce_closing). Two closings at
-  once: the second waits for the lock, then finds the campaign closed and is refused. Closing changes what the public dashboard shows, so the
-  change of the protocols of the campaign's territories is recorded (content_changes: their page
-  caches are renewed).
+  once: the second waits for the lock, then finds the campaign closed and is refused. Closing
+  changes what the public dashboard shows, so the change of the protocols of the campaign's
+  territories is recorded (content_changes: their page caches are renewed).
 
 Constant queries whatever the number of commitments (about ten for a closing).
 """
