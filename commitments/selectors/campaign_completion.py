@@ -501,6 +501,16 @@ def missing_rows(campaign_, territory):
     return [row for row in campaign_rows(campaign_, [territory.pk]) if not row.reported]
 
 
+def closing_facts(campaign_, overall=None):
+    """What the confirmation of a closing states: the completion over the campaign's territories
+    (`overall`, when already counted), the share still missing (percent) and the days left
+    before the deadline."""
+    if overall is None:
+        overall = campaign_summary(campaign_, campaign_.territories.all()).overall
+    share = round(100 * overall.missing / overall.total) if overall.total else None
+    return {"overall": overall, "missing_share": share, "days_left": campaign_.days_left()}
+
+
 @dataclass
 class LastReminder:
     day: object

@@ -48,6 +48,7 @@ from commitments.permissions import (
 )
 from commitments.rendering import campaign_report
 from commitments.selectors.campaign_completion import (
+    closing_facts,
     last_manual_reminder,
     missing_rows,
     report_for,
@@ -130,8 +131,6 @@ def _staff_page(request, campaign_):
     summary = summary_for(request.user, campaign_)
     overall = summary.overall
     state = campaign_.state
-    days_left = campaign_.days_left()
-    missing_share = round(100 * overall.missing / overall.total) if overall.total else None
     return render(
         request,
         "campaigns/campaign_staff.html",
@@ -140,10 +139,8 @@ def _staff_page(request, campaign_):
             "state": state,
             "is_open": state == CampaignState.OPEN,
             "report": summary,
-            "overall": overall,
-            "missing_share": missing_share,
+            **closing_facts(campaign_, overall),
             "by_territory": summary.by_territory,
-            "days_left": days_left,
             "last_reminder": last_manual_reminder(campaign_),
             "breadcrumbs": _crumbs(
                 ("Campagnes de suivi", reverse("campaign_list")), (campaign_.title, None)

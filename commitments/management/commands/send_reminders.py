@@ -22,8 +22,8 @@ def _date(value):
 class Command(BaseCommand):
     help = (
         "Met en file les courriels du jour (ouvertures et rappels des campagnes de suivi, "
-        "récapitulatif hebdomadaire, rappel des invitations non activées), chacun une seule fois : relancer la commande le même "
-        "jour n'envoie rien de plus."
+        "récapitulatif hebdomadaire, rappel des invitations non activées), chacun une seule "
+        "fois : relancer la commande le même jour n'envoie rien de plus."
     )
 
     def add_arguments(self, parser):

@@ -313,3 +313,12 @@ def test_the_staff_page_stays_small_and_its_queries_constant(staff, django_asser
     assert counts[0] == counts[2] and counts[1] == counts[3]
     # The bytes per territory do not grow with ten times more commitments per territory.
     assert sizes[1] < sizes[0]
+
+
+def test_the_admin_confirmation_states_the_same_facts(world, staff):
+    from django.urls import reverse
+
+    url = reverse("admin:commitments_campaign_close", args=[world["campaign"].pk])
+    page = client_for(staff).get(url).content.decode()
+    assert "2 engagements sur 6 (33 %) restent à renseigner." in page
+    assert "L'échéance n'est pas encore passée" in page
