@@ -80,7 +80,7 @@ def _parent(instance):
 
 def _protocols_of_instances(instances):
     """The protocols holding `instances` (of any kinds of the tree), as conditions."""
-    by_parent = {}
+    by_parent: dict[type[Model], set[int]] = {}
     for instance in instances:
         if isinstance(instance, Protocol):
             by_parent.setdefault(Protocol, set()).add(instance.pk)

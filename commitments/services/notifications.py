@@ -48,6 +48,7 @@ digest's updates and one for its recipients, plus one insert and one job per ema
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -142,7 +143,7 @@ def campaign_leads(campaign_):
         .select_related("user")
         .order_by("user_id", "territory_id")
     )
-    leads = {}
+    leads: dict[Any, list[int]] = {}  # user: ids of the territories they lead
     for membership in memberships:
         leads.setdefault(membership.user, []).append(membership.territory_id)
     return leads
