@@ -264,6 +264,16 @@ urlpatterns = [
         name="campaign_close",
     ),
     re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/relancer/$",
+        campaign_pages.campaign_remind,
+        name="campaign_remind",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/(?P<slug>[-a-z0-9]+)/manquants/$",
+        campaign_pages.campaign_missing,
+        name="campaign_missing",
+    ),
+    re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/reponses\.(?P<format>csv|xlsx)$",
         campaign_pages.campaign_export,
         name="campaign_export",
