@@ -9,9 +9,10 @@ protocols that show it:
 - a territory or a row of a reference list (thematics, partners, axes, glossary), or one of
   their querysets: every protocol (every page shows them).
 It then moves those protocols' `last_changed_at` (and their sections', see below) to now — the
-content version the page caches read (views/page_cache.py `content_version`, perer/lib/versioned_cache.py) and
-the version of each protocol's PDF (rendering/pdf.py) — and queues the PDFs' renders when the
-transaction commits (tasks.refresh_after_commit: once per transaction, none if it rolls back).
+content version the page caches read (views/page_cache.py `content_version`,
+perer/lib/versioned_cache.py) and the version of each protocol's PDF (rendering/pdf.py) — and
+queues the PDFs' renders when the transaction commits (tasks.refresh_after_commit: once per
+transaction, none if it rolls back).
 
 Every write to a protocol's content calls it: the services (progress_rule, elements, ordering,
 restore, spreadsheet, seed, editions, round_lifecycle, demo_data) and, through them, the admin,
