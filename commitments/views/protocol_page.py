@@ -1,12 +1,19 @@
 """/territoires/<slug>/: the whole protocol of one territory, as the document reads.
 
-Queries (10 in all, page cache version included, whatever the protocol's size): the protocol in
-force with its territory, its loaded tree (reporting/protocol_tree.py: 6), its edition in force
-(one query) and the glossary; every roll-up is computed from the loaded tree,
-and the comparison of the current text with the edition in force (reporting/edition_diff.py)
-from the loaded tree and the edition's snapshot, without a query. Each item added, moved or
-changed since that edition is marked with a link to its change on the comparison page. The PDF links
-say the files' sizes from the cache (views/pdf_downloads.py): no query, never a render.
+The tree is served one thematic section at a time from the fragment cache
+(rendering/protocol_fragments.py: each section's markup and roll-up, keyed by the section's own
+last change, the edition in force and its marks in the section, the glossary's version and the
+code version); only the missing sections are rendered, from the loaded tree. The edition in
+force, the summary of the changes since and the marks of each node added, moved or changed
+(with a link to its change on the comparison page) are computed from the loaded tree and the
+edition's snapshot (reporting/edition_diff.py) once per version of the protocol, then cached
+(`EditionState`). The PDF links say the files' sizes from the cache (views/pdf_downloads.py):
+no query, never a render.
+
+Queries, whatever the protocol's size, page cache version included: 10 when a section must be
+rendered after an edit (the protocol in force with its edition's key, its loaded tree
+(reporting/protocol_tree.py: 6), its edition with the snapshot, the glossary); 4 when every
+section and the edition state are cached (protocol, sections, glossary): the tree is not loaded.
 """
 
 from dataclasses import dataclass
