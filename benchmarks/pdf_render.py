@@ -45,7 +45,7 @@ def setup_django():
 def largest_territory():
     """The territory whose current protocol has the most commitments (SO + OO + actions)."""
     from commitments.models import Protocol
-    from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
+    from commitments.selectors.protocol_tree import iter_commitments, load_protocol_tree
     from territories.models import Territory
 
     best, best_size = None, -1

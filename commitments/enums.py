@@ -38,8 +38,8 @@ class PartnerKind(models.TextChoices):
     OTHER = "autre", "Autre"
 
 
-class RoundState(models.TextChoices):
-    """A reporting round's state, derived from its dates and its closing (never stored):
+class CampaignState(models.TextChoices):
+    """A campaign's state, derived from its dates and its closing (never stored):
     upcoming before `opens_on`, open from `opens_on` until closed (a deadline past does not
     close it: late answers still count until staff close it), closed once `closed_at` is set."""
 

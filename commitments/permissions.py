@@ -2,7 +2,7 @@
 territories/roles.py — the one place these rules are written.
 
 - Agglomeration staff (and superusers) edit everything: text, structure, tracking; they open,
-  edit, close and export the reporting campaigns (rounds), and see all of them.
+  edit, close and export the reporting campaigns (campaigns), and see all of them.
 - City project leads see every protocol, and change only the tracking fields (and record
   progress updates) of the commitments of the territories they lead. They never add, delete
   or restructure anything. They see the campaigns that concern a territory they lead, and only
@@ -27,10 +27,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from commitments.models import (
     TARGET_FIELDS,
     TRACKED_MODELS,
+    Campaign,
     Indicator,
     IndicatorValue,
     ProgressUpdate,
-    ReportingRound,
 )
 from territories.models import Territory
 from territories.roles import (
@@ -67,7 +67,7 @@ def can_edit_structure(user):
 
 
 def can_correct_updates(user):
-    """Add, correct or delete progress updates outside the reporting space (the admin's list
+    """Add, correct or delete progress updates outside the tracking space (the admin's list
     of updates, a commitment's timeline): the agglomeration only."""
     return is_agglomeration(user)
 
@@ -126,32 +126,32 @@ def trackable_by(user, queryset):
     )
 
 
-# --- Campaigns (reporting rounds) ----------------------------------------------------------
+# --- Campaigns (campaigns) ----------------------------------------------------------
 
 
-def can_manage_rounds(user):
+def can_manage_campaigns(user):
     """Open, edit, close and export campaigns, remind late leads: the agglomeration only."""
     return is_agglomeration(user)
 
 
-def can_see_rounds(user):
+def can_see_campaigns(user):
     """The campaigns' pages: the agglomeration, and city leads attached to a territory."""
     return is_agglomeration(user) or bool(led_territory_ids(user))
 
 
-def rounds_visible_to(user):
+def campaigns_visible_to(user):
     """The campaigns `user` may see: every one for the agglomeration, those concerning a
     territory they lead for a city lead, none for anyone else."""
-    rounds = ReportingRound.objects.all()
+    campaigns = Campaign.objects.all()
     if is_agglomeration(user):
-        return rounds
+        return campaigns
     led = led_territory_ids(user)
-    return rounds.concerning(led) if led else rounds.none()
+    return campaigns.concerning(led) if led else campaigns.none()
 
 
-def round_territories_visible_to(user, round_):
+def campaign_territories_visible_to(user, campaign_):
     """The campaign's territories whose rows `user` sees, in display order (one query)."""
-    territories = round_.territories.in_display_order()
+    territories = campaign_.territories.in_display_order()
     if is_agglomeration(user):
         return list(territories)
     return list(territories.filter(pk__in=led_territory_ids(user)))

@@ -3,17 +3,17 @@ a PDF render after an edit.
 
 - `refresh_pdfs(keys=None)`: renders every protocol PDF (each territory's and the combined one,
   with and without tracking) that was stored once and whose stored render is not the current
-  version, and the reports of the closed rounds never rendered (all territories and each one),
+  version, and the reports of the closed campaigns never rendered (all territories and each one),
   and stores them (rendering/pdf_store.py); with `keys`, only those PDFs. A PDF never
   downloaded is not rendered ahead (its first download renders it, views/pdf_downloads.py case
   (c)): the workers spend their time on the PDFs people read. It renders only what is stale, so
   running it again is cheap and safe: a job whose worker died is simply run again.
-- `render_round_report(round_id, territory_id)`: one round report (when its stored render is
+- `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render is
   of an older layout).
 
 When they are queued:
 - **after a change is committed**: services/content_changes.record_change — which every write
-  to a protocol, its territory or the reference lists calls (closing a round and importing a
+  to a protocol, its territory or the reference lists calls (closing a campaign and importing a
   backup too) — calls `refresh_after_commit()`, which queues one `refresh_pdfs` when the
   transaction commits (once per transaction however many rows were saved; none if it rolls
   back);
@@ -30,10 +30,10 @@ INSERT when queued.
 from django.db import transaction
 from django_tasks import TaskResultStatus
 
-from commitments.models import RenderedPdf, ReportingRound
+from commitments.models import Campaign, RenderedPdf
 from commitments.rendering import pdf_store
+from commitments.rendering.campaign_report import CampaignPdf, campaign_pdfs
 from commitments.rendering.pdf import pdf_for_store_key
-from commitments.rendering.round_report import RoundPdf, round_pdfs
 from perer.lib.jobs import retried_task
 
 PDF_QUEUE = "pdf"
@@ -43,27 +43,27 @@ PDF_QUEUE = "pdf"
 def refresh_pdfs(keys=None):
     """The job: render and store the protocol PDFs (`keys`: those store keys; None: every one
     stored once) whose stored render is not the current version, and, when `keys` is None, the
-    reports of the closed rounds never rendered. Returns the store keys rendered."""
+    reports of the closed campaigns never rendered. Returns the store keys rendered."""
     stored = RenderedPdf.objects.filter(key__startswith="protocole:").values_list("key", flat=True)
     documents = [pdf_for_store_key(key) for key in (stored if keys is None else keys)]
     rendered = pdf_store.refresh(document for document in documents if document is not None)
     if keys is None:
-        for round_ in _closed_rounds_never_rendered():
-            rendered += pdf_store.refresh(round_pdfs(round_))
+        for campaign_ in _closed_campaigns_never_rendered():
+            rendered += pdf_store.refresh(campaign_pdfs(campaign_))
     return rendered
 
 
 @retried_task(attempts=3, backoff=30, queue_name=PDF_QUEUE)
-def render_round_report(round_id, territory_id=None):
-    """The job: render and store one round report, unless its current version is stored."""
-    return pdf_store.refresh([RoundPdf.of(round_id, territory_id)])
+def render_campaign_report(campaign_id, territory_id=None):
+    """The job: render and store one campaign report, unless its current version is stored."""
+    return pdf_store.refresh([CampaignPdf.of(campaign_id, territory_id)])
 
 
-def _closed_rounds_never_rendered():
+def _closed_campaigns_never_rendered():
     rendered = RenderedPdf.objects.filter(key__startswith="bilan:", key__endswith=":tous")
     keys = set(rendered.values_list("key", flat=True))
-    closed = ReportingRound.objects.filter(closed_at__isnull=False).order_by("closed_at")
-    return [r for r in closed if RoundPdf(r, None).store_key not in keys]
+    closed = Campaign.objects.filter(closed_at__isnull=False).order_by("closed_at")
+    return [r for r in closed if CampaignPdf(r, None).store_key not in keys]
 
 
 def _waiting(task, kwargs):
@@ -93,8 +93,10 @@ def queue_refresh(keys=None):
     return queue(refresh_pdfs, keys=keys)
 
 
-def queue_round_report(round_, territory=None):
-    return queue(render_round_report, round_id=round_.pk, territory_id=territory and territory.pk)
+def queue_campaign_report(campaign_, territory=None):
+    return queue(
+        render_campaign_report, campaign_id=campaign_.pk, territory_id=territory and territory.pk
+    )
 
 
 def _queue_refresh_robustly():

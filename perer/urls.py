@@ -14,17 +14,17 @@ from commitments.api import viewsets
 from commitments.api.docs_page import ApiDocsView
 from commitments.enums import CommitmentKind
 from commitments.views import (
+    campaign_pages,
     commitment_page,
     dashboards,
     data_downloads,
     edition_pages,
-    lead_space,
     pdf_downloads,
     portal,
     protocol_page,
-    round_pages,
     search_page,
     thematic_page,
+    tracking_space,
 )
 from commitments.views.feeds import (
     EditionsFeed,
@@ -200,39 +200,43 @@ urlpatterns = [
     ),
     path("flux/editions.atom", EditionsFeed(), name="editions_feed"),
     path("flux/<slug:slug>/editions.atom", TerritoryEditionsFeed(), name="territory_editions_feed"),
-    # The reporting space of city project leads and staff (login required, never cached).
-    path("suivi/", lead_space.space, name="lead_space"),
+    # The tracking space of city project leads and staff (login required, never cached).
+    path("suivi/", tracking_space.space, name="tracking_space"),
     re_path(
         rf"^suivi/engagements/(?P<kind>{KINDS})/(?P<pk>[0-9]{{1,18}})/$",
-        lead_space.commitment,
-        name="lead_commitment",
+        tracking_space.commitment,
+        name="tracking_commitment",
     ),
     re_path(
         r"^suivi/objectifs-strategiques/(?P<pk>[0-9]{1,18})/$",
-        lead_space.objective_review,
-        name="lead_objective_review",
+        tracking_space.objective_review,
+        name="tracking_objective_review",
     ),
-    # Reporting rounds (views/round_pages.py): staff and the leads of the territories concerned.
-    path("suivi/campagnes/", round_pages.round_list, name="round_list"),
+    # Campaigns (views/campaign_pages.py): staff and the leads of the territories concerned.
+    path("suivi/campagnes/", campaign_pages.campaign_list, name="campaign_list"),
     re_path(
-        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/$", round_pages.round_detail, name="round_detail"
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/$",
+        campaign_pages.campaign_detail,
+        name="campaign_detail",
     ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/cloturer/$",
-        round_pages.round_close,
-        name="round_close",
+        campaign_pages.campaign_close,
+        name="campaign_close",
     ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/reponses\.(?P<format>csv|xlsx)$",
-        round_pages.round_export,
-        name="round_export",
+        campaign_pages.campaign_export,
+        name="campaign_export",
     ),
     re_path(
-        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/bilan\.pdf$", round_pages.round_pdf, name="round_pdf"
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/bilan\.pdf$",
+        campaign_pages.campaign_pdf,
+        name="campaign_pdf",
     ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/(?P<slug>[-a-z0-9]+)/bilan\.pdf$",
-        round_pages.round_pdf,
-        name="round_territory_pdf",
+        campaign_pages.campaign_pdf,
+        name="campaign_territory_pdf",
     ),
 ]

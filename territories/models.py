@@ -96,7 +96,7 @@ class TerritoryMembership(models.Model):
 
 class AccountPreferences(models.Model):
     """What a user chose to receive by email. Invitations and password resets are always sent;
-    reminders of reporting rounds and the weekly digest can be turned off. A user without a row
+    reminders of campaigns and the weekly digest can be turned off. A user without a row
     has the defaults (everything on): `for_user` reads without writing."""
 
     user = models.OneToOneField(

@@ -260,7 +260,7 @@ class LoginView(ErrorSummaryMixin, auth_views.LoginView):
         if is_agglomeration(user):
             return reverse("admin:index")
         if is_city_lead(user):
-            return reverse("lead_space")
+            return reverse("tracking_space")
         return reverse("account")
 
 

@@ -1,6 +1,6 @@
 """The layout of the code, as README's "Architecture" section states it, checked on the sources.
 
-Imports go one way: views, admin, API, commands → services → rendering → reporting →
+Imports go one way: views, admin, API, commands → services → rendering → selectors →
 permissions → models → territories → perer.lib. `territories` never imports `commitments`.
 No two modules share a name, apart from the per-app names Django and the project give every app.
 """
@@ -29,7 +29,7 @@ LAYERS = [
     ),
     ("commitments.models", "commitments.enums"),
     ("commitments.permissions",),
-    ("commitments.reporting",),
+    ("commitments.selectors",),
     ("commitments.rendering",),
     ("commitments.services", "commitments.tasks"),
     (

@@ -8,13 +8,13 @@ writes beyond a plain form save goes through commitments/services/.
 from django.contrib import admin
 
 from commitments.admin import (  # noqa: F401 (registration)
+    campaign_admin,
     edition_admin,
     indicator_admin,
     job_admin,
     node_admin,
     protocol_admin,
     reference_admin,
-    round_admin,
     update_admin,
 )
 

@@ -8,7 +8,7 @@ edition here: has_add/change/delete_permission are False, and the model refuses 
 (models/edition.py).
 
 Publishing (`publier/`, a button on the list): the form (protocol, title, reference, date) →
-POST "Aperçu": the changes since the last edition (reporting/edition_diff.compare: counts and
+POST "Aperçu": the changes since the last edition (selectors/edition_diff.compare: counts and
 the list of items added, removed, moved and changed), with the hash of the text previewed →
 POST "Publier": services/editions.publish_edition, the one write path, which refuses an
 unchanged text; if the text changed between the preview and the confirmation, the new preview
@@ -26,7 +26,7 @@ from django.utils.html import format_html
 
 from commitments.models import Edition, Protocol
 from commitments.permissions import can_edit_structure
-from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
+from commitments.selectors.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
 from commitments.services.editions import (
     SAME_TEXT,
     content_hash,

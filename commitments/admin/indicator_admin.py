@@ -6,7 +6,7 @@ Who (commitments/permissions.py): agglomeration staff define and edit everything
 (`can_edit_indicators`); city leads read the indicators and values of the territories they
 lead (`indicators_visible_to`: the values name who recorded them; 404 elsewhere) and every
 definition (a shared list naming no one). Leads do not edit here: the values of their
-territories will be recorded in the reporting space (/suivi/indicateurs/<id>/).
+territories will be recorded in the tracking space (/suivi/indicateurs/<id>/).
 
 Writes go through services/indicator_writes.py, which validates through the models and
 records the change of content: the forms' saves, the inline's rows, the deletions, the

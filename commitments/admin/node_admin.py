@@ -52,11 +52,11 @@ from commitments.services.ordering import (
     move,
     parent_field,
 )
-from commitments.services.restore import RestoreError, deleted_items, restore_deleted
 from commitments.services.spreadsheet import (
     ActionTrackingResource,
     OperationalObjectiveTrackingResource,
 )
+from commitments.services.undelete import UndeleteError, deleted_items, undelete
 from perer.lib.admin_mixins import AccentInsensitiveSearchMixin, ViewOnSiteMixin, is_lookup_value
 from perer.lib.admin_ordering import DIRECTIONS, moved_message
 from perer.lib.admin_wording import plural_participle
@@ -190,7 +190,7 @@ class NodeAdmin(
     history_list_display = ["version"]
     list_per_page = 50
     list_filter = (TerritoryFilter, ThematicFilter)
-    restore_template = "admin/commitments/restore_deleted.html"
+    undelete_template = "admin/commitments/undelete.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_tree()
@@ -237,8 +237,8 @@ class NodeAdmin(
                 self.message_user(request, "Élément inconnu.", messages.ERROR)
                 return redirect(request.path)
             try:
-                result = restore_deleted(self.model, pk, user=request.user)
-            except RestoreError as error:
+                result = undelete(self.model, pk, user=request.user)
+            except UndeleteError as error:
                 self.message_user(request, str(error), messages.ERROR)
                 return redirect(request.path)
             restored = result.restored[0]
@@ -255,7 +255,7 @@ class NodeAdmin(
             "opts": self.opts,
             "items": deleted_items(self.model),
         }
-        return TemplateResponse(request, self.restore_template, context)
+        return TemplateResponse(request, self.undelete_template, context)
 
 
 @admin.register(StrategicObjective)
@@ -289,7 +289,7 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
     `parent` (the foreign key to the level above), `inlines` and `resource_classes`.
 
     Status and progress are shown, never edited: they are those of the latest progress update,
-    recorded in the reporting space (link on the form) or by the bulk action."""
+    recorded in the tracking space (link on the form) or by the bulk action."""
 
     parent = ""
     list_display = ("short_text", "status", "progress", "lead", "territory", "site_link")
@@ -318,7 +318,7 @@ class TrackedAdmin(TrackingImportExportMixin, RecordUpdateMixin, NodeAdmin):
         return format_html(
             "<a href=\"{}\">Enregistrer un point d'avancement</a> (le statut et l'avancement "
             "sont ceux du dernier point daté)",
-            obj.get_reporting_url(),
+            obj.get_tracking_url(),
         )
 
 

@@ -84,7 +84,7 @@ class StructureInlineMixin:
 
 
 class ProgressUpdateInlinePermissions:
-    """The timeline inline is read-only: updates are recorded in the reporting space; only
+    """The timeline inline is read-only: updates are recorded in the tracking space; only
     the agglomeration deletes one (the rule then restores the one before it). It is shown to
     whoever may see who reported on the commitment (can_see_activity: a city lead, on their own
     territories' commitments)."""

@@ -113,7 +113,7 @@ class RecordUpdateMixin:
 
 
 class ProgressUpdateInline(ProgressUpdateInlinePermissions, admin.TabularInline):
-    """The commitment's timeline, read-only: updates are recorded in the reporting space (or
+    """The commitment's timeline, read-only: updates are recorded in the tracking space (or
     the progress-update admin for staff), never typed next to the commitment's own fields."""
 
     model = ProgressUpdate

@@ -6,7 +6,7 @@ field; if the row's version changed since, the save is refused with a message sa
 changed what, and the user's input stays on screen. The hidden field then carries the current
 version, so that saving the same form again is a deliberate choice to replace that version.
 
-The same mechanism as the reporting space's (perer/lib/concurrency.py): the form's clean()
+The same mechanism as the tracking space's (perer/lib/concurrency.py): the form's clean()
 runs `check_version`, which locks the row, and Django's change view validates and saves in one
 transaction (simple-history's revert too, admin/history.py) — so the check runs inside the
 transaction that writes, as the services' do. An editable list would validate outside it:

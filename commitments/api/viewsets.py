@@ -1,6 +1,6 @@
 """The public, read-only API (v1), routed in perer/urls.py. Thin viewsets: querysets come from
-the models' QuerySet methods and reporting/protocol_tree.py, filters from
-reporting/filtersets.py (the same FilterSets as the HTML search). Every list costs a constant
+the models' QuerySet methods and selectors/protocol_tree.py, filters from
+selectors/filtersets.py (the same FilterSets as the HTML search). Every list costs a constant
 number of queries whatever the page size."""
 
 from django.db.models import Prefetch
@@ -31,15 +31,15 @@ from commitments.models import (
     Thematic,
     TransversalAxis,
 )
-from commitments.reporting.filtersets import (
+from commitments.selectors.filtersets import (
     ActionFilter,
     CommitmentFilterSet,
     OperationalObjectiveFilter,
     ProtocolFilter,
     StrategicObjectiveFilter,
 )
-from commitments.reporting.numbering import commitment_paths, tree_paths
-from commitments.reporting.protocol_tree import protocol_tree_queryset
+from commitments.selectors.numbering import commitment_paths, tree_paths
+from commitments.selectors.protocol_tree import protocol_tree_queryset
 from territories.models import Territory
 
 # The shared FilterSets filter territories and thematics through methods, whose parameter type

@@ -9,7 +9,7 @@ then creates each edition 1 itself).
 
 The snapshot is made by the same code as every edition (commitments/services/editions.py,
 `snapshot_of_loaded`, which reads fields and related managers only, and the numbering of
-reporting/numbering.py, which keys its paths by each class's `level`: given here to the
+selectors/numbering.py, which keys its paths by each class's `level`: given here to the
 historical models). The whole tree of every protocol is loaded once: 11 queries, plus one
 insert per protocol.
 """

@@ -1,3 +1,4 @@
+from commitments.models.campaigns import Campaign, CampaignFigure, Notification
 from commitments.models.edition import Edition, EditionImmutable, EditionQuerySet
 from commitments.models.indicators import (
     COMMITMENT_FIELDS,
@@ -25,7 +26,6 @@ from commitments.models.progress import (
 from commitments.models.protocol import Protocol, ThematicSection
 from commitments.models.reference import GlossaryTerm, Partner, Thematic, TransversalAxis
 from commitments.models.rendered_pdf import RenderedPdf
-from commitments.models.rounds import Notification, ReportingRound, RoundFigure
 
 # The shared reference lists, and a protocol's own rows in dependency order (a model only
 # points to models listed before it).
@@ -60,8 +60,8 @@ __all__ = [
     "ProgressUpdate",
     "Protocol",
     "RenderedPdf",
-    "ReportingRound",
-    "RoundFigure",
+    "Campaign",
+    "CampaignFigure",
     "StrategicObjective",
     "Thematic",
     "ThematicSection",

@@ -21,7 +21,7 @@
   previous one kept in the history (services/indicator_writes.record_indicator_value).
 
 Validation is written once, here, and every path runs it through `full_clean` (the admin's
-forms, the seed, services/indicator_writes.py which the reporting space and the imports call):
+forms, the seed, services/indicator_writes.py which the tracking space and the imports call):
 - a value, a baseline and a target lie in their unit's range (UNIT_BOUNDS: a percentage
   between 0 and 100, a count or an amount not negative) with no more decimals than the
   definition shows (`value_error`);

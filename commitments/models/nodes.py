@@ -226,9 +226,9 @@ class TrackedCommitment(YearSpanMixin, models.Model):
     def get_public_url(self):
         return reverse("commitment_detail", kwargs={"kind": self.kind, "pk": self.pk})
 
-    def get_reporting_url(self):
+    def get_tracking_url(self):
         """Where a lead records a progress update on this commitment (/suivi/…)."""
-        return reverse("lead_commitment", kwargs={"kind": self.kind, "pk": self.pk})
+        return reverse("tracking_commitment", kwargs={"kind": self.kind, "pk": self.pk})
 
 
 class StrategicObjective(Node):

@@ -2,7 +2,7 @@
 
 The latest update (by date, then by the time it was recorded) sets the commitment's status and
 progress (commitments/services/progress_rule.py). What makes an update valid is written once,
-in `ProgressUpdate.clean()` and the fields' validators: every path (the reporting space, the
+in `ProgressUpdate.clean()` and the fields' validators: every path (the tracking space, the
 admin, the spreadsheet import) validates through them. « Réalisé ⇒ 100 % » is `progress_for`:
 clean() refuses another figure, and the forms and the bulk action fill it in with it.
 """

@@ -1,6 +1,6 @@
 """The last complete render of each downloadable PDF, shared by every process.
 
-One row per PDF (`key`: « protocole:<slug>:suivi=0 », « bilan:<round id>:<slug or tous> »): the
+One row per PDF (`key`: « protocole:<slug>:suivi=0 », « bilan:<campaign id>:<slug or tous> »): the
 bytes of its last complete render, the version they show (`version`: the renderer's cache key,
 which changes with the content and the layout; `version_at`: the date of that version, shown to
 readers) and the facts the links print (size, pages). Written only by

@@ -4,7 +4,7 @@ A year lies between FIRST_YEAR and LAST_YEAR, and a start year is not after the 
 may be unknown). `YearField` carries the range: its validators (run by `full_clean`), and the
 bounds and French messages of its form field. `YearSpanMixin.clean_fields` checks the order.
 Every path that writes years validates through the model: the admin's forms (staff and city
-leads, history reverts included), the reporting space's form (/suivi/), the spreadsheet import
+leads, history reverts included), the tracking space's form (/suivi/), the spreadsheet import
 (`clean_model_instances`); the API is read-only. The database refuses a reversed order too
 (constraints.years_in_order).
 """

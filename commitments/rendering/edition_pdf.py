@@ -1,4 +1,4 @@
-"""An edition's PDF: its frozen text (the snapshot, read by reporting/edition_text.py) through
+"""An edition's PDF: its frozen text (the snapshot, read by selectors/edition_text.py) through
 the same templates, fonts and WeasyPrint settings as the current protocol's PDF
 (rendering/pdf.py), with a cover that names the edition.
 
@@ -28,7 +28,7 @@ from commitments.rendering.pdf import (
     ProtocolPart,
     layout_version,
 )
-from commitments.reporting.edition_text import TextProtocol, edition_name, french_day
+from commitments.selectors.edition_text import TextProtocol, edition_name, french_day
 
 
 class EditionPart(ProtocolPart):

@@ -1,14 +1,14 @@
 """Flat exports of the commitments: one row per commitment, as CSV or JSON, streamed.
 
 Columns and their types are documented in docs/tableschema-engagements.json; "chemin" is the
-element's number in its protocol (reporting/numbering.py). Every text a spreadsheet could run
+element's number in its protocol (selectors/numbering.py). Every text a spreadsheet could run
 as a formula is neutralised in CSV (`spreadsheet_safe`), never in JSON.
 
 "edition" says which edition of its protocol the row's text comes from: « édition n du
 JJ/MM/AAAA » when the element's text (its text fields, partners and axes) is the one of the
 protocol's last edition, « texte courant, modifié depuis l'édition n » (or « ajouté depuis »)
 when it differs or did not exist there, « texte courant, aucune édition publiée » when the
-protocol has none. The date is the one the edition is known by (reporting/edition_text.py).
+protocol has none. The date is the one the edition is known by (selectors/edition_text.py).
 Queries: the tree loader's, plus one for the protocols' last editions, whatever the size.
 """
 
@@ -19,15 +19,15 @@ from django.db.models import Max
 
 from commitments.enums import Level
 from commitments.models import Edition, OperationalObjective, Protocol, StrategicObjective
-from commitments.reporting.edition_snapshot import (
+from commitments.selectors.edition_snapshot import (
     KIND_OF_LEVEL,
     node_fields,
     paths_by_kind,
     snapshot_from_tree,
 )
-from commitments.reporting.edition_text import edition_name
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
+from commitments.selectors.edition_text import edition_name
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import iter_commitments, protocol_tree_queryset
 
 # Flat export: one row per commitment ------------------------------------------------------
 

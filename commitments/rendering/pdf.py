@@ -44,9 +44,9 @@ from commitments.models import Protocol
 from commitments.rendering import charts, fonts, pdf_store
 from commitments.rendering.glossary_markup import Glossary
 from commitments.rendering.template_sources import template_files
-from commitments.reporting.edition_text import editions_in_force
-from commitments.reporting.protocol_tree import iter_commitments, protocol_tree_queryset
-from commitments.reporting.rollups import Rollup
+from commitments.selectors.edition_text import editions_in_force
+from commitments.selectors.protocol_tree import iter_commitments, protocol_tree_queryset
+from commitments.selectors.rollups import Rollup
 from perer.lib.text import alphanumeric_key
 from territories.models import Territory
 

@@ -9,7 +9,7 @@ backed up with the rest, and writes a row atomically: a reader sees the previous
 or the new complete one, never a half-written file.
 
 A "document" is any object with:
-- `store_key`: which PDF (« protocole:<slug>:suivi=0 », « bilan:<round>:<slug> »), stable
+- `store_key`: which PDF (« protocole:<slug>:suivi=0 », « bilan:<campaign>:<slug> »), stable
   across versions;
 - `cache_key`: its version (content and layout), and `version_at`: that version's date, shown
   to readers (None: no date);
@@ -18,7 +18,7 @@ A "document" is any object with:
 - `filename`, and `dated_filename(moment)`: the name of an older version's file;
 - optionally `stored(version, version_at, size, pages)`: told whenever a render of its PDF is
   stored or served (ProtocolPdf keeps these facts in the cache for the links).
-rendering/pdf.py's ProtocolPdf and rendering/round_report.py's RoundPdf are documents.
+rendering/pdf.py's ProtocolPdf and rendering/campaign_report.py's CampaignPdf are documents.
 
 Rules (`store`):
 - a row is replaced whole by one conditional UPDATE (optimistic: the row must still hold the

@@ -31,8 +31,8 @@ from django.utils.safestring import mark_safe
 
 from commitments.rendering.pdf import files_digest
 from commitments.rendering.template_sources import template_files
-from commitments.reporting import rollups
-from commitments.reporting.rollups import Rollup
+from commitments.selectors import rollups
+from commitments.selectors.rollups import Rollup
 
 SECTION_TEMPLATE = "protocol/_section.html"
 # The flags of protocol/_tree.html on the protocol page.

@@ -1,7 +1,7 @@
 """The files a template's render reads, found on Django's compiled templates: the template, every
 template it includes or extends (and those they include, down the tree), the modules of the tag
 libraries they load and the project modules those import (the helpers that shape the tags'
-output). The PDFs' cache keys are digests of these files (rendering/pdf.py, round_report.py), so
+output). The PDFs' cache keys are digests of these files (rendering/pdf.py, campaign_report.py), so
 that changing any piece of a document, wherever it lives, makes its stored renders stale.
 
 Invariants:

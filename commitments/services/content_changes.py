@@ -15,8 +15,8 @@ queues the PDFs' renders when the transaction commits (tasks.refresh_after_commi
 transaction, none if it rolls back).
 
 Every write to a protocol's content calls it: the services (progress_rule, elements, ordering,
-restore, spreadsheet, seed, editions, round_lifecycle, demo_data) and, through them, the admin,
-the reporting space and the commands; the territories' admin through the signal it sends
+restore, spreadsheet, seed, editions, campaign_lifecycle, demo_data) and, through them, the admin,
+the tracking space and the commands; the territories' admin through the signal it sends
 (territories/changes.py, connected in commitments/apps.py). A backup import keeps the file's
 stamps instead (services/backup.py). Nothing records a change behind the caller's back (no
 signal on saves): code that writes must call it, whether it saves, updates or bulk-creates.

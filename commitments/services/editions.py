@@ -2,7 +2,7 @@
 the admin and `seed_protocols` (`publish_adopted_text`).
 
 The snapshots themselves (format "perer-edition" version 1, `snapshot_of`, `content_hash`,
-`current_differs`…) are reads: commitments/reporting/edition_snapshot.py, whose names are
+`current_differs`…) are reads: commitments/selectors/edition_snapshot.py, whose names are
 re-exported here (callers that publish need both).
 
 - `publish_edition(...)`: in one transaction, locks the protocol's row (select_for_update),
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from commitments.models import Edition, Protocol
 from commitments.permissions import can_edit_structure
-from commitments.reporting.edition_snapshot import (  # noqa: F401 (re-exported)
+from commitments.selectors.edition_snapshot import (  # noqa: F401 (re-exported)
     CHILDREN,
     FORMAT,
     FORMAT_VERSION,

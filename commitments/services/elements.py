@@ -1,6 +1,6 @@
 """Saving and deleting the elements of the protocols — protocols, thematic sections, objectives,
 actions — and the rows of the reference lists (thematics, partners, axes, glossary): the write
-path of the admin's forms, inlines and deletions, and of the reporting space's pilot and years.
+path of the admin's forms, inlines and deletions, and of the tracking space's pilot and years.
 
 Each function writes and records the change of content itself (content_changes.record_change):
 - `save_element(obj, by=...)`: a new element of an ordered list goes after its last sibling

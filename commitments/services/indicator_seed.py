@@ -34,7 +34,7 @@ from commitments.models import (
     Protocol,
     StrategicObjective,
 )
-from commitments.reporting.edition_snapshot import node_fields
+from commitments.selectors.edition_snapshot import node_fields
 from commitments.services.indicator_writes import (
     record_indicator_value,
     save_definition,

@@ -1,6 +1,6 @@
 """Every write of indicators: their shared definitions, the indicators, their yearly values.
 
-The admin (its save_model / delete_model / save_formset), the seed, and the reporting space
+The admin (its save_model / delete_model / save_formset), the seed, and the tracking space
 and the imports to come all write through these functions. Each one validates through the
 models (models/indicators.py: `full_clean`, the one place of the rules) and records the change
 of content of the protocols that show it — the protocol of the commitment each indicator

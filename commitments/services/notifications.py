@@ -1,17 +1,17 @@
-"""The notifications of reporting rounds and the weekly digest: what is due on a day, to whom,
+"""The notifications of campaigns and the weekly digest: what is due on a day, to whom,
 sent exactly once. Run by the daily tick, `python manage.py send_reminders`
 (management/commands/send_reminders.py; a systemd timer, docs/deployment.md).
 
 What is due on `today` (the rules, written once here):
-- **Opening** ("round_opened"): to every lead of the round's territories, once, from the round's
-  `opens_on` until its deadline, while it is not closed (a round opened by staff today is
+- **Opening** ("round_opened"): to every lead of the campaign's territories, once, from the campaign's
+  `opens_on` until its deadline, while it is not closed (a campaign opened by staff today is
   announced by the next tick).
-- **Reminders**, to the leads of the round's territories who still have commitments to report
-  for it (the count is reporting/round_completion.py's rule, over the territories they lead):
-  "reminder_7_days" when 2 to 7 days are left (and the round was open 7 days before its
+- **Reminders**, to the leads of the campaign's territories who still have commitments to report
+  for it (the count is selectors/campaign_completion.py's rule, over the territories they lead):
+  "reminder_7_days" when 2 to 7 days are left (and the campaign was open 7 days before its
   deadline), "reminder_1_day" the day before or on the deadline day, "reminder_overdue" once
-  the deadline has passed while the round is still open. A missed tick is made up the next day,
-  within those windows; no round sends anything once closed.
+  the deadline has passed while the campaign is still open. A missed tick is made up the next day,
+  within those windows; no campaign sends anything once closed.
 - **Weekly digest** ("weekly_digest"): to agglomeration staff and superusers, the progress
   updates recorded (created) during the previous ISO week, Monday to Sunday; nothing when there
   were none.
@@ -25,7 +25,7 @@ row with that key (unique) is inserted, and the email's job enqueued (perer/lib/
 one transaction; the insert of a key already there fails (IntegrityError): it was done before,
 by another run or process, and nothing is sent. The job marks the row `sent_at` (or `error`).
 
-Queries: per open round three to read its completion and one for its leads, one for the
+Queries: per open campaign three to read its completion and one for its leads, one for the
 digest's updates and one for its recipients, plus one insert and one job per email sent.
 """
 
@@ -40,8 +40,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from commitments.enums import NotificationKind
-from commitments.models import Notification, ProgressUpdate, ReportingRound
-from commitments.reporting.round_completion import round_report
+from commitments.models import Campaign, Notification, ProgressUpdate
+from commitments.selectors.campaign_completion import campaign_report
 from perer.lib.mail import absolute_url, send_email
 from territories.models import TerritoryMembership
 from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP
@@ -66,12 +66,14 @@ class Summary:
         return sum(self.sent.values())
 
 
-def notify(user, kind, key, email_name, context, *, round_=None, summary=None):
+def notify(user, kind, key, email_name, context, *, campaign_=None, summary=None):
     """Record the notification `key` and queue its email, once: False when `key` was already
     recorded (by this run, another run or another process)."""
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(user=user, kind=kind, key=key, round=round_)
+            notification = Notification.objects.create(
+                user=user, kind=kind, key=key, campaign=campaign_
+            )
             send_email(
                 email_name,
                 [user.email],
@@ -87,17 +89,17 @@ def notify(user, kind, key, email_name, context, *, round_=None, summary=None):
     return True
 
 
-# --- Rounds -----------------------------------------------------------------------------------
+# --- Campaigns -----------------------------------------------------------------------------------
 
 
-def due_kinds(round_, today):
-    """The notification kinds `round_` has due on `today` (see the module docstring)."""
-    if round_.is_closed or today < round_.opens_on:
+def due_kinds(campaign_, today):
+    """The notification kinds `campaign_` has due on `today` (see the module docstring)."""
+    if campaign_.is_closed or today < campaign_.opens_on:
         return []
-    days_left = round_.days_left(today)
+    days_left = campaign_.days_left(today)
     kinds = [NotificationKind.ROUND_OPENED] if days_left >= 0 else []
     first, last = REMINDERS[NotificationKind.REMINDER_7_DAYS]
-    if last <= days_left <= first and (round_.deadline - round_.opens_on).days >= first:
+    if last <= days_left <= first and (campaign_.deadline - campaign_.opens_on).days >= first:
         kinds.append(NotificationKind.REMINDER_7_DAYS)
     first, last = REMINDERS[NotificationKind.REMINDER_1_DAY]
     if last <= days_left <= first:
@@ -107,11 +109,11 @@ def due_kinds(round_, today):
     return kinds
 
 
-def round_leads(round_):
-    """{user: [territory ids of the round they lead]} for the leads who want round emails."""
+def campaign_leads(campaign_):
+    """{user: [territory ids of the campaign they lead]} for the leads who want campaign emails."""
     memberships = (
         TerritoryMembership.objects.filter(
-            territory__in=round_.territories.all(),
+            territory__in=campaign_.territories.all(),
             user__is_active=True,
             user__is_staff=True,
             user__groups__name=CITY_LEAD_GROUP,
@@ -127,17 +129,17 @@ def round_leads(round_):
     return leads
 
 
-def _round_context(round_, user, territory_names, completion, kind, today):
+def _round_context(campaign_, user, territory_names, completion, kind, today):
     return {
         "user": user,
-        "round": round_,
+        "campaign": campaign_,
         "kind": kind,
-        "days_left": round_.days_left(today),
+        "days_left": campaign_.days_left(today),
         "territories": territory_names,
         "total": completion["total"],
         "missing": completion["missing"],
-        "round_url": absolute_url(reverse("round_detail", kwargs={"pk": round_.pk})),
-        "space_url": absolute_url(reverse("lead_space")),
+        "campaign_url": absolute_url(reverse("campaign_detail", kwargs={"pk": campaign_.pk})),
+        "space_url": absolute_url(reverse("tracking_space")),
         "account_url": absolute_url(reverse("account")),
     }
 
@@ -150,21 +152,21 @@ EMAIL_OF_KIND = {
 }
 
 
-def send_round_notifications(today=None, summary=None):
-    """Queue every round email due on `today`; returns the Summary."""
+def send_campaign_notifications(today=None, summary=None):
+    """Queue every campaign email due on `today`; returns the Summary."""
     today = today or timezone.localdate()
     summary = summary or Summary()
-    rounds = ReportingRound.objects.open_on(today).prefetch_related("territories")
-    for round_ in rounds:
-        kinds = due_kinds(round_, today)
+    campaigns = Campaign.objects.open_on(today).prefetch_related("territories")
+    for campaign_ in campaigns:
+        kinds = due_kinds(campaign_, today)
         if not kinds:
             continue
-        leads = round_leads(round_)
+        leads = campaign_leads(campaign_)
         if not leads:
             continue
-        territories = {territory.pk: territory for territory in round_.territories.all()}
-        report = round_report(
-            round_,
+        territories = {territory.pk: territory for territory in campaign_.territories.all()}
+        report = campaign_report(
+            campaign_,
             sorted(
                 (territories[pk] for pk in {pk for ids in leads.values() for pk in ids}),
                 key=lambda t: (t.position, t.name),
@@ -174,7 +176,9 @@ def send_round_notifications(today=None, summary=None):
         # Keys already recorded are skipped without an insert (one query); the unique insert
         # in `notify` still settles a race with another process.
         done = set(
-            Notification.objects.filter(round=round_, kind__in=kinds).values_list("key", flat=True)
+            Notification.objects.filter(campaign=campaign_, kind__in=kinds).values_list(
+                "key", flat=True
+            )
         )
         for user, territory_ids in leads.items():
             completion = {
@@ -185,7 +189,7 @@ def send_round_notifications(today=None, summary=None):
             for kind in kinds:
                 if kind != NotificationKind.ROUND_OPENED and completion["missing"] == 0:
                     continue  # nothing left to report: no reminder
-                key = f"{kind}:round={round_.pk}:user={user.pk}"
+                key = f"{kind}:round={campaign_.pk}:user={user.pk}"
                 if key in done:
                     summary.already_done += 1
                     continue
@@ -194,8 +198,8 @@ def send_round_notifications(today=None, summary=None):
                     kind,
                     key,
                     EMAIL_OF_KIND[kind],
-                    _round_context(round_, user, names, completion, kind, today),
-                    round_=round_,
+                    _round_context(campaign_, user, names, completion, kind, today),
+                    campaign_=campaign_,
                     summary=summary,
                 )
     return summary
@@ -303,6 +307,6 @@ def send_due_notifications(today=None):
     today = today or timezone.localdate()
     summary = Summary()
     with translation.override("fr"):
-        send_round_notifications(today, summary)
+        send_campaign_notifications(today, summary)
         send_weekly_digest(today, summary)
     return summary

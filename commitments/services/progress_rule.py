@@ -10,7 +10,7 @@ Every write of an update goes through this module, and each function applies the
 (content_changes.record_change: the protocols' pages and PDFs), in one transaction that first
 locks the commitments' rows — two updates recorded at the same instant on one commitment are
 applied one after the other, the second reading the first:
-- `record_update`, `confirm_last_status`: one update (the reporting space, its review of an
+- `record_update`, `confirm_last_status`: one update (the tracking space, its review of an
   objective); with `version`, refused (perer/lib/concurrency.VersionConflict) when the
   commitment changed since the form was loaded — checked after the lock, in the transaction
   that writes;

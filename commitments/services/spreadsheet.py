@@ -25,7 +25,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 from commitments.enums import Status
 from commitments.models import TRACKING_FIELDS, Action, OperationalObjective, Partner, Protocol
 from commitments.rendering.flat_export import spreadsheet_safe
-from commitments.reporting.numbering import commitment_paths
+from commitments.selectors.numbering import commitment_paths
 from commitments.services.content_changes import record_change
 from commitments.services.progress_rule import prepare_update, save_prepared
 from perer.lib.text import fold_accents
@@ -333,7 +333,7 @@ class TrackingResource(resources.ModelResource):
             return result
         # Nothing is applied unless the whole file is valid, at the preview and at the
         # confirmation step alike (the admin passes the flag only at the preview). One
-        # transaction for the whole file, without import-export's savepoint per row (two round
+        # transaction for the whole file, without import-export's savepoint per row (two campaign
         # trips per row): a row writes only after its validation, and a file with one invalid
         # row is rolled back whole, so no row ever needs rolling back alone. The preview runs
         # the same writes and is rolled back.

@@ -10,7 +10,7 @@ nodes, an included template per piece cost more than the rest of the page.
 
 Every value typed in the admin is escaped (`format_html`); the acronyms of the page's glossary
 are marked up as <abbr> by rendering/glossary_markup.abbr. No query: partners and axes are those
-the tree loader attached (reporting/protocol_tree.links), the addresses one `reverse` per kind
+the tree loader attached (selectors/protocol_tree.links), the addresses one `reverse` per kind
 and script prefix for the process.
 """
 
@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 
 from commitments.enums import Status
 from commitments.rendering.glossary_markup import abbr
-from commitments.reporting.protocol_tree import links
+from commitments.selectors.protocol_tree import links
 from perer.lib.text import paragraphs, truncated_words, without_final_colon
 
 register = template.Library()
@@ -130,7 +130,7 @@ def node_meta(node, tracking=False, links=False):
     )
 
 
-# An edition's text names a node's partners and axes (reporting/edition_text.TextNode).
+# An edition's text names a node's partners and axes (selectors/edition_text.TextNode).
 EDITION_NAMES = {"partners": "partner_names", "axes": "axis_names"}
 
 

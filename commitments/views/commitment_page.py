@@ -2,7 +2,7 @@
 
 Queries: the commitment with its tree, its partners, axes and updates (and an objective's
 actions), the glossary, and its protocol's editions with their snapshots (one query: the
-editions in which its text changed, reporting/edition_text.item_history): a constant number
+editions in which its text changed, selectors/edition_text.item_history): a constant number
 whatever its history's length.
 """
 
@@ -19,14 +19,14 @@ from commitments.models import (
     ProgressUpdate,
 )
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.edition_diff import field_changes
-from commitments.reporting.edition_text import (
+from commitments.selectors.edition_diff import field_changes
+from commitments.selectors.edition_text import (
     KIND_OF_COMMITMENT,
     edition_name,
     find_item,
     item_history,
 )
-from commitments.reporting.rollups import Rollup, stale_cutoff
+from commitments.selectors.rollups import Rollup, stale_cutoff
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
 SAFE_LINK_SCHEMES = ("http://", "https://")

@@ -1,7 +1,7 @@
 """/tableau-de-bord/ and /tableau-de-bord/<slug>/: the tracking dashboards, whole
-agglomeration or one territory (figures from reporting/dashboard_data.py; page cache version
+agglomeration or one territory (figures from selectors/dashboard_data.py; page cache version
 included: 9 queries for the agglomeration, 10 for a territory, two more on the first view after
-an edit (the thematics and territories, then cached), one more when a reporting round is
+an edit (the thematics and territories, then cached), one more when a campaign is
 closed; charts drawn by rendering/charts.py)."""
 
 from django.shortcuts import get_object_or_404, render
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.rendering import charts
-from commitments.reporting.dashboard_data import (
+from commitments.selectors.dashboard_data import (
     build_dashboard,
     level_lists,
     protocol_groups,

@@ -12,7 +12,7 @@ tests/commitments/views/test_edition_pages.py::test_queries_are_constant_with_th
   edition's number, the thematics' names, the glossary;
 - comparison of two editions (6): the territory, the protocol, the editions' numbers (the
   form), the two editions with their snapshots, the thematics' names; with « courant », plus
-  the current tree (reporting/protocol_tree.py) (13).
+  the current tree (selectors/protocol_tree.py) (13).
 Page cache (views/page_cache.py): an edition never changes, so the edition page and the
 comparison of two editions depend only on the list of editions (the protocol's editions
 stamp); the comparison with « courant » also on the protocol's version (the next edit).
@@ -34,16 +34,16 @@ from commitments.models import Edition, Protocol, Thematic
 from commitments.rendering import pdf_store
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
-from commitments.reporting.edition_snapshot import snapshot_of_loaded
-from commitments.reporting.edition_text import (
+from commitments.selectors.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
+from commitments.selectors.edition_snapshot import snapshot_of_loaded
+from commitments.selectors.edition_text import (
     TextProtocol,
     count_summary,
     edition_name,
     french_day,
     group_name,
 )
-from commitments.reporting.protocol_tree import load_protocol_tree
+from commitments.selectors.protocol_tree import load_protocol_tree
 from commitments.views.pdf_downloads import file_size, pdf_response
 from perer.lib.http_methods import require_safe
 from perer.lib.user_names import full_name

@@ -13,11 +13,11 @@ from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
 from commitments.models import Edition, Protocol
-from commitments.reporting.dashboard_data import recent_updates
-from commitments.reporting.edition_diff import compare
-from commitments.reporting.edition_snapshot import snapshot_of
-from commitments.reporting.edition_text import count_summary, edition_name, editions_in_force
-from commitments.reporting.protocol_tree import protocol_tree_queryset
+from commitments.selectors.dashboard_data import recent_updates
+from commitments.selectors.edition_diff import compare
+from commitments.selectors.edition_snapshot import snapshot_of
+from commitments.selectors.edition_text import count_summary, edition_name, editions_in_force
+from commitments.selectors.protocol_tree import protocol_tree_queryset
 from territories.models import Territory
 
 FEED_LENGTH = 50

@@ -2,7 +2,7 @@
 and the links to them that the pages show, with their format and size (RGAA 13.3).
 
 A download never waits for a render after an edit (`stored_pdf_response`, also used for the
-rounds' reports, views/round_pages.py):
+campaigns' reports, views/campaign_pages.py):
 (a) the stored render is the current version → served; ETag from its version, Last-Modified
     its version date, 304 for a client that holds it (decided before the bytes are read);
 (b) the stored render is an older version → served all the same, with ITS version date

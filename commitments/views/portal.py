@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from commitments.models import GlossaryTerm, Thematic
-from commitments.reporting.rollups import rollup_grid, territory_cards
+from commitments.selectors.rollups import rollup_grid, territory_cards
 from commitments.views.pdf_downloads import all_protocols_pdf_links
 from perer.lib.text import fold_accents
 from territories.models import Territory

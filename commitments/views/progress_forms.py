@@ -1,4 +1,4 @@
-"""The forms of the reporting space (/suivi/). Field names are a public contract
+"""The forms of the tracking space (/suivi/). Field names are a public contract
 (shared/DESIGN.md): `status`, `progress`, `date`, `comment`, `link`.
 
 They collect input, in words a project lead understands; what makes an update valid is

@@ -6,13 +6,13 @@ last change, the edition in force and its marks in the section, the glossary's v
 code version); only the missing sections are rendered, from the loaded tree. The edition in
 force, the summary of the changes since and the marks of each node added, moved or changed
 (with a link to its change on the comparison page) are computed from the loaded tree and the
-edition's snapshot (reporting/edition_diff.py) once per version of the protocol, then cached
+edition's snapshot (selectors/edition_diff.py) once per version of the protocol, then cached
 (`EditionState`). The PDF links say the files' sizes from the cache (views/pdf_downloads.py):
 no query, never a render.
 
 Queries, whatever the protocol's size, page cache version included: 10 when a section must be
 rendered after an edit (the protocol in force with its edition's key, its loaded tree
-(reporting/protocol_tree.py: 6), its edition with the snapshot, the glossary); 4 when every
+(selectors/protocol_tree.py: 6), its edition with the snapshot, the glossary); 4 when every
 section and the edition state are cached (protocol, sections, glossary): the tree is not loaded.
 """
 
@@ -31,11 +31,11 @@ from commitments.rendering.protocol_fragments import (
     section_key,
     store_fragments,
 )
-from commitments.reporting.edition_diff import ADDED, MOVED
-from commitments.reporting.edition_text import editions_in_force
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import load_protocol_tree
-from commitments.reporting.rollups import Rollup
+from commitments.selectors.edition_diff import ADDED, MOVED
+from commitments.selectors.edition_text import editions_in_force
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import load_protocol_tree
+from commitments.selectors.rollups import Rollup
 from commitments.views.edition_pages import comparison_url, text_version
 from commitments.views.pdf_downloads import territory_pdf_links
 from perer.lib.versioned_cache import cached_under

@@ -1,7 +1,7 @@
 """/engagements/: every commitment of every territory, filtered, searched and paginated.
 
 Queries (at most 10, page cache version included, whatever the data size): the filters'
-choices (4), one page of rows with the count (reporting/search.py), the rows' tree (one query
+choices (4), one page of rows with the count (selectors/search.py), the rows' tree (one query
 per level present) and the glossary."""
 
 from django import forms
@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from commitments.enums import Level, Status
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.filtersets import facet_lists
-from commitments.reporting.search import CommitmentSearch, load_rows, page_rows
+from commitments.selectors.filtersets import facet_lists
+from commitments.selectors.search import CommitmentSearch, load_rows, page_rows
 
 PER_PAGE = 25
 
@@ -50,7 +50,7 @@ def active_filters(query, cleaned):
 
 def _page(rows, number):
     """The page of `rows` that Paginator.get_page(number) gives (a number out of range: the
-    last page; not a number: the first), in one query (reporting/search.page_rows)."""
+    last page; not a number: the first), in one query (selectors/search.page_rows)."""
     try:
         number = int(number)
     except (TypeError, ValueError):

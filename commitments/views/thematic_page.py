@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from commitments.models import Protocol, Thematic
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.protocol_tree import sections_tree
-from commitments.reporting.rollups import Rollup
+from commitments.selectors.protocol_tree import sections_tree
+from commitments.selectors.rollups import Rollup
 from territories.enums import TerritoryKind
 from territories.models import Territory
 

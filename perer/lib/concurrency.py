@@ -1,5 +1,5 @@
 """Optimistic concurrency: a save based on a stale page is refused — the one stale-form
-protection of the portal, for the admin and the reporting space alike.
+protection of the portal, for the admin and the tracking space alike.
 
 The model carries a `version` counter, incremented by every change of the row (and, for a
 tracked commitment, by every progress update recorded or deleted: services/progress_rule.py).
@@ -13,7 +13,7 @@ is a deliberate choice to replace that version.
 
 - `check_version(instance, loaded_version)`: the check itself, for services.
 - `VersionedModelForm`: a model form whose clean() runs the same check (the admin's change
-  forms, run in the admin's transaction; the reporting space's pilot-and-years form, validated
+  forms, run in the admin's transaction; the tracking space's pilot-and-years form, validated
   in the transaction that saves it).
 
 Queries: one locked SELECT of the version per check; the conflict message reads the history.

@@ -2,7 +2,7 @@
 
 Agglomeration staff log in at /compte/connexion/ and invite a Grigny lead; the invitation's
 email (run by the job queue) holds the link; the lead opens it, chooses a password (a weak one
-first), logs in and reaches the reporting space (/suivi/), then their account page. axe-core
+first), logs in and reaches the tracking space (/suivi/), then their account page. axe-core
 (WCAG 2.1 A and AA) reports no violation on any of these pages, with and without errors, and
 none scrolls sideways at 375 px. (The same flows through the test client:
 tests/territories/test_accounts.py.)

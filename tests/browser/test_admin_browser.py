@@ -1,7 +1,7 @@
 """A Grigny project lead in the admin, in a real browser (headless Chromium: the `browser`
 fixture, tests/conftest.py): status and progress are read-only on the form, which links to the
-reporting space; the bulk action of the list records a dated progress update. The reporting
-space itself is driven in tests/browser/test_lead_space_browser.py."""
+tracking space; the bulk action of the list records a dated progress update. The reporting
+space itself is driven in tests/browser/test_tracking_space_browser.py."""
 
 import pytest
 from django.apps import apps
@@ -51,7 +51,7 @@ def test_grigny_lead_reports_progress_in_a_browser(
     assert page.locator("textarea[name=text]").count() == 0
     assert page.locator("[name=status], [name=progress], [name^=updates-0-]").count() == 0
     link = page.get_by_role("link", name="Enregistrer un point d'avancement")
-    assert link.get_attribute("href") == action.get_reporting_url()
+    assert link.get_attribute("href") == action.get_tracking_url()
     # The tracking part of the form (status, progress, link, pilot, years; the timeline).
     assert critical_violations(page, "fieldset:has(.field-status)", ".inline-group") == []
     page.fill("input[name=start_year]", "2021")

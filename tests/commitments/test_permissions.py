@@ -11,7 +11,7 @@ from territories.models import Territory
 from territories.roles import CITY_LEAD_GROUP
 from tests import factories
 from tests.support.admin import build_tree, corbeil, ensure_groups, grigny, make_user
-from tests.support.rounds import new_round
+from tests.support.campaigns import new_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -132,20 +132,20 @@ def test_territory_of_each_element(trees):
 
 @pytest.mark.parametrize(("kind", "expected"), matrix(*STAFF))
 def test_campaigns_are_managed_by_the_agglomeration(kind, expected):
-    assert permissions.can_manage_rounds(user_for(kind)) is expected
+    assert permissions.can_manage_campaigns(user_for(kind)) is expected
 
 
 @pytest.mark.parametrize(("kind", "expected"), matrix(*LEADS, *STAFF))
 def test_campaign_pages_are_for_staff_and_leads(kind, expected):
-    assert permissions.can_see_rounds(user_for(kind)) is expected
+    assert permissions.can_see_campaigns(user_for(kind)) is expected
 
 
-def a_round(*territories):
-    return new_round(make_user("superuser", username="organisateur"), list(territories))
+def a_campaign(*territories):
+    return new_campaign(make_user("superuser", username="organisateur"), list(territories))
 
 
 @pytest.mark.parametrize(
-    ("kind", "rounds", "rows"),
+    ("kind", "campaigns", "rows"),
     [
         ("anonymous", set(), []),
         ("partner", set(), []),
@@ -155,17 +155,17 @@ def a_round(*territories):
         ("superuser", {"here", "elsewhere", "both"}, ["grigny", "corbeil-essonnes"]),
     ],
 )
-def test_which_campaigns_and_rows_each_user_sees(kind, rounds, rows):
+def test_which_campaigns_and_rows_each_user_sees(kind, campaigns, rows):
     here, elsewhere = grigny(), corbeil()
     user = user_for(kind)
     made = {
-        "here": a_round(here),
-        "elsewhere": a_round(elsewhere),
-        "both": a_round(here, elsewhere),
+        "here": a_campaign(here),
+        "elsewhere": a_campaign(elsewhere),
+        "both": a_campaign(here, elsewhere),
     }
-    names = {round_.pk: name for name, round_ in made.items()}
-    assert {names[r.pk] for r in permissions.rounds_visible_to(user)} == rounds
-    visible = permissions.round_territories_visible_to(user, made["both"])
+    names = {campaign_.pk: name for name, campaign_ in made.items()}
+    assert {names[r.pk] for r in permissions.campaigns_visible_to(user)} == campaigns
+    visible = permissions.campaign_territories_visible_to(user, made["both"])
     assert sorted(t.slug for t in visible) == sorted(rows)
 
 

@@ -2,7 +2,7 @@
 moves `last_changed_at` of the protocols concerned (and of those only), and queues the PDFs'
 refresh once for its transaction — each path calling the services itself
 (services/progress_rule.py, services/elements.py, services/content_changes.py; no signal on
-saves). The paths: the reporting space, the admin's add, change, delete, bulk action and bulk
+saves). The paths: the tracking space, the admin's add, change, delete, bulk action and bulk
 deletion of updates, the deletion from a commitment's timeline, the spreadsheet import, the
 restore of deleted elements with their updates, simple-history's revert of a deleted update,
 moving an update to another commitment, deleting a commitment, editing a reference list or a
@@ -103,7 +103,7 @@ def elsewhere():
 # --- Progress updates -------------------------------------------------------------------------
 
 
-def test_the_reporting_space(here, elsewhere):
+def test_the_tracking_space(here, elsewhere):
     action = here["action"]
     client = client_for(make_user("grigny_lead"))
     data = {
@@ -116,7 +116,7 @@ def test_the_reporting_space(here, elsewhere):
         "version": str(action.version),
     }
     with recorded_once(here["protocol"], untouched=[elsewhere["protocol"]]):
-        assert client.post(action.get_reporting_url(), data).status_code == 302
+        assert client.post(action.get_tracking_url(), data).status_code == 302
     assert state(action) == (Status.IN_PROGRESS, 35)
 
 

@@ -1,6 +1,6 @@
 """perer/lib/concurrency.py: the version check, run inside the transaction that writes (the
 admin's forms: tests/commitments/admin/test_concurrency.py; two leads at the same instant on
-PostgreSQL: tests/commitments/views/test_lead_space_concurrency.py)."""
+PostgreSQL: tests/commitments/views/test_tracking_space_concurrency.py)."""
 
 import pytest
 from django.db.transaction import TransactionManagementError

@@ -1,7 +1,7 @@
 """Accounts (territories/views.py, territories/accounts.py): login in the site's design (with
 the two-factor step and django-axes' lockout), forgotten password (same answer for any
 address; the email through the job queue; the link works), password change, notification
-preferences, invitations (the email's link → a password → logged in → the reporting space)."""
+preferences, invitations (the email's link → a password → logged in → the tracking space)."""
 
 import re
 
@@ -64,7 +64,7 @@ class TestLogin:
         assert "<h1>Connexion</h1>" in page and 'class="site-header"' in page
         assert 'href="/compte/mot-de-passe-oublie/"' in page
 
-    def test_a_lead_lands_in_the_reporting_space(self, client):
+    def test_a_lead_lands_in_the_tracking_space(self, client):
         lead = make_user("grigny_lead")
         response = log_in(client, lead.username)
         assert (response.status_code, response["Location"]) == (302, "/suivi/")

@@ -1,5 +1,5 @@
 """`python manage.py send_reminders [--date AAAA-MM-JJ]`: the daily tick. Queues the emails due
-today — reporting rounds' openings and reminders, the weekly digest — each exactly once
+today — campaigns' openings and reminders, the weekly digest — each exactly once
 (commitments/services/notifications.py). Idempotent: a second run the same day, or two runs at
 once, send nothing more. The emails leave through the job queue (a `db_worker`)."""
 

@@ -17,7 +17,7 @@ from commitments.models import (
 from perer.lib.mail import send_email
 from tests import factories
 from tests.support.admin import admin_url, build_tree, client_for, grigny, make_user
-from tests.support.rounds import rounds_sample
+from tests.support.campaigns import campaigns_sample
 
 EMAIL_CONTEXT = {"user": None, "link": "https://example.org/", "days": 3, "territories": []}
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -34,7 +34,7 @@ def test_every_admin_page_opens(model, superuser_client, rf):
     tree = build_tree(grigny())
     factories.ProgressUpdateFactory(action=tree["action"])
     make_user("grigny_lead")  # a territory membership
-    rounds_sample()  # a closed reporting round, its frozen figures, a notification
+    campaigns_sample()  # a closed campaign, its frozen figures, a notification
     send_email("invitation", ["lea@example.org"], EMAIL_CONTEXT)  # a background job
     model_admin = admin.site._registry[model]
     request = rf.get("/admin/")

@@ -12,7 +12,7 @@ from commitments.models import Action, Edition, Protocol
 from commitments.services.editions import publish_edition
 from territories.models import Territory
 from tests.support.admin import admin_url, client_for
-from tests.support.rounds import MATRIX_ROLES, matrix_user
+from tests.support.campaigns import MATRIX_ROLES, matrix_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 

@@ -158,11 +158,11 @@ def test_permission_matrix(role, place, model_key, operation, superuser_client):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("place", list(PLACES))
 @pytest.mark.parametrize("model_key", ["oo", "action"])
-def test_the_commitment_page_adds_no_update_and_links_to_the_reporting_space(
+def test_the_commitment_page_adds_no_update_and_links_to_the_tracking_space(
     role, place, model_key, superuser_client
 ):
     """The updates inline is a read-only timeline: a progress update is recorded in the
-    reporting space, which the form links to. A forged inline row records nothing."""
+    tracking space, which the form links to. A forged inline row records nothing."""
     tree = build_tree(PLACES[place]())
     obj = tree[model_key]
     model = MODELS[model_key]
@@ -192,7 +192,7 @@ def test_the_commitment_page_adds_no_update_and_links_to_the_reporting_space(
             columns = {"date", "status", "progress", "comment", "link", "author"}
             assert not columns & set(timeline.formset.forms[0].fields)
             assert "Premier point" in html
-        assert f'href="{obj.get_reporting_url()}"' in html
+        assert f'href="{obj.get_tracking_url()}"' in html
         assert "Enregistrer un point d'avancement</a>" in html
 
     data = changeform_data(superuser_client.get(admin_url(model, "change", obj.pk)))
@@ -241,7 +241,7 @@ def test_lead_change_form_shows_structure_read_only():
     # No delete link, no add of children, no history revert for a lead.
     content = response.content.decode()
     assert admin_url(Action, "delete", action.pk) not in content
-    assert f'href="{action.get_reporting_url()}"' in content
+    assert f'href="{action.get_tracking_url()}"' in content
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
 """The public API (v1) through its viewsets and serializers: resources, filters shared with the
-HTML search (reporting/filtersets.py), errors, throttling (the cache is emptied before each test,
+HTML search (selectors/filtersets.py), errors, throttling (the cache is emptied before each test,
 which resets the throttle: tests/conftest.py)."""
 
 from urllib.parse import urlencode
@@ -13,12 +13,12 @@ from django.urls import reverse
 
 from commitments import models
 from commitments.enums import Level, Status
-from commitments.reporting.filtersets import (
+from commitments.selectors.filtersets import (
     ActionFilter,
     OperationalObjectiveFilter,
     StrategicObjectiveFilter,
 )
-from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
+from commitments.selectors.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests import factories
 from tests.support.progress import report_today

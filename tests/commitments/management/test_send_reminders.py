@@ -10,26 +10,26 @@ from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
 from commitments.models import Notification
-from commitments.services.round_lifecycle import open_round
+from commitments.services.campaign_lifecycle import open_campaign
 from tests.support.admin import make_user
+from tests.support.campaigns import lead_of, town
 from tests.support.jobs import database_url_for_processes, in_database, start_manage
-from tests.support.rounds import lead_of, town
 
 SETUP = """
 import datetime
-from commitments.services.round_lifecycle import open_round
+from commitments.services.campaign_lifecycle import open_campaign
 from tests.support.admin import make_user
-from tests.support.rounds import lead_of, town
+from tests.support.campaigns import lead_of, town
 ours, _ = town("Ville-Haute")
 theirs, _ = town("Ville-Basse")
 lead_of(ours, "lead-haute")
 lead_of(theirs, "lead-basse")
-round_ = open_round(
+campaign_ = open_campaign(
     by=make_user("agglomeration"), territories=[ours, theirs], title="Campagne 2026",
     period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 3, 31),
     opens_on=datetime.date(2026, 4, 1), deadline=datetime.date(2026, 4, 30),
 )
-result = round_.pk
+result = campaign_.pk
 """
 LOG = """
 from commitments.models import Notification
@@ -52,7 +52,7 @@ def run(**options):
 def test_a_second_run_the_same_day_sends_nothing():
     ours, _ = town("Ville-Haute")
     lead_of(ours, "lead-haute")
-    open_round(
+    open_campaign(
         by=make_user("agglomeration"),
         territories=[ours],
         title="Campagne 2026",
@@ -87,7 +87,7 @@ def shared_database_url(transactional_db, request, tmp_path):
 
 def test_two_processes_at_once_queue_each_email_once(shared_database_url):
     url = shared_database_url
-    round_id = in_database(url, SETUP)
+    campaign_id = in_database(url, SETUP)
     queued = []
     for _ in range(2):  # twice: the second pair finds everything done
         runs = [start_manage(url, "send_reminders", "--date", DAY) for _ in range(2)]
@@ -103,7 +103,7 @@ def test_two_processes_at_once_queue_each_email_once(shared_database_url):
             "result = {u.username: u.pk for u in get_user_model().objects.all()}",
         )
         expected = sorted(
-            f"{kind}:round={round_id}:user={users[name]}"
+            f"{kind}:round={campaign_id}:user={users[name]}"
             for kind in ("round_opened", "reminder_7_days")
             for name in ("lead-haute", "lead-basse")
         )

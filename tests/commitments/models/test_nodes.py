@@ -10,8 +10,8 @@ from django.forms.models import fields_for_model, modelform_factory
 from commitments.enums import Status
 from commitments.models import TRACKING_FIELDS, Action, OperationalObjective
 from commitments.models.nodes import StatusWrittenDirectly
-from commitments.reporting.protocol_tree import strategic_objectives_tree
-from commitments.reporting.rollups import Rollup
+from commitments.selectors.protocol_tree import strategic_objectives_tree
+from commitments.selectors.rollups import Rollup
 from commitments.services.progress_rule import record_update
 from tests.factories import ActionFactory, OperationalObjectiveFactory, StrategicObjectiveFactory
 from tests.support.progress import report_today

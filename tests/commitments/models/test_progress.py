@@ -115,7 +115,7 @@ class TestInvalidUpdates:
 )
 def test_done_means_100_written_once(status, progress, expected):
     """« Réalisé ⇒ 100 % » (progress_for): the validation refuses another figure with it, the
-    reporting space's forms and the admin's bulk action fill it in with it."""
+    tracking space's forms and the admin's bulk action fill it in with it."""
     assert progress_for(status, progress) == expected
     if progress is not None:
         valid = progress_for(status, progress) == progress

@@ -1,6 +1,6 @@
 """The years' rule (models/years.py): 2000–2100, the start not after the end, in the models'
 validation; and the same rule on every path that writes years — the admin (staff, a city
-lead, a revert from the history), the reporting space (/suivi/), the spreadsheet import — while
+lead, a revert from the history), the tracking space (/suivi/), the spreadsheet import — while
 the API writes nothing."""
 
 import pytest
@@ -10,7 +10,7 @@ from commitments.models import Action, OperationalObjective, Protocol
 from commitments.models.years import FIRST_YEAR, LAST_YEAR
 from commitments.services.spreadsheet import ActionTrackingResource
 from tests import factories
-from tests.commitments.views.test_lead_space import form_data, parse, summary, text
+from tests.commitments.views.test_tracking_space import form_data, parse, summary, text
 from tests.support.admin import (
     admin_url,
     build_tree,
@@ -141,15 +141,15 @@ class TestAdmin:
         assert years(action) == (2020, 2022)
 
 
-class TestReportingSpace:
+class TestTrackingSpace:
     @pytest.mark.parametrize(("values", "message"), REFUSED)
     def test_refused(self, values, message):
         action = build_tree(grigny())["action"]
         client = client_for(make_user("grigny_lead"))
         before = years(action)
-        data = form_data(client.get(action.get_reporting_url()), "details")
+        data = form_data(client.get(action.get_tracking_url()), "details")
         data.update(start_year=values[0] or "", end_year=values[1] or "")
-        response = client.post(action.get_reporting_url(), data)
+        response = client.post(action.get_tracking_url(), data)
         assert response.status_code == 400
         assert message in text(summary(parse(response)))
         assert years(action) == before
@@ -157,9 +157,9 @@ class TestReportingSpace:
     def test_bounds_accepted(self):
         action = build_tree(grigny())["action"]
         client = client_for(make_user("grigny_lead"))
-        data = form_data(client.get(action.get_reporting_url()), "details")
+        data = form_data(client.get(action.get_tracking_url()), "details")
         data.update(start_year=str(FIRST_YEAR), end_year=str(LAST_YEAR))
-        assert client.post(action.get_reporting_url(), data).status_code == 302
+        assert client.post(action.get_tracking_url(), data).status_code == 302
         assert years(action) == (FIRST_YEAR, LAST_YEAR)
 
 

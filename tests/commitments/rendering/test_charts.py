@@ -13,7 +13,7 @@ from commitments.rendering.charts import (
     status_chart_svg,
     status_table_html,
 )
-from commitments.reporting.dashboard_data import Point
+from commitments.selectors.dashboard_data import Point
 
 SVG = "{http://www.w3.org/2000/svg}"
 

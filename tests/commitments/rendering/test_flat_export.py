@@ -14,7 +14,7 @@ from django.conf import settings
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, StrategicObjective
 from commitments.rendering import flat_export as exports
-from commitments.reporting import numbering
+from commitments.selectors import numbering
 from territories.models import Territory
 from tests import factories
 from tests.support.exports import download, read_csv

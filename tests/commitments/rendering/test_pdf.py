@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from commitments.rendering.glossary_markup import Glossary
 from commitments.rendering.pdf import ProtocolPart, ProtocolPdf, french_date, render_pdf
-from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
+from commitments.selectors.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests.support.pdf import font_problems, missing_in_order, normalize, outline, pdf_text, squeeze
 from tests.support.seed import SLUGS

@@ -1,6 +1,6 @@
 """The PDFs rendered by background jobs (commitments/tasks.py, rendering/pdf_store.py): an edit
 queues one job after its commit; a download meanwhile gets the previous complete render with its
-own version date; an older render never replaces a newer one; the rounds' reports the same; a
+own version date; an older render never replaces a newer one; the campaigns' reports the same; a
 real worker process renders and stores the new version, read back.
 
 Small protocols built with factories: each render takes a fraction of a second.
@@ -17,16 +17,16 @@ from django_tasks_db.models import DBTaskResult
 from commitments import tasks
 from commitments.enums import Status
 from commitments.models import Protocol, RenderedPdf
-from commitments.rendering import pdf_store, round_report
+from commitments.rendering import campaign_report, pdf_store
 from commitments.rendering.pdf import ProtocolPdf, french_date
+from commitments.services.campaign_lifecycle import close_campaign
 from commitments.services.content_changes import record_change
 from commitments.services.elements import save_element
-from commitments.services.round_lifecycle import close_round
 from tests.factories import ActionFactory
 from tests.support.admin import client_for, make_user
+from tests.support.campaigns import new_campaign, report_in_period, town
 from tests.support.jobs import database_url_for_processes, in_database, manage, run_jobs
 from tests.support.pdf import pdf_text, squeeze
-from tests.support.rounds import new_round, report_in_period, town
 
 pytestmark = pytest.mark.django_db
 
@@ -221,45 +221,45 @@ def test_the_current_version_wins_even_with_an_earlier_date(action):
     assert RenderedPdf.objects.get(key=current.store_key).version == current.cache_key
 
 
-# --- The rounds' reports ----------------------------------------------------------------------
+# --- The campaigns' reports ----------------------------------------------------------------------
 
 
 @pytest.fixture
-def closed_round(fast_password_hasher):
+def closed_campaign(fast_password_hasher):
     staff = make_user("agglomeration")
     one, (a, *_) = town("Première ville", slug="premiere")
     report_in_period(a, Status.DONE, 100, comment="Fait en avance", author=staff)
-    round_ = new_round(staff, [one], title="Bilan 2026")
-    close_round(round_, staff)
-    return round_, one, staff
+    campaign_ = new_campaign(staff, [one], title="Bilan 2026")
+    close_campaign(campaign_, staff)
+    return campaign_, one, staff
 
 
-def test_a_closed_rounds_reports_are_rendered_by_the_job(closed_round):
-    round_, one, _ = closed_round
+def test_a_closed_campaigns_reports_are_rendered_by_the_job(closed_campaign):
+    campaign_, one, _ = closed_campaign
     rendered = tasks.refresh_pdfs.call()
-    assert rendered == [f"bilan:{round_.pk}:tous", f"bilan:{round_.pk}:premiere"]
+    assert rendered == [f"bilan:{campaign_.pk}:tous", f"bilan:{campaign_.pk}:premiere"]
     assert tasks.refresh_pdfs.call() == []  # once
 
 
-def test_a_round_report_of_an_older_layout_is_served_then_renewed(closed_round, monkeypatch):
-    round_, one, staff = closed_round
-    url = f"/suivi/campagnes/{round_.pk}/premiere/bilan.pdf"
+def test_a_campaign_report_of_an_older_layout_is_served_then_renewed(closed_campaign, monkeypatch):
+    campaign_, one, staff = closed_campaign
+    url = f"/suivi/campagnes/{campaign_.pk}/premiere/bilan.pdf"
     client = client_for(staff)
     first = client.get(url)
     assert first.status_code == 200
     assert "private" in first["Cache-Control"] and "public" not in first["Cache-Control"]
-    assert first["Last-Modified"] == http_date(int(round_.closed_at.timestamp()))
+    assert first["Last-Modified"] == http_date(int(campaign_.closed_at.timestamp()))
     assert squeeze("Fait en avance") in squeeze(pdf_text(first.content))
 
     # A deployment changes the report's layout: the stored render is an older version.
-    monkeypatch.setattr(round_report, "layout_version", lambda: "nouvelle-mise-en-page")
+    monkeypatch.setattr(campaign_report, "layout_version", lambda: "nouvelle-mise-en-page")
     meanwhile = client.get(url)
     assert meanwhile.status_code == 200 and meanwhile.content == first.content
     (job,) = waiting_jobs()
-    assert job.args_kwargs["kwargs"] == {"round_id": round_.pk, "territory_id": one.pk}
+    assert job.args_kwargs["kwargs"] == {"campaign_id": campaign_.pk, "territory_id": one.pk}
     assert run_jobs() == 1
-    row = RenderedPdf.objects.get(key=f"bilan:{round_.pk}:premiere")
-    assert row.version == round_report.RoundPdf(round_, one).cache_key
+    row = RenderedPdf.objects.get(key=f"bilan:{campaign_.pk}:premiere")
+    assert row.version == campaign_report.CampaignPdf(campaign_, one).cache_key
     assert client.get(url, HTTP_IF_NONE_MATCH=meanwhile["ETag"]).status_code == 200
 
 

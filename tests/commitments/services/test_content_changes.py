@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from commitments.models import Action, ProgressUpdate, Protocol, ReportingRound, ThematicSection
+from commitments.models import Action, Campaign, ProgressUpdate, Protocol, ThematicSection
 from commitments.services.content_changes import (
     changed_protocols,
     changed_sections,
@@ -73,10 +73,10 @@ def test_territories_and_reference_lists_change_every_protocol(trees):
 
 
 def test_what_no_page_shows_is_refused(trees):
-    with pytest.raises(TypeError, match="ReportingRound"):
-        changed_protocols(ReportingRound.objects.all())
-    with pytest.raises(TypeError, match="ReportingRound"):
-        changed_sections(ReportingRound.objects.all())
+    with pytest.raises(TypeError, match="Campaign"):
+        changed_protocols(Campaign.objects.all())
+    with pytest.raises(TypeError, match="Campaign"):
+        changed_sections(Campaign.objects.all())
 
 
 def sections_of(*changed):

@@ -143,7 +143,7 @@ class TestSnapshot:
         assert numbers == [(action.pk, "1.1.1.1"), (second.pk, "1.1.1.2")]
 
     def test_constant_queries(self, django_assert_num_queries):
-        """The tree loader's queries (reporting/protocol_tree.py), whatever the size."""
+        """The tree loader's queries (selectors/protocol_tree.py), whatever the size."""
         small, large = build(1, 1), build(3, 3)
         with CaptureQueriesContext(connection) as queries:
             snapshot_of(small)

@@ -49,8 +49,8 @@ def publish_twice_at_once(protocol):
 def test_two_publications_at_once_give_one_edition():
     action = factories.ActionFactory()
     protocol = action.operational_objective.strategic_objective.section.protocol
-    for round_ in range(3):
-        action.text = f"Texte {round_}"
+    for campaign_ in range(3):
+        action.text = f"Texte {campaign_}"
         action.save()
         outcomes = publish_twice_at_once(protocol)
         assert sorted(kind for kind, _ in outcomes) == ["publiée", "refusée"], outcomes

@@ -1,4 +1,4 @@
-"""Notifications of reporting rounds and the weekly digest (commitments/services/notifications.py):
+"""Notifications of campaigns and the weekly digest (commitments/services/notifications.py):
 what is due on which day and to whom, preferences, content (French text and HTML, links), each
 email exactly once across reruns, and the Notification log marked by the email's job."""
 
@@ -12,12 +12,12 @@ from django_tasks_db.models import DBTaskResult
 from commitments.enums import NotificationKind, Status
 from commitments.models import Notification, ProgressUpdate
 from commitments.services import notifications
-from commitments.services.round_lifecycle import close_round, open_round
+from commitments.services.campaign_lifecycle import close_campaign, open_campaign
 from territories.accounts import save_preferences
 from tests.support.admin import make_user
+from tests.support.campaigns import lead_of, town
 from tests.support.jobs import run_jobs
 from tests.support.progress import report
-from tests.support.rounds import lead_of, town
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,13 @@ def locmem_email(settings):
 
 @pytest.fixture
 def world():
-    """Two towns with a lead each, a third town outside the round, staff, and a round on the
+    """Two towns with a lead each, a third town outside the campaign, staff, and a campaign on the
     two towns (period January–March 2026, open on 1 April, due on 30 April)."""
     ours, our_leaves = town("Ville-Haute")
     theirs, their_leaves = town("Ville-Basse")
     outside, _ = town("Ville-Hors")
     staff = make_user("agglomeration")
-    round_ = open_round(
+    campaign_ = open_campaign(
         by=staff,
         territories=[ours, theirs],
         title="Campagne <2026>",
@@ -50,7 +50,7 @@ def world():
         deadline=DEADLINE,
     )
     return {
-        "round": round_,
+        "campaign": campaign_,
         "staff": staff,
         "our_lead": lead_of(ours, "lead-haute"),
         "their_lead": lead_of(theirs, "lead-basse"),
@@ -65,7 +65,7 @@ def sent_kinds():
 
 
 def run(day):
-    return notifications.send_round_notifications(day)
+    return notifications.send_campaign_notifications(day)
 
 
 @pytest.mark.parametrize(
@@ -83,13 +83,13 @@ def run(day):
     ],
 )
 def test_what_is_due_each_day(world, day, kinds):
-    assert notifications.due_kinds(world["round"], day) == kinds
+    assert notifications.due_kinds(world["campaign"], day) == kinds
 
 
-def test_a_short_round_has_no_seven_day_reminder(world):
-    round_ = world["round"]
-    round_.opens_on = DEADLINE - datetime.timedelta(days=4)
-    assert notifications.due_kinds(round_, round_.opens_on) == [K.ROUND_OPENED]
+def test_a_short_campaign_has_no_seven_day_reminder(world):
+    campaign_ = world["campaign"]
+    campaign_.opens_on = DEADLINE - datetime.timedelta(days=4)
+    assert notifications.due_kinds(campaign_, campaign_.opens_on) == [K.ROUND_OPENED]
 
 
 def test_opening_goes_to_the_leads_concerned_once(world):
@@ -126,7 +126,7 @@ def test_the_opening_email(world):
     assert "Ouvrir l'espace de suivi" in html
     notification = Notification.objects.get(user=world["our_lead"])
     assert notification.sent_at is not None and notification.error == ""
-    assert notification.round == world["round"]
+    assert notification.campaign == world["campaign"]
 
 
 def test_reminders_only_to_leads_with_something_missing(world):
@@ -156,7 +156,7 @@ def test_an_update_dated_before_the_period_does_not_count(world):
     assert ("lead-haute", K.REMINDER_1_DAY) in sent_kinds()
 
 
-def test_each_reminder_once_over_the_whole_round(world):
+def test_each_reminder_once_over_the_whole_campaign(world):
     day, sent = OPENS, []
     while day <= DEADLINE + datetime.timedelta(days=5):
         summary = run(day)
@@ -180,8 +180,8 @@ def test_a_missed_tick_is_made_up_the_next_day(world):
     assert run(DEADLINE - datetime.timedelta(days=5)).sent == {K.REMINDER_7_DAYS: 2}
 
 
-def test_a_closed_round_sends_nothing(world):
-    close_round(world["round"], world["staff"])
+def test_a_closed_campaign_sends_nothing(world):
+    close_campaign(world["campaign"], world["staff"])
     assert run(DEADLINE + datetime.timedelta(days=1)).total == 0
 
 
@@ -207,7 +207,7 @@ def test_constant_queries(world, django_assert_max_num_queries):
     for n in range(6):  # more leads and towns
         extra, _ = town(f"Autre {n}", size=3)
         lead_of(extra, f"autre-{n}")
-        world["round"].territories.add(extra)
+        world["campaign"].territories.add(extra)
     Notification.objects.all().delete()
     run(day)
     with django_assert_max_num_queries(12):

@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.protocol_tree import load_protocol_tree
+from commitments.selectors.protocol_tree import load_protocol_tree
 from tests import factories
 
 

@@ -16,7 +16,7 @@ from tests.support.progress import insert_unvalidated_updates, report_days_ago
 pytestmark = pytest.mark.django_db
 
 # Including the page cache's content-version query (commitments/views/page_cache.py), and two
-# for the last closed reporting round (tests/commitments/views/test_round_pages.py).
+# for the last closed campaign (tests/commitments/views/test_campaign_pages.py).
 DASHBOARD_QUERIES = 20
 TERRITORY_DASHBOARD_QUERIES = 22
 

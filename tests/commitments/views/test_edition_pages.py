@@ -14,9 +14,9 @@ from commitments.models import Action, Edition
 from commitments.services.editions import publish_edition
 from commitments.services.elements import save_element
 from tests import factories
+from tests.support.campaigns import MATRIX_ROLES, matrix_user
 from tests.support.html import assert_accessible_structure, html_of
 from tests.support.pdf import pdf_text, squeeze
-from tests.support.rounds import MATRIX_ROLES, matrix_user
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from commitments.models import (
     Thematic,
     ThematicSection,
 )
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import iter_commitments, load_protocol_tree
 from commitments.services.elements import save_element
 from commitments.templatetags.node_markup import public_url
 from territories.models import Territory

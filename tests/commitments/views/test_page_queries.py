@@ -36,7 +36,7 @@ MAX_QUERIES = {
     "thematic_list": 6,
     "search": 10,  # views/search_page.py: facets (4), page with its count, levels (3), glossary
     "glossary": 2,
-    "dashboard": 9,  # reporting/dashboard_data.build_dashboard (+2 after an edit)
+    "dashboard": 9,  # selectors/dashboard_data.build_dashboard (+2 after an edit)
     "territory_dashboard": 9,
     "api_actions": 10,
 }

@@ -6,8 +6,8 @@ from django.urls import reverse
 from commitments.enums import Level, Status
 from commitments.models import OperationalObjective, Protocol, StrategicObjective
 from commitments.rendering.glossary_markup import Glossary
-from commitments.reporting.numbering import tree_paths
-from commitments.reporting.protocol_tree import iter_commitments, load_protocol_tree
+from commitments.selectors.numbering import tree_paths
+from commitments.selectors.protocol_tree import iter_commitments, load_protocol_tree
 from territories.models import Territory
 from tests.factories import ActionFactory, GlossaryTermFactory, StrategicObjectiveFactory
 from tests.support.html import PageStructure, assert_accessible_structure, html_of

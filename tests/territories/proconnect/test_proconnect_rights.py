@@ -1,5 +1,5 @@
 """A person signed in with ProConnect has exactly the rights they have with a password: the
-permission matrices of the reporting space (tests/commitments/views/test_lead_space.py) and of
+permission matrices of the tracking space (tests/commitments/views/test_tracking_space.py) and of
 the admin (tests/commitments/admin/test_role_mixins.py) run again, cell by cell and with the
 same expectations, with clients signed in through the real provider (the `proconnect`
 fixture) instead of `client_for`'s password session. An inactive lead is refused by ProConnect
@@ -14,7 +14,7 @@ from django.test import Client
 
 from territories.proconnect.logout import ID_TOKEN_SESSION_KEY
 from tests.commitments.admin import test_role_mixins as admin_matrix
-from tests.commitments.views import test_lead_space as space_matrix
+from tests.commitments.views import test_tracking_space as space_matrix
 from tests.support.proconnect import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
@@ -45,7 +45,7 @@ def through_proconnect(proconnect, monkeypatch):
 @pytest.mark.usefixtures("through_proconnect")
 @pytest.mark.parametrize(("target", "method"), space_matrix.MATRIX)
 @pytest.mark.parametrize("role", ["grigny_lead", "inactive_lead", "agglomeration"])
-def test_the_reporting_space(role, target, method):
+def test_the_tracking_space(role, target, method):
     space_matrix.test_permission_matrix(role, target, method, None)
 
 
