@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 export PYTHON
 
-.PHONY: install run test quality format clean
+.PHONY: install run test quality typecheck format clean
 
 install:
 	.ci/setup python
@@ -32,6 +32,12 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/djlint templates --lint
+	$(MAKE) typecheck
+
+# mypy with django-stubs on the domain and service layers (scope: [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -8,8 +8,8 @@ a PDF render after an edit.
   downloaded is not rendered ahead (its first download renders it, views/pdf_downloads.py case
   (c)): the workers spend their time on the PDFs people read. It renders only what is stale, so
   running it again is cheap and safe: a job whose worker died is simply run again.
-- `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render is
-  of an older layout).
+- `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render
+  is of an older layout).
 
 When they are queued:
 - **after a change is committed**: services/content_changes.record_change — which every write

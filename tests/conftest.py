@@ -45,8 +45,10 @@ def pytest_configure(config):
     except ValueError:
         message = f"PERER_CLOCK_OFFSET_DAYS must be a number of days, not {offset!r}"
         raise pytest.UsageError(message) from None
-    shifted = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
-    config._perer_clock = time_machine.travel(shifted, tick=True)
+    # A timedelta, not an aware datetime: time-machine would also set TZ to the datetime's zone
+    # (UTC), and date.today() would then disagree with Django's localdate() (Europe/Paris)
+    # between 23:00 and midnight UTC.
+    config._perer_clock = time_machine.travel(datetime.timedelta(days=days), tick=True)
     config._perer_clock.start()
 
 

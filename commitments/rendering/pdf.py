@@ -1,13 +1,14 @@
 """The protocols as PDF documents: rendered by WeasyPrint from templates/pdf/, in background
 jobs, kept in the database (rendering/pdf_store.py).
 
-A PDF has one version per state of its protocols: `ProtocolPdf.cache_key` holds the layout
-digest, the territory slug, the "suivi" flag and `Protocol.last_changed_at` (bumped by
-commitments/signals.py on any change in the tree, the glossary or the territory). Any change
-queues a job (commitments/tasks.py `refresh_pdfs`, queue "pdf") that renders every PDF whose
-stored render is not the current version; meanwhile the views serve the last complete render,
-with its own version date (commitments/views/pdf_downloads.py). `ProtocolPdf` is a pdf_store
-"document" (`store_key`, `version_at`, `render()`, `current_version()`).
+A PDF has one version per state of its protocols: `ProtocolPdf.cache_key` holds the layout digest,
+the territory slug, the "suivi" flag and `Protocol.last_changed_at` (bumped by
+services/content_changes.record_change, which every write calls, on any change in the tree, the
+glossary or the territory). Any change queues a job (commitments/tasks.py `refresh_pdfs`, queue
+"pdf") that renders every PDF whose stored render is not the current version; meanwhile the views
+serve the last complete render, with its own version date (commitments/views/pdf_downloads.py).
+`ProtocolPdf` is a pdf_store "document" (`store_key`, `version_at`, `render()`,
+`current_version()`).
 
 What the stored render of each PDF is (its version, size, page count and version date:
 `RenderedFacts`) is also kept in the cache under a key per PDF (territory or all, with or

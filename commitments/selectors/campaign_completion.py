@@ -20,6 +20,7 @@ Who sees what is commitments/permissions.py's (`campaigns_visible_to`,
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
@@ -263,7 +264,8 @@ class CampaignReport:
     @property
     def by_thematic(self):
         """[(thematic, Completion)] for the thematics that have commitments, in their order."""
-        figures, thematics = {}, {}
+        figures: dict[int, Completion] = {}
+        thematics: dict[int, Any] = {}
         for row in self.rows:
             thematics[row.thematic.pk] = row.thematic
             figures.setdefault(row.thematic.pk, Completion()).add(row)
@@ -273,7 +275,7 @@ class CampaignReport:
     @property
     def answers(self):
         """[Answer] per territory (display order) and author, latest first."""
-        grouped = {}
+        grouped: dict[tuple[int, str], Answer] = {}
         for row in self.rows:
             if not row.reported:
                 continue
@@ -374,7 +376,7 @@ def missing_by_territory(campaign_, today=None):
     have any (the reminders' recipients are the leads of these territories). Three queries
     whatever the number of territories and commitments."""
     territory_ids = list(campaign_.territories.values_list("pk", flat=True))
-    missing = Counter()
+    missing: Counter[int] = Counter()
     for queryset in leaves():
         model = queryset.model
         rows = (

@@ -64,7 +64,9 @@ class TextNode:
         self.axis_names = list(fields.get("axes", ()))
         children = Children(TextNode(child) for child in data.get("children", ()))
         self.operational_objectives = children if self.kind == "strategic_objective" else None
-        self.actions = children if self.kind == "operational_objective" else Children()
+        self.actions: Children | None = (
+            children if self.kind == "operational_objective" else Children()
+        )
         if self.kind == "strategic_objective":
             self.actions = None
 
@@ -244,7 +246,9 @@ def editions_in_force(trees):
 
 def find_item(snapshot, kind, pk):
     """(node dict, parent key) of the item in a snapshot, or (None, None)."""
-    stack = [(node, None) for node in reversed(snapshot.get("sections", ()))]
+    stack: list[tuple[dict, tuple | None]] = [
+        (node, None) for node in reversed(snapshot.get("sections", ()))
+    ]
     while stack:
         node, parent = stack.pop()
         if (node["kind"], node["id"]) == (kind, pk):

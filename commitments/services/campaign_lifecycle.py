@@ -4,8 +4,8 @@ admin, the views and any command.
 - `open_campaign`: validates (Campaign.clean, French messages) and creates a campaign; no
   territory chosen means every territory, written as such (models/campaigns.py).
 - `update_campaign`: the same validation; a closed campaign is never changed.
-- `close_campaign`: in one transaction, locks the campaign's row, refuses a campaign already closed (or
-  not open yet), freezes one `CampaignFigure` per commitment of its territories from the live
+- `close_campaign`: in one transaction, locks the campaign's row, refuses a campaign already closed
+  (or not open yet), freezes one `CampaignFigure` per commitment of its territories from the live
   rows (selectors/campaign_completion.py, the rule written once) in one bulk insert, and stores
   `closed_at` and `closed_by`. Two closings at once: the second waits for the lock, then finds
   the campaign closed and is refused. Closing changes what the public dashboard shows, so the

@@ -3,9 +3,9 @@ sent exactly once. Run by the daily tick, `python manage.py send_reminders`
 (management/commands/send_reminders.py; a systemd timer, docs/deployment.md).
 
 What is due on `today` (the rules, written once here):
-- **Opening** ("round_opened"): to every lead of the campaign's territories, once, from the campaign's
-  `opens_on` until its deadline, while it is not closed (a campaign opened by staff today is
-  announced by the next tick).
+- **Opening** ("round_opened"): to every lead of the campaign's territories, once, from the
+  campaign's `opens_on` until its deadline, while it is not closed (a campaign opened by staff today
+  is announced by the next tick).
 - **Reminders**, to the leads of the campaign's territories who still have commitments to report
   for it (the count is selectors/campaign_completion.py's rule, over the territories they lead):
   "reminder_7_days" when 2 to 7 days are left (and the campaign was open 7 days before its
@@ -32,6 +32,7 @@ digest's updates and one for its recipients, plus one insert and one job per ema
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -123,7 +124,7 @@ def campaign_leads(campaign_):
         .select_related("user")
         .order_by("user_id", "territory_id")
     )
-    leads = {}
+    leads: dict[Any, list[int]] = {}  # user: ids of the territories they lead
     for membership in memberships:
         leads.setdefault(membership.user, []).append(membership.territory_id)
     return leads

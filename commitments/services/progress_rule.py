@@ -30,6 +30,8 @@ commitment, two UPDATEs recording the change (sections, protocols) — whatever 
 updates.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Value
@@ -71,7 +73,7 @@ def _sync(queryset, *, bump):
 
 def _commitments(targets):
     """Querysets of the commitments named by (action id, operational objective id) pairs."""
-    ids = {model: set() for model in TARGET_FIELDS}
+    ids: dict[Any, set[int]] = {model: set() for model in TARGET_FIELDS}
     for pair in targets:
         for model, pk in zip(TARGET_FIELDS, pair, strict=True):
             if pk is not None:

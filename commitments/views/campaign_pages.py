@@ -4,8 +4,8 @@
   territory for a lead).
 - `campaign_detail`: completion per territory and per thematic, who answered when, what is still
   missing; a lead sees only their own territories' rows.
-- `campaign_close` (POST, staff): closes the campaign through services/campaign_lifecycle.close_campaign,
-  after an explicit confirmation.
+- `campaign_close` (POST, staff): closes the campaign through
+  services/campaign_lifecycle.close_campaign, after an explicit confirmation.
 - `campaign_export` (staff): the campaign's answers as CSV or XLSX (rendering/campaign_report.py).
 - `campaign_pdf`: the "bilan de la campagne" of a closed campaign, for all territories (staff) or
   one territory (staff, and that territory's leads): its stored render, as the protocols' PDFs

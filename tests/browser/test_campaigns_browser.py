@@ -1,8 +1,8 @@
 """Campaigns in a real headless Chromium (the `browser` fixture: tests/conftest.py):
 axe-core (WCAG 2.1 A and AA) on every campaign page at 1280 and 375 px, where no page may scroll
-sideways — the list, an open campaign as staff and as a lead, a closed campaign, the open campaign on
-/suivi/, the dashboard with the last closed campaign, the admin's confirmation — and staff closing
-a campaign by keyboard from its page.
+sideways — the list, an open campaign as staff and as a lead, a closed campaign, the open campaign
+on /suivi/, the dashboard with the last closed campaign, the admin's confirmation — and staff
+closing a campaign by keyboard from its page.
 
 Needs Debian's chromium and `npm ci` (axe-core); both are installed by `make test`.
 """

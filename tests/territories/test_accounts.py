@@ -480,6 +480,17 @@ class TestInvitations:
         assert not get_user_model().objects.filter(email="x@example.org").exists()
         assert Group.objects.get(name=CITY_LEAD_GROUP)  # untouched
 
+    def test_pending_invitations_are_named_as_everywhere_else(self):
+        """The name comes from perer/lib/user_names.display_name: the full name, else the login."""
+        staff = client_for(make_user("agglomeration"))
+        invite(staff)
+        accounts.invite_lead(
+            email="sans.nom@example.org", first_name="", last_name="", territories=[grigny()]
+        )
+        page = text(staff.get(INVITE))
+        assert "Léa Martin — Lea.Martin@ville-grigny.fr" in page
+        assert "sans.nom@example.org — sans.nom@example.org" in page
+
     @pytest.mark.parametrize("pending", [1, 8])
     def test_constant_queries(self, pending, django_assert_max_num_queries):
         for n in range(pending):

@@ -1,4 +1,5 @@
-"""Load a file written by export_protocols, in one transaction (see commitments/backup)."""
+"""Load a file written by export_protocols, in one transaction (see
+commitments/services/backup.py)."""
 
 import json
 
@@ -10,7 +11,7 @@ from commitments.services import backup
 class Command(BaseCommand):
     help = (
         "Importe une sauvegarde écrite par export_protocols, en une seule transaction. Refuse "
-        "une base qui contient déjà des protocoles, sauf avec --replace."
+        "une base qui contient déjà des données, sauf avec --replace."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Remplace toutes les données des protocoles déjà présentes.",
+            help="Remplace les données déjà présentes par celles de la sauvegarde (les comptes "
+            "ne sont jamais supprimés).",
         )
 
     def handle(self, *args, path, replace=False, **options):
@@ -27,8 +29,15 @@ class Command(BaseCommand):
                 data = json.load(stream)
         except OSError as error:
             raise CommandError(f"Lecture impossible de {path} : {error.strerror}.") from error
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(f"{path} n'est pas un fichier JSON valide : {error}.") from error
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"{path} n'est pas un fichier JSON valide (ligne {error.lineno}, colonne "
+                f"{error.colno})."
+            ) from error
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise CommandError(
+                f"{path} n'est pas un fichier JSON valide (encodage UTF-8 attendu)."
+            ) from error
         try:
             counts, created_users = backup.import_data(data, replace=replace)
         except backup.BackupError as error:
@@ -37,6 +46,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Import terminé ({summary})."))
         if created_users:
             self.stdout.write(
-                "Auteurs créés comme comptes inactifs sans mot de passe : "
-                + ", ".join(created_users)
+                "Comptes créés, sans mot de passe utilisable (à réinitialiser) sauf si la "
+                "sauvegarde contient son empreinte : " + ", ".join(created_users)
             )

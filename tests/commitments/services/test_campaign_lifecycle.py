@@ -1,5 +1,5 @@
-"""Opening, editing and closing campaigns (commitments/services/campaign_lifecycle.py): validation in
-French, staff only, every territory by default, closing freezes the figures once and for all."""
+"""Opening, editing and closing campaigns (commitments/services/campaign_lifecycle.py): validation
+in French, staff only, every territory by default, closing freezes the figures once and for all."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
