@@ -91,7 +91,7 @@ def _parent(instance):
 def _rows_of_instances(instances, level):
     """The protocols or sections (`level`) holding `instances` (of any kinds of the tree), as
     conditions. A section itself is found by its key (it is its own section)."""
-    by_model = {}
+    by_model: dict[type[Model], set[int]] = {}
     for instance in instances:
         if isinstance(instance, Protocol) or (
             isinstance(instance, ThematicSection) and level == "section"
