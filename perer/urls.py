@@ -14,6 +14,7 @@ from commitments.api import viewsets
 from commitments.api.docs_page import ApiDocsView
 from commitments.enums import CommitmentKind
 from commitments.views import (
+    answer_sheet,
     campaign_pages,
     commitment_page,
     dashboards,
@@ -244,10 +245,33 @@ urlpatterns = [
         campaign_pages.campaign_detail,
         name="campaign_detail",
     ),
+    # A lead's answer sheet (views/answer_sheet.py): one row's answer, « rien de nouveau »
+    # for the ticked rows.
+    re_path(
+        rf"^suivi/campagnes/(?P<pk>[0-9]{{1,18}})/engagements/(?P<kind>{KINDS})/"
+        r"(?P<commitment_pk>[0-9]{1,18})/$",
+        answer_sheet.answer_row,
+        name="answer_sheet_row",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/rien-de-nouveau/$",
+        answer_sheet.answer_bulk,
+        name="answer_sheet_bulk",
+    ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/cloturer/$",
         campaign_pages.campaign_close,
         name="campaign_close",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/relancer/$",
+        campaign_pages.campaign_remind,
+        name="campaign_remind",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/(?P<slug>[-a-z0-9]+)/manquants/$",
+        campaign_pages.campaign_missing,
+        name="campaign_missing",
     ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/reponses\.(?P<format>csv|xlsx)$",
