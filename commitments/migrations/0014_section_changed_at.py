@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0011_indicators'),
+        ('commitments', '0013_notification_kinds'),
     ]
 
     operations = [
