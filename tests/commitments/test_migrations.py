@@ -62,7 +62,7 @@ class OldData:
         if _has_column("commitments_thematicsection", "last_changed_at"):
             self.section = factories.SectionFactory(protocol=protocol)
             return
-        # Migrated back: the section through the historical model (0012's last_changed_at does
+        # Migrated back: the section through the historical model (0014's last_changed_at does
         # not exist yet), handed to the factories by its key.
         sections = apps.get_model("commitments", "ThematicSection")
         stored = sections.objects.create(
