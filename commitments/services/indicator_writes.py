@@ -18,7 +18,7 @@ A value records who recorded it (`by`, None for the system paths) and when; `by`
 allowed to record it (permissions.can_record_indicator_value): PermissionDenied otherwise.
 
 Queries: a value is its validation (the indicator, its definition, the unique year), one
-locked SELECT, its INSERT or UPDATE and one UPDATE recording the change.
+locked SELECT, its INSERT or UPDATE and two UPDATEs recording the change.
 """
 
 from django.core.exceptions import PermissionDenied

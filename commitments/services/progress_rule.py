@@ -26,7 +26,8 @@ progress changed. Updates are validated by ProgressUpdate.clean (models/progress
 also holds « réalisé ⇒ 100 % » (`progress_for`).
 
 Queries: one locked SELECT of the commitments, the writes, one UPDATE by the rule per kind of
-commitment, one UPDATE recording the change — whatever the number of updates.
+commitment, two UPDATEs recording the change (sections, protocols) — whatever the number of
+updates.
 """
 
 from typing import Any
