@@ -8,19 +8,23 @@ BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 export PYTHON
 
-.PHONY: install run test quality format clean
+.PHONY: install run test quality typecheck format clean
 
 install:
 	.ci/setup python
 
-# The server and, beside it, one worker of the background jobs (every queue); the worker stops
-# with the server. Jobs left running by a previous worker are put back in their queue first.
+# The server and, beside it, one worker of the background jobs (every queue) and the daily tick
+# (`send_reminders`, idempotent: run at start, then every hour, as the systemd timer does in
+# production); both stop with the server. Jobs left running by a previous worker are put back
+# in their queue first.
+TICK_SECONDS ?= 3600
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_protocols
 	$(BIN)/python manage.py requeue_lost_jobs --older-than 0
 	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	while true; do $(BIN)/python manage.py send_reminders; sleep $(TICK_SECONDS); done & tick=$$!; \
+	trap 'kill $$worker $$tick 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # -rs: the reason of every skipped test in the summary (on SQLite, the PostgreSQL-only ones).
@@ -32,6 +36,12 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/djlint templates --lint
+	$(MAKE) typecheck
+
+# mypy with django-stubs on the domain and service layers (scope: [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -22,12 +22,14 @@ from pathlib import Path
 ROW = re.compile(r"^\| `([^`]+)` \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| (\d+) \| (\d+) \|$")
 
 
-def one_run(checkout, database_url, repeat):
-    script = Path(checkout).resolve() / "benchmarks" / "uncached_pages.py"
+def one_run(checkout, database_url, repeat, mode="warm", clock="wall"):
+    # This checkout's script, run with the other checkout's code (its folder first on the path):
+    # an older checkout's own script may not know the modes.
+    script = Path(__file__).resolve().parent / "uncached_pages.py"
     out = subprocess.run(
-        [sys.executable, str(script), "--repeat", str(repeat)],
+        [sys.executable, str(script), "--repeat", str(repeat), "--mode", mode, "--clock", clock],
         cwd=checkout,
-        env={**os.environ, "DATABASE_URL": database_url},
+        env={**os.environ, "DATABASE_URL": database_url, "PERER_CHECKOUT": str(checkout)},
         check=True,
         capture_output=True,
         text=True,
@@ -41,12 +43,19 @@ def main():
     parser.add_argument("--after", nargs=2, metavar=("CHECKOUT", "DATABASE_URL"), required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=12)
+    parser.add_argument("--mode", choices=("warm", "cold", "edit"), default="warm")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
     runs = {"before": [], "after": []}
     for _ in range(args.rounds):
         for side in ("before", "after"):
-            runs[side].append(one_run(*getattr(args, side), args.repeat))
-    print(f"{args.rounds} alternate runs each, median of {args.repeat} requests per run\n")
+            runs[side].append(one_run(*getattr(args, side), args.repeat, args.mode, args.clock))
+    print(
+        f"mode {args.mode}, {args.clock} clock: {args.rounds} alternate runs each, "
+        f"median of {args.repeat}",
+        end="",
+    )
+    print(" requests per run\n")
     print("| page | before ms (min / middle) | after ms (min / middle) | after ÷ before |", end="")
     print(" queries |")
     print("|---|---|---|---|---|")

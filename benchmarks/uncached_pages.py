@@ -19,6 +19,18 @@ territories exist), measures again and exits with status 1 if a page's query cou
 --profile PATH prints the cProfile of --repeat renders of one page (cumulative, top 45), and
 --profile-summary PATH splits that time into template rendering, ORM/database and the rest.
 
+--mode (issue #22, the caches of what changes rarely: rendering/protocol_fragments.py):
+- `warm` (default): as above — the page cache bypassed, the fragment caches warm (filled by the
+  warm-up request), the state of a busy site between two edits;
+- `cold`: the whole cache emptied before every request (after a deploy, or with a new code
+  version): every fragment rendered again;
+- `edit`: the protocol page (PROTOCOL_PAGE) only, each timed request preceded (untimed) by the
+  edit of one of its actions through the admin's write path (services/elements.save_element,
+  its text changed back and forth): the next view of its protocol page after an edit.
+Each mode runs the same way on a checkout without the fragment caches (the page cache bypassed
+by the same unique parameter), so that before and after compare (benchmarks/compare_uncached.py
+--mode).
+
 A measurement, not a test: it asserts nothing about wall-clock time.
 """
 
@@ -32,7 +44,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# PERER_CHECKOUT: another checkout's code measured by this script (compare_uncached.py).
+sys.path.insert(0, os.environ.get("PERER_CHECKOUT") or str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perer.settings")
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 60)
@@ -56,6 +69,10 @@ PAGES = [
     "/glossaire/",
 ]
 BASELINE = "/glossaire/"
+PROTOCOL_PAGE = "/territoires/evry-courcouronnes/"
+# --clock cpu: this process's CPU time (time.process_time) instead of the wall clock, which a
+# machine shared with other work makes noisy; it leaves out the database server's time.
+CLOCK = time.perf_counter
 
 # CaptureQueriesContext indexes the query log before the request; request_started would empty it
 # (reset_queries) and the count would come out short.
@@ -68,8 +85,52 @@ def fresh(path):
     return f"{path}{'&' if '?' in path else '?'}_n={next(_counter)}"
 
 
-def measure(client, path, repeat):
+def _no_preparation():
+    pass
+
+
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+class _ActionEdit:
+    """Edit one action of PROTOCOL_PAGE's protocol as the admin does, its text changed back and
+    forth (the database is left as it was, but for the stamps)."""
+
+    def __init__(self):
+        from commitments.models import Action
+
+        slug = PROTOCOL_PAGE.strip("/").split("/")[-1]
+        self.action = (
+            Action.objects.filter(
+                operational_objective__strategic_objective__section__protocol__territory__slug=slug
+            )
+            .order_by("pk")
+            .first()
+        )
+        self.original = self.action.text
+        self.count = 0
+
+    def __call__(self):
+        from commitments.services.elements import save_element
+
+        self.count += 1
+        self.action.text = self.original if self.count % 2 == 0 else self.original + " (revu)"
+        save_element(self.action)
+
+    def restore(self):
+        from commitments.services.elements import save_element
+
+        if self.action.text != self.original:
+            self.action.text = self.original
+            save_element(self.action)
+
+
+def measure(client, path, repeat, prepare=_no_preparation):
     client.get(fresh(path), secure=True)  # warm-up: imports, compiled templates, connection
+    prepare()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(fresh(path), secure=True)
     assert response.status_code == 200, (path, response.status_code)
@@ -77,9 +138,10 @@ def measure(client, path, repeat):
     times = []
     for _ in range(repeat):
         url = fresh(path)
-        start = time.perf_counter()
+        prepare()
+        start = CLOCK()
         client.get(url, secure=True)
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((CLOCK() - start) * 1000)
     return {
         "median": statistics.median(times),
         "min": min(times),
@@ -88,9 +150,18 @@ def measure(client, path, repeat):
     }
 
 
-def run(repeat, label):
+def run(repeat, label, mode="warm"):
     client = Client()
-    results = {path: measure(client, path, repeat) for path in PAGES}
+    if mode == "edit":
+        edit = _ActionEdit()
+        try:
+            results = {PROTOCOL_PAGE: measure(client, PROTOCOL_PAGE, repeat, edit)}
+        finally:
+            edit.restore()
+        results[BASELINE] = measure(client, BASELINE, repeat)
+    else:
+        prepare = _empty_cache if mode == "cold" else _no_preparation
+        results = {path: measure(client, path, repeat, prepare) for path in PAGES}
     base = results[BASELINE]["median"]
     print(f"\n### {label}\n")
     print("| page | median ms | min ms | ratio to /glossaire/ | queries | bytes |")
@@ -147,7 +218,11 @@ def main():
     parser.add_argument("--scale", action="store_true")
     parser.add_argument("--profile")
     parser.add_argument("--profile-summary")
+    parser.add_argument("--mode", choices=("warm", "cold", "edit"), default="warm")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.profile or args.profile_summary:
         profile(args.profile or args.profile_summary, args.repeat, bool(args.profile_summary))
         return 0
@@ -155,7 +230,7 @@ def main():
 
     actions = Action.objects.count()
     print(f"database: {connection.vendor}, actions: {actions}")
-    seed = run(args.repeat, f"{actions} actions")
+    seed = run(args.repeat, f"{actions} actions, mode {args.mode}", args.mode)
     if not args.scale:
         return 0
     from territories.models import Territory
@@ -163,8 +238,9 @@ def main():
     if not Territory.objects.filter(slug__startswith="demo-").exists():
         call_command("generate_demo_data", territories=100, actions=20000, verbosity=0)
     print(f"\nactions: {Action.objects.count()}")
-    scaled = run(args.repeat, "scale data (generate_demo_data --territories 100 --actions 20000)")
-    changed = [p for p in PAGES if seed[p]["queries"] != scaled[p]["queries"]]
+    label = "scale data (generate_demo_data --territories 100 --actions 20000)"
+    scaled = run(args.repeat, f"{label}, mode {args.mode}", args.mode)
+    changed = [p for p in seed if seed[p]["queries"] != scaled[p]["queries"]]
     print(f"\nquery counts equal at both sizes: {'yes' if not changed else 'NO: ' + str(changed)}")
     return 1 if changed else 0
 

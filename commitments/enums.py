@@ -53,8 +53,11 @@ class NotificationKind(models.TextChoices):
     REMINDER_7_DAYS = "reminder_7_days", "Rappel à 7 jours de l'échéance"
     REMINDER_1_DAY = "reminder_1_day", "Rappel la veille de l'échéance"
     REMINDER_OVERDUE = "reminder_overdue", "Relance après l'échéance"
+    REMINDER_MANUAL = "reminder_manual", "Relance par l'agglomération"
+    ROUND_CLOSED = "round_closed", "Clôture d'une campagne"
     WEEKLY_DIGEST = "weekly_digest", "Récapitulatif hebdomadaire"
     INVITATION = "invitation", "Invitation"
+    INVITATION_REMINDER = "invitation_reminder", "Rappel d'une invitation"
     PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
 
 

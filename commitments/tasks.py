@@ -4,14 +4,16 @@ a PDF render after an edit.
 - `refresh_pdfs(keys=None)`: renders every protocol PDF (each territory's and the combined one,
   with and without tracking) that was stored once and whose stored render is not the current
   version, and the reports of the closed campaigns never rendered (all territories and each one),
-  and stores them (rendering/pdf_store.py); with `keys`, only those PDFs. A PDF never
-  downloaded is not rendered ahead (its first download renders it, views/pdf_downloads.py case
-  (c)): the workers spend their time on the PDFs people read. It renders only what is stale, so
-  running it again is cheap and safe: a job whose worker died is simply run again.
+  and stores them (rendering/pdf_store.py); with `keys`, only those PDFs (seeding and
+  deployments queue the keys of the PDFs never rendered: below). It renders only what is
+  stale, so running it again is cheap and safe: a job whose worker died is simply run again.
 - `render_campaign_report(campaign_id, territory_id)`: one campaign report (when its stored render
   is of an older layout).
 
 When they are queued:
+- **when seeding and after a deployment**: `seed_protocols` and `manage.py queue_pdf_renders`
+  call `queue_stale_protocol_pdfs()`: every protocol PDF never rendered, or whose stored
+  render is not the current version (a new layout), is queued, so that no visitor waits;
 - **after a change is committed**: services/content_changes.record_change — which every write
   to a protocol, its territory or the reference lists calls (closing a campaign and importing a
   backup too) — calls `refresh_after_commit()`, which queues one `refresh_pdfs` when the
@@ -33,7 +35,7 @@ from django_tasks import TaskResultStatus
 from commitments.models import Campaign, RenderedPdf
 from commitments.rendering import pdf_store
 from commitments.rendering.campaign_report import CampaignPdf, campaign_pdfs
-from commitments.rendering.pdf import pdf_for_store_key
+from commitments.rendering.pdf import every_protocol_pdf, pdf_for_store_key
 from perer.lib.jobs import retried_task
 
 PDF_QUEUE = "pdf"
@@ -91,6 +93,31 @@ def queue(task, **kwargs):
 def queue_refresh(keys=None):
     """Queue `refresh_pdfs(keys)` (`keys`: a list of store keys, or None: every stored PDF)."""
     return queue(refresh_pdfs, keys=keys)
+
+
+def stale_protocol_pdfs():
+    """The store keys of the protocol PDFs (rendering/pdf.every_protocol_pdf: each territory's
+    and the combined one, with and without tracking) never rendered or whose stored render is
+    not the current version (a change, or a deployment that changed the layout). Three
+    queries."""
+    documents = every_protocol_pdf()
+    stored = pdf_store.latest_many([document.store_key for document in documents])
+    return [
+        document.store_key
+        for document in documents
+        if not pdf_store.is_current(stored.get(document.store_key), document)
+    ]
+
+
+def queue_stale_protocol_pdfs():
+    """Queue one `refresh_pdfs` for the stale protocol PDFs, so that no visitor waits for a
+    render, the very first one included: called by `seed_protocols` and by
+    `manage.py queue_pdf_renders` (deployment, docs/deployment.md). Returns the keys queued
+    ([] when every PDF is current)."""
+    stale = stale_protocol_pdfs()
+    if stale:
+        queue_refresh(stale)
+    return stale
 
 
 def queue_campaign_report(campaign_, territory=None):

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "territories.proconnect.pages.button_context",
+                "territories.views.header_context",
             ],
             "loaders": TEMPLATE_LOADERS,
         },

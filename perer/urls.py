@@ -14,11 +14,13 @@ from commitments.api import viewsets
 from commitments.api.docs_page import ApiDocsView
 from commitments.enums import CommitmentKind
 from commitments.views import (
+    answer_sheet,
     campaign_pages,
     commitment_page,
     dashboards,
     data_downloads,
     edition_pages,
+    indicator_pages,
     pdf_downloads,
     portal,
     protocol_page,
@@ -33,6 +35,7 @@ from commitments.views.feeds import (
     UpdatesFeed,
 )
 from commitments.views.page_cache import cached_public_page as cached
+from commitments.views.page_cache import territory_version
 from territories import views as account_views
 from territories.proconnect import pages as proconnect_pages
 from territories.views import two_factor_setup, two_factor_verify
@@ -56,6 +59,7 @@ router.register("actions", viewsets.ActionViewSet, basename="action")
 router.register("partenaires", viewsets.PartnerViewSet, basename="partner")
 router.register("glossaire", viewsets.GlossaryViewSet, basename="glossary-term")
 router.register("axes", viewsets.TransversalAxisViewSet, basename="axis")
+router.register("indicateurs", viewsets.IndicatorViewSet, basename="indicator")
 
 KINDS = "|".join(CommitmentKind.values)
 
@@ -143,6 +147,11 @@ urlpatterns = [
         name="export_commitments",
     ),
     re_path(
+        r"^donnees/indicateurs\.(?P<format>csv|json)$",
+        data_downloads.export_indicators,
+        name="export_indicators",
+    ),
+    re_path(
         r"^territoires/(?P<slug>[-a-z0-9]+)/engagements\.(?P<format>csv|json)$",
         data_downloads.export_commitments,
         name="export_commitments",
@@ -170,6 +179,11 @@ urlpatterns = [
         name="edition_changes",
     ),
     path(
+        "territoires/<slug:slug>/indicateurs/",
+        cached(indicator_pages.territory_indicators, version=territory_version),
+        name="territory_indicators",
+    ),
+    path(
         "territoires/<slug:slug>/",
         cached(protocol_page.territory_detail, version=protocol_page.page_version),
         name="territory_detail",
@@ -182,6 +196,18 @@ urlpatterns = [
         rf"^engagements/(?P<kind>{KINDS})/(?P<pk>[0-9]{{1,18}})/$",
         commitment_page.commitment_detail,
         name="commitment_detail",
+    ),
+    # Indicators (views/indicator_pages.py): « comparer » before the numbers.
+    path("indicateurs/", cached(indicator_pages.indicator_list), name="indicator_list"),
+    path(
+        "indicateurs/comparer/",
+        cached(indicator_pages.indicator_compare),
+        name="indicator_compare",
+    ),
+    re_path(
+        r"^indicateurs/(?P<pk>[0-9]{1,18})/$",
+        cached(indicator_pages.indicator_detail),
+        name="indicator_detail",
     ),
     path("glossaire/", cached(portal.glossary), name="glossary"),
     path("accessibilite/", portal.accessibility, name="accessibility"),
@@ -219,10 +245,33 @@ urlpatterns = [
         campaign_pages.campaign_detail,
         name="campaign_detail",
     ),
+    # A lead's answer sheet (views/answer_sheet.py): one row's answer, « rien de nouveau »
+    # for the ticked rows.
+    re_path(
+        rf"^suivi/campagnes/(?P<pk>[0-9]{{1,18}})/engagements/(?P<kind>{KINDS})/"
+        r"(?P<commitment_pk>[0-9]{1,18})/$",
+        answer_sheet.answer_row,
+        name="answer_sheet_row",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/rien-de-nouveau/$",
+        answer_sheet.answer_bulk,
+        name="answer_sheet_bulk",
+    ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/cloturer/$",
         campaign_pages.campaign_close,
         name="campaign_close",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/relancer/$",
+        campaign_pages.campaign_remind,
+        name="campaign_remind",
+    ),
+    re_path(
+        r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/(?P<slug>[-a-z0-9]+)/manquants/$",
+        campaign_pages.campaign_missing,
+        name="campaign_missing",
     ),
     re_path(
         r"^suivi/campagnes/(?P<pk>[0-9]{1,18})/reponses\.(?P<format>csv|xlsx)$",

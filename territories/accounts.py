@@ -27,6 +27,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -35,7 +36,7 @@ from perer.lib.jobs import retried_task
 from perer.lib.mail import EMAIL_QUEUE, send_email
 from perer.lib.user_names import display_name
 from territories.models import AccountPreferences, TerritoryMembership
-from territories.roles import CITY_LEAD_GROUP
+from territories.roles import CITY_LEAD_GROUP, is_agglomeration
 
 
 class InvitationError(Exception):
@@ -169,6 +170,16 @@ def request_password_reset(email, url_root=None):
     return send_password_reset.enqueue(email=email, url_root=url_root)
 
 
+def preferences_of(user):
+    """The user's preferences; when they never chose, the defaults for them: the weekly digest
+    (meant for the agglomeration, the only ones it is sent to) ticked for agglomeration staff
+    and superusers only, campaign reminders for everyone."""
+    preferences = AccountPreferences.for_user(user)
+    if preferences.pk is None:
+        preferences.weekly_digest = is_agglomeration(user)
+    return preferences
+
+
 def save_preferences(user, *, reminders, weekly_digest):
     """Record what `user` wants to receive (one row per user)."""
     preferences, _ = AccountPreferences.objects.update_or_create(
@@ -177,14 +188,35 @@ def save_preferences(user, *, reminders, weekly_digest):
     return preferences
 
 
+def never_activated(prefix=""):
+    """The rule of an account never activated, as a Q over the users (`prefix`: the lookup from
+    the queried model to the user, e.g. "user__"): invited, it never chose a password (still
+    unusable) and never logged in (ProConnect included). Such an account gets the invitation and
+    one reminder to activate it, never a campaign email (commitments/services/notifications.py)."""
+    return Q(
+        **{
+            f"{prefix}password__startswith": UNUSABLE_PASSWORD_PREFIX,
+            f"{prefix}last_login__isnull": True,
+        }
+    )
+
+
 def pending_invitations(limit=20):
     """Leads invited who have not chosen a password yet, latest first."""
     return (
         get_user_model()
-        .objects.filter(
-            groups__name=CITY_LEAD_GROUP,
-            password__startswith=UNUSABLE_PASSWORD_PREFIX,
-            last_login__isnull=True,
-        )
+        .objects.filter(never_activated(), groups__name=CITY_LEAD_GROUP)
         .order_by("-date_joined")[:limit]
     )
+
+
+def invitation_reminder_context(user, url_root=None):
+    """The context of the reminder to activate an invited account: a fresh one-time link."""
+    site = _site(url_root)
+    return {
+        "user": user,
+        "set_password_url": site + one_time_path("invitation_accept", user),
+        "login_url": site + reverse("login"),
+        "valid_days": link_days(),
+        "territories": [m.territory.name for m in user.territory_memberships.all()],
+    }

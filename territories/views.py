@@ -48,10 +48,19 @@ from territories.forms import (
     PreferencesForm,
     QueuedPasswordResetForm,
 )
-from territories.models import AccountPreferences
-from territories.roles import city_lead_territories, is_agglomeration, is_city_lead
+from territories.roles import is_agglomeration, is_city_lead, led_territories
 
 logger = logging.getLogger("perer.security")
+
+
+def header_context(request):
+    """Context processor: `signed_in_user` for the header (who is logged in, « Mon espace »,
+    « Se déconnecter »), or None. A request without a session cookie is not looked at: no
+    session is read for anonymous visitors (no `Vary: Cookie`, public pages stay cacheable)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return {"signed_in_user": None}
+    user = getattr(request, "user", None)
+    return {"signed_in_user": user if user is not None and user.is_authenticated else None}
 
 
 def _next(request, user):
@@ -274,24 +283,32 @@ class PasswordResetView(ErrorSummaryMixin, auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfirmView):
+    """/compte/mot-de-passe-oublie/<uidb64>/<token>/: choose a new password; the user is then
+    logged in (Django's `post_reset_login`) and lands on /suivi/. An enrolled user's login
+    leaves the second factor pending (two_factor.mark_pending_on_login), so the middleware
+    asks for the code before /suivi/ (then goes on there); staff who must enrol are sent to
+    the enrolment page first, as after any login."""
+
     template_name = "accounts/set_password.html"
-    success_url = reverse_lazy("password_reset_complete")
+    success_url = reverse_lazy("tracking_space")
+    post_reset_login = True
+    # Two backends (django-axes' and the model's): login() must be told which one.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     extra_context = {"invitation": False}
+    success_message = "Votre mot de passe est enregistré."
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, self.success_message)
+        return response
 
 
 class InvitationAcceptView(PasswordResetConfirmView):
     """/compte/bienvenue/<uidb64>/<token>/: the invitation's link, to choose a first password
-    (the same one-time token as a reset); then the login page."""
+    (the same one-time token as a reset); then logged in, on /suivi/, as after a reset."""
 
-    success_url = reverse_lazy("login")
     extra_context = {"invitation": True}
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(
-            self.request, "Votre mot de passe est enregistré : connectez-vous pour commencer."
-        )
-        return response
+    success_message = "Votre mot de passe est enregistré : bienvenue dans l'espace de suivi."
 
 
 class CountedPasswordChangeMixin:
@@ -366,7 +383,7 @@ def account(request):
     user = request.user
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
-        instance=AccountPreferences.for_user(user),
+        instance=accounts.preferences_of(user),
     )
     if form.is_valid():
         accounts.save_preferences(user, **form.cleaned_data)

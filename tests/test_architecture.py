@@ -183,3 +183,19 @@ def test_no_model_signal_hides_a_rule():
         if model_signals.search(re.sub(r'"""[\s\S]*?"""', "", path.read_text(encoding="utf-8")))
     )
     assert found == []
+
+
+# Modules whose tests mirror them one to one: tests/<same path>/test_<module>.py.
+MIRRORED = [
+    *sorted(p for p in (ROOT / "perer" / "lib").glob("*.py") if p.name != "__init__.py"),
+    ROOT / "commitments" / "permissions.py",
+]
+
+
+@pytest.mark.parametrize("source", MIRRORED, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_tests_mirror_the_source(source):
+    """perer/lib/text.py is tested in tests/perer/lib/test_text.py, commitments/permissions.py
+    in tests/commitments/test_permissions.py: a new module comes with its test file."""
+    relative = source.relative_to(ROOT)
+    mirrored = ROOT / "tests" / relative.parent / f"test_{relative.name}"
+    assert mirrored.is_file(), f"{relative} n'a pas de tests dans {mirrored.relative_to(ROOT)}"

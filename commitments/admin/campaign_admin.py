@@ -22,6 +22,7 @@ from django.utils.html import format_html
 
 from commitments.models import Campaign, CampaignFigure, Notification
 from commitments.permissions import can_manage_campaigns
+from commitments.selectors.campaign_completion import closing_facts
 from commitments.services.campaign_lifecycle import (
     CAMPAIGN_FIELDS,
     check_not_closed,
@@ -192,6 +193,7 @@ class CampaignAdmin(
             "campaign": campaign_,
             "opts": self.opts,
             "change_url": change_url,
+            **({} if campaign_.is_closed else closing_facts(campaign_)),
         }
         return TemplateResponse(request, "campaigns/admin_close.html", context)
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments import models
-from commitments.enums import Level, Status
+from commitments.enums import Level, Status, Unit
 from territories.models import Territory
 
 PROTOCOL_FIELDS = [
@@ -420,3 +420,116 @@ class EditionTreeSerializer(serializers.Serializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_preconditions(self, obj):
         return _lines_of(obj.snapshot["protocol"]["preconditions"])
+
+
+# Indicators, with their yearly values nested -------------------------------------------------
+# One entry per indicator (the open data /donnees/indicateurs.csv gives one row per value).
+# Figures are JSON numbers without trailing zeros; the values' authors are not published.
+
+
+class FigureField(serializers.DecimalField):
+    """A stored figure (Decimal('35.0000')) as a JSON number: 35, 12.5."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=14, decimal_places=4, coerce_to_string=False, read_only=True, **kwargs
+        )
+
+    def to_representation(self, value):
+        value = value.normalize()
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    value = FigureField(help_text="Valeur de l'année, dans l'unité de l'indicateur.")
+    recorded_at = serializers.DateTimeField(
+        read_only=True, help_text="Enregistrement de la valeur sur le portail."
+    )
+
+    class Meta:
+        model = models.IndicatorValue
+        fields = ["year", "value", "source", "comment", "recorded_at"]
+
+
+class MeasuredCommitmentSerializer(serializers.Serializer):
+    """The commitment an indicator measures (the schema of IndicatorSerializer.commitment)."""
+
+    id = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=Level.choices)
+    path = serializers.CharField(help_text="Place dans le protocole, par ex. « 2.1.3 ».")
+    text = serializers.CharField()
+    url = serializers.URLField(help_text="L'engagement dans l'API.")
+    page_url = serializers.URLField(help_text="Ancre de l'engagement sur la page du protocole.")
+
+
+COMMITMENT_API_NAMES = {
+    Level.STRATEGIC: "v1:strategic-objective-detail",
+    Level.OPERATIONAL: "v1:operational-objective-detail",
+    Level.ACTION: "v1:action-detail",
+}
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    """An indicator from `selectors/indicator_data.indicators_with_values()`; the commitments'
+    paths come from the view (context["paths"]). No query."""
+
+    territory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    code = serializers.CharField(source="definition.code", read_only=True)
+    name = serializers.CharField(source="definition.name", read_only=True)
+    unit = serializers.ChoiceField(source="definition.unit", choices=Unit.choices, read_only=True)
+    decimals = serializers.IntegerField(source="definition.decimals", read_only=True)
+    definition = serializers.CharField(source="definition.definition", read_only=True)
+    baseline_value = FigureField(allow_null=True)
+    target_value = FigureField(allow_null=True)
+    target_factor = FigureField(
+        allow_null=True, help_text="Cible relative : la valeur de référence multipliée par…"
+    )
+    thematic = serializers.SerializerMethodField(
+        help_text="Thématique de l'engagement mesuré (identifiant d'URL)."
+    )
+    commitment = serializers.SerializerMethodField()
+    values = IndicatorValueSerializer(source="yearly_values", many=True, read_only=True)
+
+    class Meta:
+        model = models.Indicator
+        fields = [
+            "id",
+            "territory",
+            "code",
+            "name",
+            "unit",
+            "decimals",
+            "definition",
+            "scope",
+            "direction",
+            "source",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "target_factor",
+            "target_is_minimum",
+            "target_year",
+            "target_horizon",
+            "wording",
+            "thematic",
+            "commitment",
+            "values",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_thematic(self, obj):
+        return obj.commitment.section.thematic.slug
+
+    @extend_schema_field(MeasuredCommitmentSerializer)
+    def get_commitment(self, obj):
+        commitment = obj.commitment
+        page = reverse("territory_detail", kwargs={"slug": obj.territory.slug})
+        api = reverse(COMMITMENT_API_NAMES[commitment.level], kwargs={"pk": commitment.pk})
+        return {
+            "id": commitment.pk,
+            "level": str(commitment.level),
+            "path": self.context.get("paths", {}).get((commitment.level, commitment.pk), ""),
+            "text": commitment.text,
+            "url": _absolute(self, api),
+            "page_url": _absolute(self, f"{page}#{commitment.anchor}"),
+        }

@@ -34,10 +34,12 @@ from commitments.models import (
 from commitments.selectors.filtersets import (
     ActionFilter,
     CommitmentFilterSet,
+    IndicatorFilter,
     OperationalObjectiveFilter,
     ProtocolFilter,
     StrategicObjectiveFilter,
 )
+from commitments.selectors.indicator_data import indicator_paths, indicators_with_values
 from commitments.selectors.numbering import commitment_paths, tree_paths
 from commitments.selectors.protocol_tree import protocol_tree_queryset
 from territories.models import Territory
@@ -50,6 +52,15 @@ extend_schema_field(
 extend_schema_field(
     {"type": "string", "description": "Thématique (identifiant d'URL, ex. « emploi »)"}
 )(CommitmentFilterSet.filter_thematic)
+extend_schema_field(
+    {"type": "string", "description": "Territoire (identifiant d'URL, ex. « grigny »)"}
+)(IndicatorFilter.filter_territories)
+extend_schema_field(
+    {
+        "type": "string",
+        "description": "Thématique de l'engagement mesuré (identifiant d'URL, ex. « emploi »)",
+    }
+)(IndicatorFilter.filter_thematic)
 
 
 class AnonThrottle(AnonRateThrottle):
@@ -327,6 +338,39 @@ class ActionViewSet(NodeViewSet):
     filterset_class = ActionFilter
 
 
+@documented(
+    "Indicateurs, avec leurs valeurs annuelles",
+    "Un indicateur, avec ses valeurs annuelles",
+    serializers.IndicatorSerializer,
+    description="Les indicateurs des protocoles : ce qui est mesuré (code commun aux "
+    "territoires qui mesurent la même chose, nom, unité), le territoire et l'engagement "
+    "mesuré, la valeur de référence, la cible et les valeurs de chaque année (`values`, de "
+    "la plus ancienne à la plus récente). Filtres : territoire (plusieurs possibles), code, "
+    "thematique (de l'engagement mesuré). Une valeur inconnue donne une erreur 400 qui nomme "
+    "le paramètre. Les mêmes données, une ligne par valeur : /donnees/indicateurs.csv.",
+    filtered=True,
+)
+class IndicatorViewSet(ReadOnlyViewSet):
+    """Two queries for the indicators and their values, four for the commitments' paths (of
+    the protocols on the page), plus the count and the filters' own: constant."""
+
+    serializer_class = serializers.IndicatorSerializer
+    filterset_class = IndicatorFilter
+    queryset = indicators_with_values()
+
+    def _serialize(self, objects, many):
+        indicators = objects if many else [objects]
+        context = {**self.get_serializer_context(), "paths": indicator_paths(indicators)}
+        return self.get_serializer_class()(objects, many=many, context=context).data
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._serialize(page, many=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._serialize(self.get_object(), many=False))
+
+
 @extend_schema(exclude=True)
 class IndexView(PublicAPIMixin, APIView):
     """/api/: where to go from here."""
@@ -340,6 +384,12 @@ class IndexView(PublicAPIMixin, APIView):
                 "exports": {
                     format: request.build_absolute_uri(
                         django_reverse("export_commitments", kwargs={"format": format})
+                    )
+                    for format in ("csv", "json")
+                },
+                "indicator_exports": {
+                    format: request.build_absolute_uri(
+                        django_reverse("export_indicators", kwargs={"format": format})
                     )
                     for format in ("csv", "json")
                 },

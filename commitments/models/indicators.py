@@ -38,6 +38,7 @@ queries); `IndicatorDefinition.clean` reads its indicators' figures (two queries
 """
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -48,7 +49,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from commitments.enums import Direction, Unit
-from commitments.models.nodes import Action, OperationalObjective, StrategicObjective
+from commitments.models.nodes import Action, Node, OperationalObjective, StrategicObjective
 from commitments.models.progress import COMMENT_MAX_LENGTH
 from commitments.models.years import FIRST_YEAR, LAST_YEAR, YearField
 from perer.lib.user_names import display_name
@@ -61,7 +62,7 @@ COMMITMENT_FIELDS = {
 }
 MAX_DECIMALS = 4
 # Figures: up to 10 digits before the decimal point, MAX_DECIMALS after.
-FIGURE = {"max_digits": 10 + MAX_DECIMALS, "decimal_places": MAX_DECIMALS}
+FIGURE: dict[str, Any] = {"max_digits": 10 + MAX_DECIMALS, "decimal_places": MAX_DECIMALS}
 
 # (lowest, highest) of each unit; None: no bound.
 UNIT_BOUNDS = {
@@ -94,6 +95,8 @@ def french_number(value):
 
 def decimals_of(value):
     exponent = Decimal(value).normalize().as_tuple().exponent
+    # A letter only for NaN and infinities, which the figures' fields refuse.
+    assert isinstance(exponent, int), value
     return max(0, -exponent)
 
 
@@ -375,7 +378,9 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
     def _commitment_territory_errors(self, field):
-        model = self._meta.get_field(field).related_model
+        model = cast(
+            type[Node], self._meta.get_field(field).related_model
+        )  # a COMMITMENT_FIELDS key
         territory_id = (
             model.objects.filter(pk=getattr(self, f"{field}_id"))
             .values_list(model.tree.lookup("territory", "id"), flat=True)

@@ -12,6 +12,8 @@ Operational objectives and actions are tracked (TrackedCommitment): their status
 are those of their latest progress update (commitments/services/progress_rule.py).
 """
 
+from typing import ClassVar
+
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -102,6 +104,10 @@ class NodeQuerySet(models.QuerySet):
 class Node(models.Model):
     """Fields shared by every level of the hierarchy."""
 
+    # Set by each level: its lookups up the tree and the prefix of its anchors.
+    tree: ClassVar[TreePath]
+    anchor_prefix: ClassVar[str]
+
     position = models.PositiveIntegerField("ordre", default=0)
     text = models.TextField("intitulé")
     details = models.TextField(
@@ -167,6 +173,10 @@ class TrackedCommitment(YearSpanMixin, models.Model):
     (editable=False), a save never writes them, and a save refuses a change made to them in
     memory (StatusWrittenDirectly): every path records a progress update instead.
     """
+
+    # Set by each tracked level (as for Node).
+    kind: ClassVar[CommitmentKind]
+    tree: ClassVar[TreePath]
 
     status = models.CharField(
         "statut",

@@ -144,6 +144,10 @@ class ThematicSection(models.Model):
         "texte d'introduction", blank=True, help_text="Texte libre avant les objectifs."
     )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
+    # The version of what the protocol page shows of this section (its text, its tree, their
+    # tracking): moved by every write to them (services/content_changes.record_change), and
+    # part of the key of the section's cached fragment (rendering/protocol_fragments.py).
+    last_changed_at = models.DateTimeField("dernière modification", default=timezone.now)
 
     history = HistoricalRecords()
     objects = ThematicSectionQuerySet.as_manager()

@@ -9,6 +9,8 @@ leads, history reverts included), the tracking space's form (/suivi/), the sprea
 (constraints.years_in_order).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -46,7 +48,8 @@ class YearField(models.PositiveSmallIntegerField):
         del kwargs["validators"]  # implied by the class
         return name, path, args, kwargs
 
-    def formfield(self, **kwargs):
+    # Django's IntegerField.formfield takes keyword arguments only; the stubs type Field's.
+    def formfield(self, **kwargs):  # type: ignore[override]
         return super().formfield(
             **{
                 "min_value": FIRST_YEAR,
@@ -61,13 +64,22 @@ class YearField(models.PositiveSmallIntegerField):
         )
 
 
-class YearSpanMixin:
+if TYPE_CHECKING:
+    _ModelBase = models.Model  # what the mixin is mixed into (for clean_fields)
+else:
+    _ModelBase = object
+
+
+class YearSpanMixin(_ModelBase):
     """For models with `start_year` and `end_year` (YearFields): the order is checked with the
     fields, on the values that passed their own validation and were not excluded (a form
     excludes a field it refused: its old value is not compared with the new one)."""
 
+    start_year: int | None
+    end_year: int | None
+
     def clean_fields(self, exclude=None):
-        errors = {}
+        errors: dict[str, list[Any]] = {}  # ValidationErrors from Django, our message (str)
         try:
             super().clean_fields(exclude)
         except ValidationError as error:

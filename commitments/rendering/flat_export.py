@@ -157,8 +157,18 @@ def spreadsheet_safe(value):
     return value
 
 
-def to_csv_row(row):
-    return ["" if row[column] is None else spreadsheet_safe(row[column]) for column in COLUMNS]
+def csv_cell(value):
+    """A typed value as its CSV cell: "" for None, "true" / "false" for a boolean (the Table
+    Schema's spelling), a text neutralised against formulas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return spreadsheet_safe(value)
+
+
+def to_csv_row(row, columns=COLUMNS):
+    return [csv_cell(row[column]) for column in columns]
 
 
 class _Echo:
@@ -173,11 +183,12 @@ class _Echo:
 CSV_BOM = "\ufeff"
 
 
-def iter_csv(rows):
+def iter_csv(rows, columns=COLUMNS):
+    """The CSV of `rows` (dicts) with a header of `columns`, streamed one line at a time."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield (CSV_BOM + writer.writerow(COLUMNS)).encode()
+    yield (CSV_BOM + writer.writerow(columns)).encode()
     for row in rows:
-        yield writer.writerow(to_csv_row(row)).encode()
+        yield writer.writerow(to_csv_row(row, columns)).encode()
 
 
 def iter_json(rows):

@@ -1,6 +1,7 @@
 """Acronyms of the glossary marked up as <abbr>; every piece of text is escaped, so that nothing
 typed in the admin can inject markup."""
 
+import hashlib
 import html
 import re
 from functools import cached_property
@@ -17,6 +18,15 @@ class Glossary:
     def __init__(self, terms=None):
         self.terms = list(terms if terms is not None else GlossaryTerm.objects.all())
         self.by_term = {term.term: term for term in self.terms}
+
+    @cached_property
+    def version(self):
+        """A digest of what the markup depends on (each term and its expansion): part of the
+        keys of the fragments cached with this glossary's markup (rendering/protocol_fragments)."""
+        digest = hashlib.sha256()
+        for term in sorted(self.terms, key=lambda term: term.term):
+            digest.update(f"{term.term}\x00{term.expansion}\x00".encode())
+        return digest.hexdigest()[:12]
 
     @cached_property
     def pattern(self):

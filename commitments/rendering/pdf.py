@@ -4,11 +4,13 @@ jobs, kept in the database (rendering/pdf_store.py).
 A PDF has one version per state of its protocols: `ProtocolPdf.cache_key` holds the layout digest,
 the territory slug, the "suivi" flag and `Protocol.last_changed_at` (bumped by
 services/content_changes.record_change, which every write calls, on any change in the tree, the
-glossary or the territory). Any change queues a job (commitments/tasks.py `refresh_pdfs`, queue
-"pdf") that renders every PDF whose stored render is not the current version; meanwhile the views
-serve the last complete render, with its own version date (commitments/views/pdf_downloads.py).
-`ProtocolPdf` is a pdf_store "document" (`store_key`, `version_at`, `render()`,
-`current_version()`).
+glossary or the territory). Any change queues a job (commitments/tasks.py `refresh_pdfs`,
+queue "pdf") that renders every PDF whose stored render is not the current version; seeding
+and `manage.py queue_pdf_renders` (after a deployment) queue every PDF of `every_protocol_pdf`
+whose stored render is missing or stale, so that no visitor waits for a first render;
+meanwhile the views serve the last complete render, with its own version date
+(commitments/views/pdf_downloads.py). `ProtocolPdf` is a pdf_store
+"document" (`store_key`, `version_at`, `render()`, `current_version()`).
 
 What the stored render of each PDF is (its version, size, page count and version date:
 `RenderedFacts`) is also kept in the cache under a key per PDF (territory or all, with or
@@ -165,8 +167,14 @@ class ProtocolPdf:
         return self.territory.slug if self.territory else ALL_SLUG
 
     @property
+    def name_stem(self):
+        """« perer-grigny », « perer-grigny-avec-suivi »: the two variants have distinct file
+        names."""
+        return f"perer-{self.slug}-avec-suivi" if self.suivi else f"perer-{self.slug}"
+
+    @property
     def filename(self):
-        return f"perer-{self.slug}.pdf"
+        return f"{self.name_stem}.pdf"
 
     @property
     def last_modified(self):
@@ -216,7 +224,7 @@ class ProtocolPdf:
         if moment is None:
             return self.filename
         day = timezone.localtime(moment).date().isoformat()
-        return f"perer-{self.slug}-version-du-{day}.pdf"
+        return f"{self.name_stem}-version-du-{day}.pdf"
 
     def current(self):
         """This PDF as the database holds it now (one or two queries)."""
@@ -247,6 +255,20 @@ class ProtocolPdf:
         data, pages = self.render()
         pdf_store.store(self, data, pages)
         return data
+
+
+def every_protocol_pdf():
+    """Every protocol PDF the site links: each territory's (display order) and the combined
+    one, without then with tracking. Two queries."""
+    territories = list(Territory.objects.in_display_order())
+    protocols = {p.territory_id: p for p in Protocol.objects.in_force()}
+    documents = []
+    for suivi in (False, True):
+        documents += [
+            ProtocolPdf.for_loaded(t, protocols.get(t.pk), suivi=suivi) for t in territories
+        ]
+        documents.append(ProtocolPdf.for_all_loaded(territories, protocols, suivi=suivi))
+    return documents
 
 
 STORE_KEY = re.compile(r"protocole:(?P<slug>[-\w]+):suivi=(?P<suivi>[01])")

@@ -18,21 +18,25 @@ Who sees what is commitments/permissions.py's (`campaigns_visible_to`,
 `campaign_territories_visible_to`).
 """
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.enums import CommitmentKind, Status
+from commitments.enums import CommitmentKind, NotificationKind, Status
 from commitments.models import (
     TARGET_FIELDS,
     Campaign,
     CampaignFigure,
+    Notification,
     OperationalObjective,
     ProgressUpdate,
+    Thematic,
 )
 from commitments.permissions import campaign_territories_visible_to
 from commitments.selectors.rollups import leaves
@@ -188,9 +192,13 @@ class Completion:
     statuses: Counter = field(default_factory=Counter)
 
     def add(self, row):
-        self.total += 1
-        self.reported += row.reported
-        self.statuses[row.status] += 1
+        self.add_count(row.status, row.reported, 1)
+
+    def add_count(self, status, reported, count):
+        """`count` commitments of `status`, reported or not (a group counted in SQL)."""
+        self.total += count
+        self.reported += count if reported else 0
+        self.statuses[status] += count
 
     @property
     def missing(self):
@@ -263,7 +271,8 @@ class CampaignReport:
     @property
     def by_thematic(self):
         """[(thematic, Completion)] for the thematics that have commitments, in their order."""
-        figures, thematics = {}, {}
+        figures: dict[int, Completion] = {}
+        thematics: dict[int, Any] = {}
         for row in self.rows:
             thematics[row.thematic.pk] = row.thematic
             figures.setdefault(row.thematic.pk, Completion()).add(row)
@@ -273,7 +282,7 @@ class CampaignReport:
     @property
     def answers(self):
         """[Answer] per territory (display order) and author, latest first."""
-        grouped = {}
+        grouped: dict[tuple[int, str], Answer] = {}
         for row in self.rows:
             if not row.reported:
                 continue
@@ -318,6 +327,211 @@ def campaign_report(campaign_, territories):
 def report_for(user, campaign_):
     """The report `user` may see of `campaign_` (its visible territories only)."""
     return campaign_report(campaign_, campaign_territories_visible_to(user, campaign_))
+
+
+# --- The staff page: figures counted in SQL, details per territory -----------------------------
+
+
+def _live_groups(campaign_, territory_ids):
+    """[(territory id, thematic id, status, reported, count)]: two grouped queries."""
+    groups = []
+    for queryset in leaves():
+        model = queryset.model
+        rows = (
+            queryset.for_territories(territory_ids)
+            .annotate(campaign_reported=Exists(in_period(campaign_, model)))
+            .order_by()
+            .values(
+                "status",
+                "campaign_reported",
+                territory_key=F(model.tree.territory),
+                thematic_key=F(model.tree.thematic),
+            )
+            .annotate(n=Count("pk"))
+        )
+        groups += [
+            (r["territory_key"], r["thematic_key"], r["status"], r["campaign_reported"], r["n"])
+            for r in rows
+        ]
+    return groups
+
+
+def _frozen_groups(campaign_, territory_ids):
+    rows = (
+        CampaignFigure.objects.filter(campaign=campaign_, territory_id__in=territory_ids)
+        .order_by()
+        .values("territory_id", "thematic_id", "status", "reported")
+        .annotate(n=Count("pk"))
+    )
+    return [(r["territory_id"], r["thematic_id"], r["status"], r["reported"], r["n"]) for r in rows]
+
+
+def _live_answers(campaign_, territory_ids):
+    """[(territory id, author name, count, last date)] of the reported commitments grouped by
+    the author of their latest update: two grouped queries and one for the authors."""
+    grouped = Counter()
+    last = {}
+    for queryset in leaves():
+        model = queryset.model
+        latest = _latest(model)
+        rows = (
+            queryset.for_territories(territory_ids)
+            .filter(Exists(in_period(campaign_, model)))
+            .annotate(
+                last_author_id=Subquery(latest.values("author_id")[:1]),
+                last_date=Subquery(latest.values("date")[:1]),
+            )
+            .order_by()
+            .values("last_author_id", territory_key=F(model.tree.territory))
+            .annotate(n=Count("pk"), latest_date=Max("last_date"))
+        )
+        for r in rows:
+            key = (r["territory_key"], r["last_author_id"])
+            grouped[key] += r["n"]
+            if r["latest_date"] and (last.get(key) is None or r["latest_date"] > last[key]):
+                last[key] = r["latest_date"]
+    author_ids = {author_id for _, author_id in grouped if author_id is not None}
+    users = get_user_model().objects.in_bulk(author_ids) if author_ids else {}
+    return [
+        (
+            territory_id,
+            display_name(users.get(author_id)),
+            count,
+            last.get((territory_id, author_id)),
+        )
+        for (territory_id, author_id), count in grouped.items()
+    ]
+
+
+def _frozen_answers(campaign_, territory_ids):
+    rows = (
+        CampaignFigure.objects.filter(
+            campaign=campaign_, territory_id__in=territory_ids, reported=True
+        )
+        .order_by()
+        .values("territory_id", "author_name")
+        .annotate(n=Count("pk"), latest_date=Max("last_update_date"))
+    )
+    return [(r["territory_id"], r["author_name"], r["n"], r["latest_date"]) for r in rows]
+
+
+@dataclass
+class CampaignSummary:
+    """The figures of a campaign's report (`CampaignReport`'s overall, by_territory,
+    by_thematic, answers) counted in SQL, without loading one row per commitment: the staff page
+    at a hundred territories. The commitments still missing are listed per territory
+    (`missing_rows`), on their own page."""
+
+    campaign: Campaign
+    territories: list
+    groups: list  # [(territory id, thematic id, status, reported, count)]
+    answer_groups: list  # [(territory id, author name, count, last date)]
+    thematics: dict  # {pk: Thematic}
+
+    @property
+    def overall(self):
+        completion = Completion()
+        for _, _, status, reported, count in self.groups:
+            completion.add_count(status, reported, count)
+        return completion
+
+    @property
+    def by_territory(self):
+        figures = {territory.pk: Completion() for territory in self.territories}
+        for territory_id, _, status, reported, count in self.groups:
+            figures.setdefault(territory_id, Completion()).add_count(status, reported, count)
+        return [(territory, figures[territory.pk]) for territory in self.territories]
+
+    @property
+    def by_thematic(self):
+        figures = {}
+        for _, thematic_id, status, reported, count in self.groups:
+            figures.setdefault(thematic_id, Completion()).add_count(status, reported, count)
+        ordered = sorted((self.thematics[pk] for pk in figures), key=lambda t: (t.position, t.name))
+        return [(thematic, figures[thematic.pk]) for thematic in ordered]
+
+    @property
+    def answers(self):
+        territories = {territory.pk: territory for territory in self.territories}
+        grouped = {}
+        for territory_id, name, count, last_date in self.answer_groups:
+            key = (territory_id, name or "Auteur inconnu")
+            answer = grouped.get(key)
+            if answer is None:
+                grouped[key] = Answer(territories[territory_id], key[1], count, last_date)
+            else:
+                answer.count += count
+                if last_date and (answer.last_date is None or last_date > answer.last_date):
+                    answer.last_date = last_date
+        order = {pk: index for index, pk in enumerate(territories)}
+        return sorted(
+            grouped.values(),
+            key=lambda a: (
+                order.get(a.territory.pk, len(order)),
+                -(a.last_date.toordinal() if a.last_date else 0),
+                a.author_name,
+            ),
+        )
+
+    @property
+    def remaining_message(self):
+        return remaining_message(self.campaign, self.overall)
+
+
+def campaign_summary(campaign_, territories):
+    """The `CampaignSummary` of `campaign_` over `territories` (loaded Territory objects): five
+    queries for an open campaign (seven with authors and thematics), three for a closed one,
+    whatever the number of territories and commitments."""
+    territories = list(territories)
+    ids = [territory.pk for territory in territories]
+    if campaign_.is_closed:
+        groups, answers = _frozen_groups(campaign_, ids), _frozen_answers(campaign_, ids)
+    else:
+        groups, answers = _live_groups(campaign_, ids), _live_answers(campaign_, ids)
+    thematic_ids = {thematic_id for _, thematic_id, *_ in groups}
+    thematics = Thematic.objects.in_bulk(thematic_ids) if thematic_ids else {}
+    return CampaignSummary(campaign_, territories, groups, answers, thematics)
+
+
+def summary_for(user, campaign_):
+    """The summary `user` may see of `campaign_` (its visible territories only)."""
+    return campaign_summary(campaign_, campaign_territories_visible_to(user, campaign_))
+
+
+def missing_rows(campaign_, territory):
+    """The commitments of `territory` still missing for `campaign_`, in document order."""
+    return [row for row in campaign_rows(campaign_, [territory.pk]) if not row.reported]
+
+
+def closing_facts(campaign_, overall=None):
+    """What the confirmation of a closing states: the completion over the campaign's territories
+    (`overall`, when already counted), the share still missing (percent) and the days left
+    before the deadline."""
+    if overall is None:
+        overall = campaign_summary(campaign_, campaign_.territories.all()).overall
+    share = round(100 * overall.missing / overall.total) if overall.total else None
+    return {"overall": overall, "missing_share": share, "days_left": campaign_.days_left()}
+
+
+@dataclass
+class LastReminder:
+    day: object
+    recipients: int
+
+
+def last_manual_reminder(campaign_):
+    """The day of the latest « Relancer les retardataires » that emailed someone, and how many
+    leads it emailed that day (None before any): two queries. The day is in the key
+    (services/notifications.py `manual_reminder_key`)."""
+    reminders = Notification.objects.filter(
+        campaign=campaign_, kind=NotificationKind.REMINDER_MANUAL
+    )
+    latest = reminders.order_by("-created_at", "-pk").values_list("key", flat=True).first()
+    if latest is None:
+        return None
+    day_part = latest.rsplit(":day=", 1)[-1]
+    count = reminders.filter(key__endswith=f":day={day_part}").count()
+    return LastReminder(datetime.date.fromisoformat(day_part), count)
 
 
 # --- The tracking space: open campaigns and what is left -------------------------------------
@@ -374,7 +588,7 @@ def missing_by_territory(campaign_, today=None):
     have any (the reminders' recipients are the leads of these territories). Three queries
     whatever the number of territories and commitments."""
     territory_ids = list(campaign_.territories.values_list("pk", flat=True))
-    missing = Counter()
+    missing: Counter[int] = Counter()
     for queryset in leaves():
         model = queryset.model
         rows = (

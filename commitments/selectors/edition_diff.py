@@ -20,6 +20,7 @@ Invariants:
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 ADDED, REMOVED, MOVED, CHANGED = "added", "removed", "moved", "changed"
 CHANGE_KINDS = (ADDED, REMOVED, MOVED, CHANGED)
@@ -168,7 +169,7 @@ class Comparison:
     def marks(self):
         """{(item kind, id): anchor of its first change} for the items of the new text that
         were added, moved or changed (what the protocol page marks)."""
-        found = {}
+        found: dict[tuple[str, int], str] = {}
         for change in self.changes:
             if change.kind != REMOVED:
                 found.setdefault((change.item_kind, change.item_id), change.anchor)
@@ -201,7 +202,7 @@ def list_diff(old, new):
 
 
 def _diff(a, b, join):
-    pieces = []
+    pieces: list[Piece] = []
 
     def emit(op, items):
         if not items:
@@ -275,7 +276,8 @@ class _Item:
 
 def _index(snapshot):
     """{(kind, id): _Item} and {parent key: [child keys in order]} of a snapshot."""
-    items, children = {}, {}
+    items: dict[tuple[str, int], _Item] = {}
+    children: dict[tuple[str, int] | None, list[tuple[str, int]]] = {}
     counter = iter(range(1_000_000_000))
 
     def walk(nodes, parent, thematic):
@@ -383,7 +385,7 @@ def compare(old, new):
 
 
 def _groups(changes):
-    groups = {}
+    groups: dict[Any, ThematicGroup] = {}
     for change in changes:
         groups.setdefault(change.thematic, ThematicGroup(change.thematic)).changes.append(change)
     return list(groups.values())

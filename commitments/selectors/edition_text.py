@@ -16,6 +16,8 @@ query, the comparison made on the loaded trees).
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -24,6 +26,7 @@ from commitments.models import Edition
 from commitments.models.protocol import precondition_lines, year_span
 from commitments.selectors.edition_diff import CHANGE_KINDS, Comparison, compare, field_changes
 from commitments.selectors.edition_snapshot import snapshot_of_loaded
+from commitments.selectors.protocol_tree import protocol_tree_queryset
 
 LEVEL_OF_KIND = {
     "strategic_objective": Level.STRATEGIC,
@@ -64,7 +67,9 @@ class TextNode:
         self.axis_names = list(fields.get("axes", ()))
         children = Children(TextNode(child) for child in data.get("children", ()))
         self.operational_objectives = children if self.kind == "strategic_objective" else None
-        self.actions = children if self.kind == "operational_objective" else Children()
+        self.actions: Children | None = (
+            children if self.kind == "operational_objective" else Children()
+        )
         if self.kind == "strategic_objective":
             self.actions = None
 
@@ -239,12 +244,58 @@ def editions_in_force(trees):
     return found
 
 
+UNPUBLISHED_TIMEOUT = 24 * 3600
+
+
+def unpublished_change_counts(protocols):
+    """{protocol id: number of changes of its current text since its last edition, 0 when
+    none; None when it has no edition} for `protocols` (loaded rows: `pk`, `last_changed_at`).
+
+    Bounded whatever the number of protocols: one query (their last editions' keys), then each
+    count is read from the cache under the protocol's version (`last_changed_at`, which every
+    write bumps, and its last edition); those missing are computed together, their trees
+    loaded at once (protocol_tree.py: constant queries) and compared with their last
+    editions (one query), then cached."""
+    protocols = list(protocols)
+    if not protocols:
+        return {}
+    last_editions = dict(
+        Edition.objects.filter(protocol_id__in=[p.pk for p in protocols])
+        .values("protocol_id")
+        .annotate(last=Max("pk"))
+        .values_list("protocol_id", "last")
+    )
+    keys = {
+        p.pk: "unpublished-changes:{}:{}:{}".format(
+            p.pk, p.last_changed_at.isoformat() if p.last_changed_at else "-", last_editions[p.pk]
+        )
+        for p in protocols
+        if p.pk in last_editions
+    }
+    cached = cache.get_many(list(keys.values()))
+    counts = {p.pk: None for p in protocols if p.pk not in keys}
+    missing = []
+    for pk, key in keys.items():
+        if key in cached:
+            counts[pk] = cached[key]
+        else:
+            missing.append(pk)
+    if missing:
+        trees = list(protocol_tree_queryset().filter(pk__in=missing))
+        for pk, in_force in editions_in_force(trees).items():
+            counts[pk] = in_force.comparison.total
+        cache.set_many({keys[pk]: counts[pk] for pk in missing}, UNPUBLISHED_TIMEOUT)
+    return counts
+
+
 # --- One item across editions --------------------------------------------------------------
 
 
 def find_item(snapshot, kind, pk):
     """(node dict, parent key) of the item in a snapshot, or (None, None)."""
-    stack = [(node, None) for node in reversed(snapshot.get("sections", ()))]
+    stack: list[tuple[dict, tuple | None]] = [
+        (node, None) for node in reversed(snapshot.get("sections", ()))
+    ]
     while stack:
         node, parent = stack.pop()
         if (node["kind"], node["id"]) == (kind, pk):

@@ -10,6 +10,8 @@ rendered and validated without a query, the same options and the same messages a
 querysets. Without lists (the API) they query as django-filter's own.
 """
 
+from typing import TYPE_CHECKING, Any
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,6 +19,8 @@ from django.core.exceptions import ValidationError
 from commitments.enums import Status
 from commitments.models import (
     Action,
+    Indicator,
+    IndicatorDefinition,
     OperationalObjective,
     Partner,
     Protocol,
@@ -27,12 +31,17 @@ from commitments.models import (
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
+if TYPE_CHECKING:  # what ListedChoices is mixed into (a plain class at run time)
+    _ModelChoiceBase = forms.ModelChoiceField
+else:
+    _ModelChoiceBase = object
 
-class ListedChoices:
+
+class ListedChoices(_ModelChoiceBase):
     """A model choice field whose choices may come from `listed`, a list of instances in the
     queryset's order: rendered and validated from it, without a query."""
 
-    listed = None
+    listed: list[Any] | None = None
 
     def use(self, instances):
         self.listed = list(instances)
@@ -45,6 +54,7 @@ class ListedChoices:
         return str(getattr(instance, self.to_field_name or "pk"))
 
     def _lookup(self, value):
+        assert self.listed is not None  # called once use() gave the list
         for instance in self.listed:
             if self._key_of(instance) == str(value):
                 return instance
@@ -64,7 +74,8 @@ class ListedModelChoiceField(ListedChoices, forms.ModelChoiceField):
 class ListedModelMultipleChoiceField(ListedChoices, forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         if self.listed is None:
-            return super()._check_values(value)
+            # Django's private validation step, which the stubs leave out.
+            return super()._check_values(value)  # type: ignore[misc]
         wanted = {self._key_of(self._lookup(v)) for v in value}
         return [instance for instance in self.listed if self._key_of(instance) in wanted]
 
@@ -146,6 +157,38 @@ class ProtocolFilter(django_filters.FilterSet):
     class Meta:
         model = Protocol
         fields = ["territoire"]
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    """The API's indicators: territoire (several), code of the shared definition, thematique
+    of the commitment measured; an unknown value is an error naming the parameter."""
+
+    territoire = ListedModelMultipleChoiceFilter(
+        label="Territoire",
+        queryset=Territory.objects.all(),
+        to_field_name="slug",
+        method="filter_territories",
+    )
+    code = ListedModelChoiceFilter(
+        label="Code de l'indicateur",
+        queryset=IndicatorDefinition.objects.all(),
+        to_field_name="code",
+        empty_label="Tous les indicateurs",
+        field_name="definition",
+    )
+    thematique = _by_slug(
+        "Thématique", Thematic.objects.all(), "Toutes les thématiques", method="filter_thematic"
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ["territoire", "code", "thematique"]
+
+    def filter_territories(self, queryset, name, value):
+        return queryset.for_territories(value) if value else queryset
+
+    def filter_thematic(self, queryset, name, value):
+        return queryset.for_thematic(value) if value else queryset
 
 
 FACETS = ("territoire", "thematique", "partenaire", "axe")

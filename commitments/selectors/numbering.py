@@ -32,7 +32,7 @@ def commitment_paths(protocol_ids):
             .order_by(parent_field, "position", "pk")
             .values_list("pk", parent_field)
         )
-        counters = {}
+        counters: dict[int | None, int] = {}
         for pk, parent in rows:
             counters[parent] = counters.get(parent, 0) + 1
             prefix = f"{paths[_key(parent_model, parent)]}." if parent_model else ""

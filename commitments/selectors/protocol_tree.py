@@ -9,7 +9,9 @@ sections, each level with its pilot, then the partners of all three levels in on
 their axes in another (`attach_links`), so the protocol page stays within its 10 queries.
 """
 
-from django.db.models import F, IntegerField, Prefetch, Value
+from typing import Any, cast
+
+from django.db.models import F, IntegerField, ManyToManyField, Model, Prefetch, Value
 
 from commitments.models import (
     Action,
@@ -81,7 +83,7 @@ def _attach_children(parents, name, queryset):
     if relation is None:
         return []
     parent_field = relation.field
-    by_parent = {parent.pk: [] for parent in parents}
+    by_parent: dict[int, list[Any]] = {parent.pk: [] for parent in parents}
     children = queryset.filter(**{f"{parent_field.attname}__in": list(by_parent)})
     for child in children.order_by("position", "pk"):
         by_parent[getattr(child, parent_field.attname)].append(child)
@@ -107,14 +109,16 @@ def _links_of(section_ids, name):
     prefetch gave it). The link rows are found by their nodes' sections (a short list of keys:
     a list of every node's key cost more to build than the query), not up to the protocol."""
     models = (StrategicObjective, OperationalObjective, Action)
-    related = models[0]._meta.get_field(name).related_model
+    related = cast(type[Model], models[0]._meta.get_field(name).related_model)  # Partner, axis
     columns = [field.attname for field in related._meta.concrete_fields]
     parts = []
     for rank, model in enumerate(models):
-        field = model._meta.get_field(name)
+        field = cast(ManyToManyField, model._meta.get_field(name))  # partners, axes
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         in_sections = {f"{source}__{model.tree.section}__in": section_ids}
-        links = field.remote_field.through.objects.filter(**in_sections)
+        through = field.remote_field.through
+        assert through is not None  # set (auto-created) when the models are loaded
+        links = through._default_manager.filter(**in_sections)
         parts.append(
             links.order_by().values(
                 lvl=Value(rank, output_field=IntegerField()),
@@ -124,7 +128,8 @@ def _links_of(section_ids, name):
         )
     first, *others = parts
     rows = first.union(*others, all=True).order_by("lvl", "node", *LINK_ORDER[name])
-    found, instances = {}, {}
+    found: dict[tuple[type, int], list[Any]] = {}
+    instances: dict[int, Any] = {}
     for row in rows:
         # One instance per partner (or axis), shared by the nodes that name it.
         instance = instances.get(row["t_id"])

@@ -14,6 +14,7 @@ group and level.
 import calendar
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.utils import timezone
@@ -135,7 +136,7 @@ class Rollup:
 
 def leaves(territory=None, thematic=None):
     """(actions, leaf operational objectives), optionally for one territory and/or thematic."""
-    querysets = Action.objects.leaves(), OperationalObjective.objects.leaves()
+    querysets = [Action.objects.leaves(), OperationalObjective.objects.leaves()]
     if territory is not None:
         querysets = [queryset.for_territory(territory) for queryset in querysets]
     if thematic is not None:
@@ -183,7 +184,7 @@ def rollups_by(dimensions, territory=None, thematic=None, today=None, structure=
     """
     names = (dimensions,) if isinstance(dimensions, str) else tuple(dimensions)
     cutoff = stale_cutoff(today)
-    result = {}
+    result: dict[Any, Rollup] = {}  # keyed by a dimension's value, or a tuple of them
 
     def merge(row, keys, **figures):
         key = tuple(row[k] for k in keys)

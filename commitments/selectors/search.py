@@ -150,7 +150,7 @@ def page_rows(rows, number, per_page):
 def load_rows(rows):
     """The commitments of `rows` (dicts from CommitmentSearch.rows()) with their tree, in the
     rows' order: one query per level present."""
-    ids = {}
+    ids: dict[Level, list[int]] = {}
     for row in rows:
         ids.setdefault(RANKED_LEVELS[row["lvl"]], []).append(row["node_id"])
     loaded = {level: MODELS[level].objects.with_tree().in_bulk(pks) for level, pks in ids.items()}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Q, Subquery
 
-from commitments.models import TARGET_FIELDS, OperationalObjective, ProgressUpdate
+from commitments.models import TARGET_FIELDS, OperationalObjective, ProgressUpdate, ThematicSection
 from commitments.selectors.rollups import leaves, stale_cutoff
 
 
@@ -78,13 +78,13 @@ class Group:
 
 @dataclass
 class ThematicGroup:
-    section: object
+    section: ThematicSection
     groups: list = field(default_factory=list)
 
 
 def grouped(commitments):
     """[ThematicGroup] → [Group] → commitments, in the order given."""
-    sections = []
+    sections: list[ThematicGroup] = []
     for node in commitments:
         objective = node if isinstance(node, OperationalObjective) else node.operational_objective
         so = objective.strategic_objective

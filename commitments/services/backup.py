@@ -46,6 +46,7 @@ import json
 import re
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -53,6 +54,7 @@ from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Field, ManyToManyField
 
 from commitments.models import (
     INDICATOR_MODELS,
@@ -167,7 +169,7 @@ def export_data(with_passwords=False):
     objects = list(_accounts(with_passwords))
     for model, queryset in _querysets():
         objects.extend(_serialized(model, queryset))
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for item in objects:
         counts[item["model"]] += 1
     return {
@@ -384,7 +386,7 @@ class _Kept:
                 "user_id", "kind", "campaign_id", "key", "created_at", "sent_at", "error"
             )
         else:
-            notifications = []  # version 1 replaces neither campaigns nor notifications
+            notifications = Notification.objects.none().values()  # version 1 replaces neither
         return cls(memberships, notifications)
 
     def restore(self, objects):
@@ -483,7 +485,7 @@ def _write_user(user, fields):
     for name in (*USER_EXPORTED_FIELDS[:-2], "password"):
         if name in fields:
             try:
-                value = User._meta.get_field(name).to_python(fields[name])
+                value = cast(Field, User._meta.get_field(name)).to_python(fields[name])
             except ValidationError as error:
                 raise BackupError(
                     f"Compte « {fields.get('username')} » illisible (champ « {name} ») : "
@@ -521,8 +523,8 @@ def _ensure_authors(objects):
 
 
 def _load(objects, models):
-    counts = defaultdict(int)
-    through_rows = defaultdict(list)
+    counts: defaultdict[str, int] = defaultdict(int)
+    through_rows: defaultdict[Any, list[Any]] = defaultdict(list)
     editions = []
     with connection.constraint_checks_disabled():
         try:
@@ -538,8 +540,9 @@ def _load(objects, models):
                 instance = deserialized.object
                 counts[instance._meta.label_lower] += 1
                 for name, related_ids in m2m_data.items():
-                    field = instance._meta.get_field(name)
-                    through = field.remote_field.through
+                    field = cast(ManyToManyField, instance._meta.get_field(name))
+                    # The stubs allow None for `through`, which a loaded model's field always has.
+                    through: Any = field.remote_field.through
                     source = field.m2m_field_name() + "_id"
                     target = field.m2m_reverse_field_name() + "_id"
                     through_rows[through].extend(

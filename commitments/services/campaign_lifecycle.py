@@ -2,15 +2,19 @@
 admin, the views and any command.
 
 - `open_campaign`: validates (Campaign.clean, French messages) and creates a campaign; no
-  territory chosen means every territory, written as such (models/campaigns.py).
-- `update_campaign`: the same validation; a closed campaign is never changed.
+  territory chosen means every territory, written as such (models/campaigns.py). When its
+  opening date is today or past, the opening emails are queued at once, in the same transaction
+  (services/notifications.py `announce_opening`), not at the next daily tick.
+- `update_campaign`: the same validation (and the same opening emails, when the change opens
+  it); a closed campaign is never changed.
 - `close_campaign`: in one transaction, locks the campaign's row, refuses a campaign already closed
   (or not open yet), freezes one `CampaignFigure` per commitment of its territories from the live
   rows (selectors/campaign_completion.py, the rule written once) in one bulk insert, and stores
-  `closed_at` and `closed_by`. Two closings at once: the second waits for the lock, then finds
-  the campaign closed and is refused. Closing changes what the public dashboard shows, so the
-  change of the protocols of the campaign's territories is recorded (content_changes: their page
-  caches are renewed).
+  `closed_at` and `closed_by`, and queues once per lead the email with their territories'
+  frozen figures and the link to the report (notifications.announce_closing). Two closings at
+  once: the second waits for the lock, then finds the campaign closed and is refused. Closing
+  changes what the public dashboard shows, so the change of the protocols of the campaign's
+  territories is recorded (content_changes: their page caches are renewed).
 
 Constant queries whatever the number of commitments (about ten for a closing).
 """
@@ -23,6 +27,7 @@ from commitments.enums import CampaignState
 from commitments.models import Action, Campaign, CampaignFigure, Protocol
 from commitments.permissions import can_manage_campaigns
 from commitments.selectors.campaign_completion import live_rows
+from commitments.services import notifications
 from commitments.services.content_changes import record_change
 from territories.models import Territory
 
@@ -52,6 +57,7 @@ def open_campaign(*, by, territories=None, **fields):
     campaign_.full_clean()
     campaign_.save()
     campaign_.territories.set(_territories(territories))
+    notifications.announce_opening(campaign_)
     return campaign_
 
 
@@ -78,6 +84,7 @@ def update_campaign(campaign_, *, by, territories=None, **fields):
     campaign_.save(update_fields=[*fields] or None)
     if territories is not None:
         campaign_.territories.set(_territories(territories))
+    notifications.announce_opening(campaign_)
     return campaign_
 
 
@@ -120,5 +127,6 @@ def close_campaign(campaign_, by):
     current.closed_by = by
     current.save(update_fields=["closed_at", "closed_by"])
     record_change(Protocol.objects.filter(territory__in=territory_ids))
+    notifications.announce_closing(current)
     campaign_.closed_at, campaign_.closed_by = current.closed_at, current.closed_by
     return len(figures)

@@ -8,10 +8,11 @@ protocols that show it:
   deletion: the parent is still there);
 - a territory or a row of a reference list (thematics, partners, axes, glossary), or one of
   their querysets: every protocol (every page shows them).
-It then, in one UPDATE, moves those protocols' `last_changed_at` to now — the content version
-the page caches read (views/page_cache.py `content_version`, perer/lib/versioned_cache.py) and
-the version of each protocol's PDF (rendering/pdf.py) — and queues the PDFs' renders when the
-transaction commits (tasks.refresh_after_commit: once per transaction, none if it rolls back).
+It then moves those protocols' `last_changed_at` (and their sections', see below) to now — the
+content version the page caches read (views/page_cache.py `content_version`,
+perer/lib/versioned_cache.py) and the version of each protocol's PDF (rendering/pdf.py) — and
+queues the PDFs' renders when the transaction commits (tasks.refresh_after_commit: once per
+transaction, none if it rolls back).
 
 Every write to a protocol's content calls it: the services (progress_rule, elements, ordering,
 restore, spreadsheet, seed, editions, campaign_lifecycle, demo_data) and, through them, the admin,
@@ -20,12 +21,14 @@ the tracking space and the commands; the territories' admin through the signal i
 stamps instead (services/backup.py). Nothing records a change behind the caller's back (no
 signal on saves): code that writes must call it, whether it saves, updates or bulk-creates.
 
-It takes the changed objects, not protocol ids, so that a finer "last change" per section can
-be recorded from the same calls: each object's section is found the way its protocol is (its
-`tree` path), and a change to a protocol's own fields, a territory or a reference list stands
-for every section it shows.
+It takes the changed objects, not protocol ids, so that it also records each thematic section's
+own last change (`ThematicSection.last_changed_at`, the key of the section's cached fragment on
+the protocol page: rendering/protocol_fragments.py): each object's section is found the way its
+protocol is (its `tree` path), and a change to a protocol's own fields (an edition published
+included), a territory or a reference list stands for every section it shows.
 
-Queries: one UPDATE (with a subquery per kind of object changed), whatever their number.
+Queries: two UPDATEs (sections, then protocols; each with a subquery per kind of object
+changed), whatever their number.
 """
 
 from functools import reduce
@@ -34,7 +37,13 @@ from operator import or_
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from commitments.models import REFERENCE_MODELS, TARGET_FIELDS, ProgressUpdate, Protocol
+from commitments.models import (
+    REFERENCE_MODELS,
+    TARGET_FIELDS,
+    ProgressUpdate,
+    Protocol,
+    ThematicSection,
+)
 from commitments.tasks import refresh_after_commit
 from territories.models import Territory
 
@@ -48,20 +57,21 @@ def _content_model(model):
     return model
 
 
-def _protocols_of_rows(queryset):
-    """The protocols holding the rows of `queryset`, as a condition on Protocol."""
+def _rows_of(queryset, level):
+    """The protocols (`level` "protocol") or thematic sections ("section") holding the rows of
+    `queryset`, as a condition on that model; a protocol's sections are all of its sections."""
     model = _content_model(queryset.model)
-    if model is Protocol:
-        return Q(pk__in=queryset.values("pk"))
     if model is ProgressUpdate:
         return reduce(
             or_,
             (
-                Q(pk__in=queryset.values(f"{field}__{target.tree.protocol}"))
+                Q(pk__in=queryset.values(f"{field}__{getattr(target.tree, level)}"))
                 for target, field in TARGET_FIELDS.items()
             ),
         )
-    return Q(pk__in=queryset.values(model.tree.protocol))
+    if model is Protocol and level == "section":
+        return Q(protocol__in=queryset.values("pk"))
+    return Q(pk__in=queryset.values(getattr(model.tree, level) or "pk"))
 
 
 def _parent(instance):
@@ -78,19 +88,22 @@ def _parent(instance):
     return type(instance)._meta.get_field(name).related_model, parent_id
 
 
-def _protocols_of_instances(instances):
-    """The protocols holding `instances` (of any kinds of the tree), as conditions."""
-    by_parent = {}
+def _rows_of_instances(instances, level):
+    """The protocols or sections (`level`) holding `instances` (of any kinds of the tree), as
+    conditions. A section itself is found by its key (it is its own section)."""
+    by_model: dict[type[Model], set[int]] = {}
     for instance in instances:
-        if isinstance(instance, Protocol):
-            by_parent.setdefault(Protocol, set()).add(instance.pk)
+        if isinstance(instance, Protocol) or (
+            isinstance(instance, ThematicSection) and level == "section"
+        ):
+            by_model.setdefault(type(instance), set()).add(instance.pk)
             continue
         parent = _parent(instance)
         if parent is not None:
-            by_parent.setdefault(parent[0], set()).add(parent[1])
+            by_model.setdefault(parent[0], set()).add(parent[1])
     return [
-        _protocols_of_rows(model._default_manager.filter(pk__in=ids))
-        for model, ids in by_parent.items()
+        _rows_of(model._default_manager.filter(pk__in=ids), level)
+        for model, ids in by_model.items()
     ]
 
 
@@ -100,18 +113,29 @@ def _shown_everywhere(item):
     return isinstance(item, SHOWN_EVERYWHERE)
 
 
+def _changed(model, level, changed):
+    if any(_shown_everywhere(item) for item in changed):
+        return model.objects.all()
+    instances = [item for item in changed if isinstance(item, Model)]
+    conditions = [_rows_of(item, level) for item in changed if isinstance(item, QuerySet)]
+    conditions += _rows_of_instances(instances, level)
+    if not conditions:
+        return model.objects.none()
+    return model.objects.filter(reduce(or_, conditions))
+
+
 def changed_protocols(*changed):
     """The protocols that show `changed` (instances or querysets, see the module docstring), as
     a queryset; evaluated when used, so that a queryset of rows about to be deleted must be
     used before the deletion."""
-    if any(_shown_everywhere(item) for item in changed):
-        return Protocol.objects.all()
-    instances = [item for item in changed if isinstance(item, Model)]
-    conditions = [_protocols_of_rows(item) for item in changed if isinstance(item, QuerySet)]
-    conditions += _protocols_of_instances(instances)
-    if not conditions:
-        return Protocol.objects.none()
-    return Protocol.objects.filter(reduce(or_, conditions))
+    return _changed(Protocol, "protocol", changed)
+
+
+def changed_sections(*changed):
+    """The thematic sections that show `changed`, as changed_protocols finds the protocols: the
+    section of each node or update, every section of a changed protocol, every section for a
+    territory or a reference list."""
+    return _changed(ThematicSection, "section", changed)
 
 
 def record_change(*changed):
@@ -119,6 +143,8 @@ def record_change(*changed):
     `last_changed_at` moves to now, and their PDFs are rendered again after the commit. Call it
     in the transaction that writes; for a deletion, with the objects or the queryset before it
     (the rows are found through their parents). Returns the number of protocols changed."""
-    stamped = changed_protocols(*changed).update(last_changed_at=timezone.now())
+    now = timezone.now()
+    changed_sections(*changed).update(last_changed_at=now)
+    stamped = changed_protocols(*changed).update(last_changed_at=now)
     refresh_after_commit()
     return stamped

@@ -17,6 +17,7 @@ re-exported here (callers that publish need both).
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import CharField
 from django.utils import timezone
 
 from commitments.models import Edition, Protocol
@@ -50,15 +51,21 @@ DATE_BEFORE_LAST = (
 )
 
 
+def _max_length(name) -> int:
+    field = Edition._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
 def _validated(title, deliberation_reference, deliberation_date, last):
     title = (title or "").strip()
     reference = (deliberation_reference or "").strip()
     errors = {}
     if not title:
         errors["title"] = TITLE_REQUIRED
-    elif len(title) > Edition._meta.get_field("title").max_length:
+    elif len(title) > _max_length("title"):
         errors["title"] = "Le titre est trop long (200 caractères au plus)."
-    if len(reference) > Edition._meta.get_field("deliberation_reference").max_length:
+    if len(reference) > _max_length("deliberation_reference"):
         errors["deliberation_reference"] = "La référence est trop longue (80 caractères au plus)."
     if deliberation_date is not None:
         if deliberation_date > timezone.localdate():

@@ -14,9 +14,9 @@ Each function writes and records the change of content itself (content_changes.r
   with them (children, progress updates) goes with them.
 Progress updates have their own write path (services/progress_rule.py: the rule follows them).
 
-Queries: a save is its own queries plus one UPDATE for the change (for a tree element, one
-SELECT of its stored parent; a move, one more UPDATE and the next position); a deletion, one
-UPDATE plus Django's cascade.
+Queries: a save is its own queries plus two UPDATEs for the change (sections, protocols; for a
+tree element, one SELECT of its stored parent; a move, two more UPDATEs and the next position);
+a deletion, two UPDATEs plus Django's cascade.
 """
 
 from django.db import transaction

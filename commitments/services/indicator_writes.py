@@ -18,7 +18,7 @@ A value records who recorded it (`by`, None for the system paths) and when; `by`
 allowed to record it (permissions.can_record_indicator_value): PermissionDenied otherwise.
 
 Queries: a value is its validation (the indicator, its definition, the unique year), one
-locked SELECT, its INSERT or UPDATE and one UPDATE recording the change.
+locked SELECT, its INSERT or UPDATE and two UPDATEs recording the change.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -34,8 +34,11 @@ NOT_ALLOWED = "Vous ne pouvez enregistrer les valeurs que des indicateurs de vos
 
 def _measured(indicators):
     """Querysets of the commitments measured by the indicators of `indicators` (a queryset)."""
+    # `indicators` is the reverse relation of each concrete level; the plugin reads the
+    # abstract Node that COMMITMENT_FIELDS's keys are typed as.
     return [
-        model.objects.filter(indicators__in=indicators.values("pk")) for model in COMMITMENT_FIELDS
+        model.objects.filter(indicators__in=indicators.values("pk"))  # type: ignore[misc]
+        for model in COMMITMENT_FIELDS
     ]
 
 

@@ -15,9 +15,25 @@ What is due on `today` (the rules, written once here):
 - **Weekly digest** ("weekly_digest"): to agglomeration staff and superusers, the progress
   updates recorded (created) during the previous ISO week, Monday to Sunday; nothing when there
   were none.
+- **Invitation reminder** ("invitation_reminder"): one, ever, to an invited lead who has not
+  activated the account (territories/accounts.py `never_activated`) 7 days after the invitation,
+  with a fresh link to choose a password.
+
+Outside the tick:
+- **Opening at once** (`announce_opening`): creating or changing a campaign whose opening date
+  is today or past queues its opening emails in the same transaction (campaign_lifecycle.py),
+  with the tick's keys: each lead gets it once.
+- **« Relancer les retardataires »** (`request_reminder` → the job `remind_late_leads_job` →
+  `remind_late_leads`): from the campaign's page, a reminder to each lead who still has
+  commitments to report, at most once per lead per day ("reminder_manual:round=3:user=5:
+  day=2026-12-07"), whatever the number of clicks, jobs or workers.
+- **Closing** (`announce_closing`, called by close_campaign): once per lead, their territories'
+  frozen figures and the link to each territory's report ("round_closed:round=3:user=5").
+
 A user's preferences (territories.models.AccountPreferences) are honoured: `reminders` off, no
-opening nor reminder; `weekly_digest` off, no digest. Inactive users and users without an
-email address get nothing.
+opening, reminder nor closing email; `weekly_digest` off, no digest. Inactive users, users
+without an email address and accounts never activated (invited, no password chosen, never
+logged in) get no campaign email.
 
 Exactly once, whatever the number of workers or reruns: each email has a key naming what goes
 to whom ("reminder_7_days:round=3:user=5", "weekly_digest:2026-W48:user=5"). A `Notification`
@@ -32,6 +48,7 @@ digest's updates and one for its recipients, plus one insert and one job per ema
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -41,8 +58,10 @@ from django.utils import timezone, translation
 
 from commitments.enums import NotificationKind
 from commitments.models import Campaign, Notification, ProgressUpdate
-from commitments.selectors.campaign_completion import campaign_report
-from perer.lib.mail import absolute_url, send_email
+from commitments.selectors.campaign_completion import campaign_summary
+from perer.lib.jobs import retried_task
+from perer.lib.mail import EMAIL_QUEUE, absolute_url, send_email
+from territories.accounts import invitation_reminder_context, never_activated
 from territories.models import TerritoryMembership
 from territories.roles import AGGLOMERATION_GROUP, CITY_LEAD_GROUP
 
@@ -119,11 +138,12 @@ def campaign_city_leads(campaign_):
             user__groups__name=CITY_LEAD_GROUP,
         )
         .exclude(user__email="")
+        .exclude(never_activated("user__"))
         .exclude(user__account_preferences__reminders=False)
         .select_related("user")
         .order_by("user_id", "territory_id")
     )
-    leads = {}
+    leads: dict[Any, list[int]] = {}  # user: ids of the territories they lead
     for membership in memberships:
         leads.setdefault(membership.user, []).append(membership.territory_id)
     return leads
@@ -149,7 +169,60 @@ EMAIL_OF_KIND = {
     NotificationKind.REMINDER_7_DAYS: "round_reminder",
     NotificationKind.REMINDER_1_DAY: "round_reminder",
     NotificationKind.REMINDER_OVERDUE: "round_reminder",
+    NotificationKind.REMINDER_MANUAL: "round_reminder",
 }
+
+
+def _lead_figures(campaign_, leads):
+    """{territory id: Completion} over the territories `leads` lead (counted in SQL) and
+    {territory id: Territory} of the campaign."""
+    territories = {territory.pk: territory for territory in campaign_.territories.all()}
+    led = {pk for ids in leads.values() for pk in ids}
+    summary = campaign_summary(
+        campaign_,
+        sorted((territories[pk] for pk in led), key=lambda t: (t.position, t.name)),
+    )
+    return {territory.pk: figures for territory, figures in summary.by_territory}, territories
+
+
+def _notify_leads(campaign_, kinds, today, summary, key_of=None):
+    """Queue the emails `kinds` of `campaign_` to its leads, once each (a reminder only to the
+    leads who still have something to report). `key_of(kind, user)` the notification's key."""
+    key_of = key_of or (lambda kind, user: f"{kind}:round={campaign_.pk}:user={user.pk}")
+    leads = campaign_leads(campaign_)
+    if not leads:
+        return summary
+    by_territory, territories = _lead_figures(campaign_, leads)
+    # Keys already recorded are skipped without an insert (one query); the unique insert in
+    # `notify` still settles a race with another process.
+    done = set(
+        Notification.objects.filter(campaign=campaign_, kind__in=kinds).values_list(
+            "key", flat=True
+        )
+    )
+    for user, territory_ids in leads.items():
+        completion = {
+            "total": sum(by_territory[pk].total for pk in territory_ids),
+            "missing": sum(by_territory[pk].missing for pk in territory_ids),
+        }
+        names = [territories[pk].name for pk in territory_ids]
+        for kind in kinds:
+            if kind != NotificationKind.ROUND_OPENED and completion["missing"] == 0:
+                continue  # nothing left to report: no reminder
+            key = key_of(kind, user)
+            if key in done:
+                summary.already_done += 1
+                continue
+            notify(
+                user,
+                kind,
+                key,
+                EMAIL_OF_KIND[kind],
+                _round_context(campaign_, user, names, completion, kind, today),
+                campaign_=campaign_,
+                summary=summary,
+            )
+    return summary
 
 
 def send_campaign_notifications(today=None, summary=None):
@@ -159,49 +232,160 @@ def send_campaign_notifications(today=None, summary=None):
     campaigns = Campaign.objects.open_on(today).prefetch_related("territories")
     for campaign_ in campaigns:
         kinds = due_kinds(campaign_, today)
-        if not kinds:
-            continue
-        leads = campaign_city_leads(campaign_)
-        if not leads:
-            continue
-        territories = {territory.pk: territory for territory in campaign_.territories.all()}
-        report = campaign_report(
+        if kinds:
+            _notify_leads(campaign_, kinds, today, summary)
+    return summary
+
+
+def announce_opening(campaign_, today=None):
+    """Queue the opening emails of `campaign_` at once when it is open on `today` (called when
+    staff create or change a campaign: services/campaign_lifecycle.py), not at the next daily
+    tick; the same keys as the tick's, so that each lead gets it once."""
+    today = today or timezone.localdate()
+    summary = Summary()
+    if NotificationKind.ROUND_OPENED in due_kinds(campaign_, today):
+        with translation.override("fr"):
+            _notify_leads(campaign_, [NotificationKind.ROUND_OPENED], today, summary)
+    return summary
+
+
+# --- « Relancer les retardataires » -----------------------------------------------------------
+
+
+def manual_reminder_key(campaign_id, user_id, day):
+    """One manual reminder per lead, campaign and day (selectors/campaign_completion.py
+    `last_manual_reminder` reads the day back from the key)."""
+    return (
+        f"{NotificationKind.REMINDER_MANUAL}:round={campaign_id}:user={user_id}:day={day:%Y-%m-%d}"
+    )
+
+
+def remind_late_leads(campaign_, today=None):
+    """Queue a reminder to each lead of `campaign_` whose territories still have commitments
+    to report, at most once per lead and day (the key holds the day: clicks, jobs and workers
+    share it). Nothing once the campaign is closed or before it opens. Returns the Summary."""
+    today = today or timezone.localdate()
+    summary = Summary()
+    if campaign_.is_closed or today < campaign_.opens_on:
+        return summary
+    with translation.override("fr"):
+        _notify_leads(
             campaign_,
-            sorted(
-                (territories[pk] for pk in {pk for ids in leads.values() for pk in ids}),
-                key=lambda t: (t.position, t.name),
-            ),
+            [NotificationKind.REMINDER_MANUAL],
+            today,
+            summary,
+            key_of=lambda kind, user: manual_reminder_key(campaign_.pk, user.pk, today),
         )
-        by_territory = {territory.pk: figures for territory, figures in report.by_territory}
-        # Keys already recorded are skipped without an insert (one query); the unique insert
-        # in `notify` still settles a race with another process.
-        done = set(
-            Notification.objects.filter(campaign=campaign_, kind__in=kinds).values_list(
-                "key", flat=True
-            )
-        )
+    return summary
+
+
+@retried_task(attempts=3, backoff=60, queue_name=EMAIL_QUEUE)
+def remind_late_leads_job(campaign_id, day):
+    """The job queued by the campaign's page (« Relancer les retardataires »): `day` is the
+    day of the click (ISO), so that a job run after midnight keeps the click's key."""
+    campaign_ = Campaign.objects.filter(pk=campaign_id).prefetch_related("territories").first()
+    if campaign_ is None:
+        return 0
+    return remind_late_leads(campaign_, datetime.date.fromisoformat(day)).total
+
+
+def request_reminder(campaign_, today=None):
+    """What the button does: queue `remind_late_leads_job` for today; the job."""
+    today = today or timezone.localdate()
+    return remind_late_leads_job.enqueue(campaign_id=campaign_.pk, day=today.isoformat())
+
+
+# --- Closing ---------------------------------------------------------------------------------
+
+
+def announce_closing(campaign_):
+    """Queue, once per lead, the email that `campaign_` is closed, with the frozen figures of
+    their territories and the link to each territory's report (called by close_campaign, in
+    its transaction, after the figures are frozen)."""
+    summary = Summary()
+    leads = campaign_leads(campaign_)
+    if not leads:
+        return summary
+    by_territory, territories = _lead_figures(campaign_, leads)
+    kind = NotificationKind.ROUND_CLOSED
+    done = set(
+        Notification.objects.filter(campaign=campaign_, kind=kind).values_list("key", flat=True)
+    )
+    with translation.override("fr"):
         for user, territory_ids in leads.items():
-            completion = {
-                "total": sum(by_territory[pk].total for pk in territory_ids),
-                "missing": sum(by_territory[pk].missing for pk in territory_ids),
-            }
-            names = [territories[pk].name for pk in territory_ids]
-            for kind in kinds:
-                if kind != NotificationKind.ROUND_OPENED and completion["missing"] == 0:
-                    continue  # nothing left to report: no reminder
-                key = f"{kind}:round={campaign_.pk}:user={user.pk}"
-                if key in done:
-                    summary.already_done += 1
-                    continue
-                notify(
-                    user,
-                    kind,
-                    key,
-                    EMAIL_OF_KIND[kind],
-                    _round_context(campaign_, user, names, completion, kind, today),
-                    campaign_=campaign_,
-                    summary=summary,
-                )
+            key = f"{kind}:round={campaign_.pk}:user={user.pk}"
+            if key in done:
+                summary.already_done += 1
+                continue
+            rows = [
+                {
+                    "territory": territories[pk],
+                    "figures": by_territory[pk],
+                    "report_url": absolute_url(
+                        reverse(
+                            "campaign_territory_pdf",
+                            kwargs={"pk": campaign_.pk, "slug": territories[pk].slug},
+                        )
+                    ),
+                }
+                for pk in territory_ids
+            ]
+            notify(
+                user,
+                kind,
+                key,
+                "round_closed",
+                {
+                    "user": user,
+                    "campaign": campaign_,
+                    "rows": rows,
+                    "campaign_url": absolute_url(
+                        reverse("campaign_detail", kwargs={"pk": campaign_.pk})
+                    ),
+                    "account_url": absolute_url(reverse("account")),
+                },
+                campaign_=campaign_,
+                summary=summary,
+            )
+    return summary
+
+
+# --- Accounts never activated ----------------------------------------------------------------
+
+INVITATION_REMINDER_AFTER = 7  # days after the invitation
+
+
+def send_invitation_reminders(today=None, summary=None):
+    """One reminder to activate the account, to each invited account never activated
+    (territories/accounts.py `never_activated`) invited at least INVITATION_REMINDER_AFTER days
+    before `today`: once per account, ever."""
+    today = today or timezone.localdate()
+    summary = summary or Summary()
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(
+            today - datetime.timedelta(days=INVITATION_REMINDER_AFTER - 1), datetime.time.min
+        )
+    )
+    kind = NotificationKind.INVITATION_REMINDER
+    users = list(
+        get_user_model()
+        .objects.filter(never_activated(), is_active=True, date_joined__lt=cutoff)
+        .filter(groups__name=CITY_LEAD_GROUP)
+        .exclude(email="")
+        .exclude(notifications__kind=kind)
+        .prefetch_related("territory_memberships__territory")
+        .distinct()
+        .order_by("pk")
+    )
+    for user in users:
+        notify(
+            user,
+            kind,
+            f"{kind}:user={user.pk}",
+            "invitation_reminder",
+            invitation_reminder_context(user),
+            summary=summary,
+        )
     return summary
 
 
@@ -309,4 +493,5 @@ def send_due_notifications(today=None):
     with translation.override("fr"):
         send_campaign_notifications(today, summary)
         send_weekly_digest(today, summary)
+        send_invitation_reminders(today, summary)
     return summary

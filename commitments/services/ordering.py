@@ -6,7 +6,7 @@ transversal axes). The moves themselves are perer/lib/reorder.py's, the one impl
 a reorder (invariants and query budget there). Every path changing a position calls `move`:
 the "Monter" / "Descendre" buttons of a parent's admin form and of the reference lists; a new
 element takes `next_position` (after its last sibling, services/elements.py). A move records
-the change of content (content_changes.record_change: one more UPDATE).
+the change of content (content_changes.record_change: two more UPDATEs).
 """
 
 from django.db import transaction

@@ -26,8 +26,11 @@ progress changed. Updates are validated by ProgressUpdate.clean (models/progress
 also holds « réalisé ⇒ 100 % » (`progress_for`).
 
 Queries: one locked SELECT of the commitments, the writes, one UPDATE by the rule per kind of
-commitment, one UPDATE recording the change — whatever the number of updates.
+commitment, two UPDATEs recording the change (sections, protocols) — whatever the number of
+updates.
 """
+
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,7 +73,7 @@ def _sync(queryset, *, bump):
 
 def _commitments(targets):
     """Querysets of the commitments named by (action id, operational objective id) pairs."""
-    ids = {model: set() for model in TARGET_FIELDS}
+    ids: dict[Any, set[int]] = {model: set() for model in TARGET_FIELDS}
     for pair in targets:
         for model, pk in zip(TARGET_FIELDS, pair, strict=True):
             if pk is not None:

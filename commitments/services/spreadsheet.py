@@ -180,7 +180,7 @@ def file_problems(dataset):
         )
     if missing or problems:
         return problems
-    lines = {}
+    lines: dict[int, list[int]] = {}  # id: the lines it appears on
     for line, raw in enumerate(dataset.get_col(headers.index("id")), start=2):
         with contextlib.suppress(ValueError):  # a bad id is reported on its row
             key = IdWidget().clean(raw)
@@ -217,10 +217,13 @@ class PathField(fields.Field):
 
     def __init__(self, **kwargs):
         super().__init__(readonly=True, **kwargs)
-        self.resource = None
+        self.resource: TrackingResource | None = None  # set by the resource that owns it
 
     def export(self, instance, **kwargs):
-        return self.resource.path_of(instance) if instance is not None else ""
+        if instance is None:
+            return ""
+        assert self.resource is not None
+        return self.resource.path_of(instance)
 
 
 class TrackingResource(resources.ModelResource):
@@ -378,7 +381,10 @@ class TrackingResource(resources.ModelResource):
         except ValidationError as error:
             # The preview lists the row's errors under the file's column names.
             raise ValidationError(
-                {COLUMNS.get(name, NON_FIELD_ERRORS): errors for name, errors in error}
+                {
+                    COLUMNS.get(name, NON_FIELD_ERRORS): errors
+                    for name, errors in error.message_dict.items()
+                }
             ) from None
         self._prepared.append(update)
         # Dated today and recorded last, the update will be the latest (no update is dated in

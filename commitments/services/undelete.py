@@ -14,9 +14,10 @@ took, stays deleted.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 
 from commitments.enums import Status
 from commitments.models import (
@@ -45,7 +46,7 @@ PARENT_FIELDS = {
     Action: "operational_objective",
 }
 # model → the (child model, foreign key to the model) deleted with it
-CHILDREN = {
+CHILDREN: dict[type[Model], list[tuple[type[Model], str]]] = {
     StrategicObjective: [
         (OperationalObjective, "strategic_objective"),
         (Indicator, "strategic_objective"),
@@ -69,7 +70,7 @@ class UndeleteError(Exception):
 
 @dataclass
 class DeletedItem:
-    record: object  # the "-" historical record
+    record: Any  # the "-" historical record
     parent_exists: bool
 
     @property
@@ -100,7 +101,7 @@ def deleted_items(model, limit=200):
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[: limit * 3]
     )
-    latest = {}
+    latest: dict[int, Any] = {}  # id: its latest historical record
     for record in records:
         latest.setdefault(record.id, record)
     items = list(latest.values())[:limit]
@@ -173,7 +174,7 @@ def _undelete_one(model, record, user, result):
     m2m = _m2m_before_deletion(model, instance.pk, record)
     related = {"partners": Partner, "axes": TransversalAxis}
     for name, ids in m2m.items():
-        existing = related[name].objects.filter(pk__in=ids)
+        existing = related[name]._default_manager.filter(pk__in=ids)
         getattr(instance, name).set(existing)
     result.restored.append(instance)
     return instance

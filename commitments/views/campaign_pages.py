@@ -2,10 +2,22 @@
 
 - `campaign_list`: the campaigns the user sees (every campaign for staff, those concerning a led
   territory for a lead).
-- `campaign_detail`: completion per territory and per thematic, who answered when, what is still
-  missing; a lead sees only their own territories' rows.
+- `campaign_detail`: for staff (`_staff_page`), the actions first (close, with a confirmation
+  that states the deadline and what is still missing; « Relancer les retardataires » and when
+  it was last done; the exports), then completion per territory and per thematic and who
+  answered when, all counted in SQL (selectors/campaign_completion.py `campaign_summary`), and
+  what is still missing folded by territory: a `<details>` per territory with its count, whose
+  list is a page of its own (`campaign_missing`), linked from it (no JavaScript needed) and
+  loaded into it when opened (static/js/campaign_missing.js): the page's size grows with the
+  number of territories, not of commitments. A lead of a campaign not closed gets its answer
+  sheet (views/answer_sheet.py), of a closed one the report of their own territories' rows.
+- `campaign_missing`: the commitments of one territory still missing (`?fragment=1`: the list
+  alone, for the script); staff, and that territory's leads.
 - `campaign_close` (POST, staff): closes the campaign through
   services/campaign_lifecycle.close_campaign, after an explicit confirmation.
+- `campaign_remind` (POST, staff): « Relancer les retardataires »: queues the job that emails
+  each lead who still has commitments to report, at most once per lead per day
+  (services/notifications.py `request_reminder`).
 - `campaign_export` (staff): the campaign's answers as CSV or XLSX (rendering/campaign_report.py).
 - `campaign_pdf`: the "bilan de la campagne" of a closed campaign, for all territories (staff) or
   one territory (staff, and that territory's leads): its stored render, as the protocols' PDFs
@@ -36,8 +48,16 @@ from commitments.permissions import (
     can_track_territory,
 )
 from commitments.rendering import campaign_report
-from commitments.selectors.campaign_completion import report_for
+from commitments.selectors.campaign_completion import (
+    closing_facts,
+    last_manual_reminder,
+    missing_rows,
+    report_for,
+    summary_for,
+)
+from commitments.services import notifications
 from commitments.services.campaign_lifecycle import close_campaign
+from commitments.views import answer_sheet
 from commitments.views.pdf_downloads import stored_pdf_response
 from perer.lib.http_methods import require_POST, require_safe
 from territories.models import Territory
@@ -103,8 +123,30 @@ def campaign_list(request):
         "campaigns/campaign_list.html",
         {
             "items": items,
-            "staff": staff,
+            "staff": False,  # staff get _staff_page
             "breadcrumbs": _crumbs(("Campagnes de suivi", None)),
+        },
+    )
+
+
+def _staff_page(request, campaign_):
+    summary = summary_for(request.user, campaign_)
+    overall = summary.overall
+    state = campaign_.state
+    return render(
+        request,
+        "campaigns/campaign_staff.html",
+        {
+            "campaign": campaign_,
+            "state": state,
+            "is_open": state == CampaignState.OPEN,
+            "report": summary,
+            **closing_facts(campaign_, overall),
+            "by_territory": summary.by_territory,
+            "last_reminder": last_manual_reminder(campaign_),
+            "breadcrumbs": _crumbs(
+                ("Campagnes de suivi", reverse("campaign_list")), (campaign_.title, None)
+            ),
         },
     )
 
@@ -114,9 +156,13 @@ def campaign_list(request):
 def campaign_detail(request, pk):
     user = request.user
     campaign_ = _visible_campaign(user, pk)
+    if can_manage_campaigns(user):
+        return _staff_page(request, campaign_)
+    if not campaign_.is_closed:
+        # A lead answers the campaign on its answer sheet (views/answer_sheet.py).
+        return answer_sheet.sheet(request, campaign_)
     report = report_for(user, campaign_)
     state = campaign_.state
-    staff = can_manage_campaigns(user)
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -126,7 +172,7 @@ def campaign_detail(request, pk):
             "is_open": state == CampaignState.OPEN,
             "report": report,
             "overall": report.overall,
-            "staff": staff,
+            "staff": False,  # staff get _staff_page
             "single_territory": len(report.territories) == 1,
             "days_left": campaign_.days_left(),
             "breadcrumbs": _crumbs(
@@ -160,6 +206,57 @@ def campaign_close(request, pk):
             f"engagement{'s' if frozen > 1 else ''} sont figés.",
         )
     return redirect(campaign_.get_absolute_url())
+
+
+@login_required
+@require_POST
+def campaign_remind(request, pk):
+    user = request.user
+    campaign_ = _visible_campaign(user, pk)
+    _check_staff(user, "relancer les chefs de projet")
+    state = campaign_.state
+    if state == CampaignState.CLOSED:
+        messages.error(request, "La campagne est clôturée : il n'y a plus personne à relancer.")
+    elif state == CampaignState.UPCOMING:
+        messages.error(
+            request,
+            f"La campagne n'ouvre que le {campaign_.opens_on:%d/%m/%Y} : les chefs de projet "
+            "recevront alors le courriel d'ouverture.",
+        )
+    else:
+        notifications.request_reminder(campaign_)
+        messages.success(
+            request,
+            "Relance en cours d'envoi : chaque chef de projet dont un territoire a encore des "
+            "engagements à renseigner reçoit un courriel, au plus un par jour (une seconde "
+            "relance le même jour n'envoie rien de plus).",
+        )
+    return redirect(campaign_.get_absolute_url() + "#actions")
+
+
+@login_required
+@require_safe
+def campaign_missing(request, pk, slug):
+    user = request.user
+    campaign_ = _visible_campaign(user, pk)
+    visible = campaign_territories_visible_to(user, campaign_)
+    territory = next((t for t in visible if t.slug == slug), None)
+    if territory is None:
+        raise Http404("Ce territoire n'est pas concerné par cette campagne.")
+    rows = missing_rows(campaign_, territory)
+    context = {
+        "campaign": campaign_,
+        "territory": territory,
+        "rows": rows,
+        "breadcrumbs": _crumbs(
+            ("Campagnes de suivi", reverse("campaign_list")),
+            (campaign_.title, campaign_.get_absolute_url()),
+            (f"{territory.name} : restant à renseigner", None),
+        ),
+    }
+    if request.GET.get("fragment") == "1":
+        return render(request, "campaigns/_missing_list.html", context)
+    return render(request, "campaigns/campaign_missing.html", context)
 
 
 @login_required

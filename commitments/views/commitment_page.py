@@ -2,8 +2,9 @@
 
 Queries: the commitment with its tree, its partners, axes and updates (and an objective's
 actions), the glossary, and its protocol's editions with their snapshots (one query: the
-editions in which its text changed, selectors/edition_text.item_history): a constant number
-whatever its history's length.
+editions in which its text changed, selectors/edition_text.item_history), and the indicators
+measuring it with their values (two queries, selectors/indicator_rows.commitment_rows): a
+constant number whatever its history's length.
 """
 
 from django.db.models import Prefetch
@@ -26,6 +27,7 @@ from commitments.selectors.edition_text import (
     find_item,
     item_history,
 )
+from commitments.selectors.indicator_rows import commitment_rows
 from commitments.selectors.rollups import Rollup, stale_cutoff
 
 MODELS = {model.kind: model for model in TRACKED_MODELS}
@@ -132,5 +134,6 @@ def commitment_detail(request, kind, pk):
             "text_history": history,
             "changed_since": changed_since,
             "changed_since_name": edition_name(changed_since) if changed_since else "",
+            "indicators": commitment_rows(commitment),
         },
     )

@@ -13,6 +13,10 @@ tests/commitments/views/test_edition_pages.py::test_queries_are_constant_with_th
 - comparison of two editions (6): the territory, the protocol, the editions' numbers (the
   form), the two editions with their snapshots, the thematics' names; with « courant », plus
   the current tree (selectors/protocol_tree.py) (13).
+Without parameters, the comparison shows what the public wants: the changes not yet
+published (edition in force → current text) when the current text differs from the edition
+in force, else the last published change (previous edition → edition in force), and says
+which (`_default_comparison`; the current text's hash against the edition's).
 Page cache (views/page_cache.py): an edition never changes, so the edition page and the
 comparison of two editions depend only on the list of editions (the protocol's editions
 stamp); the comparison with « courant » also on the protocol's version (the next edit).
@@ -35,7 +39,7 @@ from commitments.rendering import pdf_store
 from commitments.rendering.edition_pdf import EditionPdf
 from commitments.rendering.glossary_markup import Glossary
 from commitments.selectors.edition_diff import CHANGE_KINDS, CHANGE_LABELS, compare
-from commitments.selectors.edition_snapshot import snapshot_of_loaded
+from commitments.selectors.edition_snapshot import content_hash, snapshot_of_loaded
 from commitments.selectors.edition_text import (
     TextProtocol,
     count_summary,
@@ -284,6 +288,29 @@ def _snapshots(protocol, old, new, editions):
     return sides
 
 
+def _no_parameters(request):
+    return not any(request.GET.get(name, "").strip() for name in ("de", "a"))
+
+
+def _default_comparison(protocol, editions):
+    """What /modifications/ without parameters shows: (old, new, sides, shown).
+
+    The current text differs from the edition in force (the last one): the changes not yet
+    published, « unpublished ». It is the edition in force: the last published change, from
+    the previous edition to it, « published »; with a single edition, nothing to show but
+    that, « none » (the edition against the current text, identical)."""
+    last = max(editions)
+    sides = _snapshots(protocol, last, CURRENT, editions)
+    if content_hash(sides[CURRENT][1]) != editions[last].content_hash:
+        return last, CURRENT, sides, {"kind": "unpublished", "edition": editions[last]}
+    earlier = [number for number in editions if number < last]
+    if not earlier:
+        return last, CURRENT, sides, {"kind": "none", "edition": editions[last]}
+    previous = max(earlier)
+    sides = _snapshots(protocol, previous, last, editions)
+    return previous, last, sides, {"kind": "published", "edition": editions[last]}
+
+
 @require_safe
 def edition_changes(request, slug):
     territory, protocol = _territory_and_protocol(slug)
@@ -299,15 +326,19 @@ def edition_changes(request, slug):
     editions = {e.number: e for e in Edition.objects.for_protocol(protocol).order_by("number")}
     context["choices"] = [(str(n), f"Édition {n} : {e.title}") for n, e in editions.items()]
     try:
-        last = max(editions) if editions else None
-        old = _parameter(request, "de", last, current_allowed=False)
-        new = _parameter(request, "a", CURRENT, current_allowed=True)
-        if old == new:
-            raise BadComparison(
-                "Choisissez deux textes différents : « de » et « a » désignent la même édition.",
-                400,
-            )
-        sides = _snapshots(protocol, old, new, editions)
+        if _no_parameters(request) and editions:
+            old, new, sides, context["shown"] = _default_comparison(protocol, editions)
+        else:
+            last = max(editions) if editions else None
+            old = _parameter(request, "de", last, current_allowed=False)
+            new = _parameter(request, "a", CURRENT, current_allowed=True)
+            if old == new:
+                raise BadComparison(
+                    "Choisissez deux textes différents : « de » et « a » désignent la même "
+                    "édition.",
+                    400,
+                )
+            sides = _snapshots(protocol, old, new, editions)
     except BadComparison as error:
         context["error"] = error.message
         context.update(old=request.GET.get("de", ""), new=request.GET.get("a", CURRENT))

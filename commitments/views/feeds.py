@@ -1,5 +1,7 @@
-"""Atom feeds of the latest progress updates: whole agglomeration and one territory; and of the
-protocols' editions and changes to their text (/flux/editions.atom, /flux/<slug>/editions.atom)."""
+"""Atom feeds of the latest news of the tracking — progress updates and indicators' values —
+whole agglomeration and one territory (/flux/mises-a-jour.atom, /flux/<slug>/mises-a-jour.atom);
+and of the protocols' editions and changes to their text (/flux/editions.atom,
+/flux/<slug>/editions.atom)."""
 
 import datetime
 from dataclasses import dataclass
@@ -12,23 +14,41 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 
-from commitments.models import Edition, Protocol
+from commitments.models import Edition, IndicatorValue, Protocol
+from commitments.rendering.indicator_figures import baseline_text, figure, target_text
 from commitments.selectors.dashboard_data import recent_updates
 from commitments.selectors.edition_diff import compare
 from commitments.selectors.edition_snapshot import snapshot_of
 from commitments.selectors.edition_text import count_summary, edition_name, editions_in_force
+from commitments.selectors.indicator_data import commitment_url, recent_indicator_values
 from commitments.selectors.protocol_tree import protocol_tree_queryset
 from territories.models import Territory
 
 FEED_LENGTH = 50
 
 
+def _update_published(update):
+    return timezone.make_aware(datetime.datetime.combine(update.date, datetime.time()))
+
+
+def latest_news(updates, values):
+    """Progress updates and indicators' values, newest first (an update by its date, a value
+    by when it was recorded), FEED_LENGTH at most."""
+    dated = [((_update_published(u), u.created_at), u) for u in updates]
+    dated += [((v.recorded_at, v.recorded_at), v) for v in values]
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    return [item for _, item in dated[:FEED_LENGTH]]
+
+
 class UpdatesFeed(Feed):
+    """The latest progress updates and indicators' values: two queries (each with everything
+    its entries show)."""
+
     feed_type = Atom1Feed
     title = "Avancement des engagements PERER — Grand Paris Sud"
     subtitle = (
-        "Les derniers points d'avancement des Protocoles d'Engagements Renforcés et Réciproques "
-        "de Grand Paris Sud et de ses villes."
+        "Les derniers points d'avancement et les nouvelles valeurs des indicateurs des "
+        "Protocoles d'Engagements Renforcés et Réciproques de Grand Paris Sud et de ses villes."
     )
     author_name = "Communauté d'agglomération Grand Paris Sud"
 
@@ -36,14 +56,25 @@ class UpdatesFeed(Feed):
         return reverse("dashboard")
 
     def items(self):
-        return recent_updates(limit=FEED_LENGTH)
+        return latest_news(
+            recent_updates(limit=FEED_LENGTH), recent_indicator_values(limit=FEED_LENGTH)
+        )
 
     def item_title(self, item):
+        if isinstance(item, IndicatorValue):
+            indicator = item.indicator
+            scope = f" ({indicator.scope})" if indicator.scope else ""
+            return (
+                f"{indicator.territory.name} — {indicator.definition.name}{scope} : "
+                f"{figure(item.value, indicator.definition.unit)} en {item.year}"
+            )
         territory = item.target.territory
         return f"{territory.name} — {item.target} : {item.get_status_display()} ({item.progress} %)"
 
     def item_description(self, item):
         # Atom summaries are HTML: what a user typed is escaped, then its line breaks kept.
+        if isinstance(item, IndicatorValue):
+            return indicator_value_description(item)
         return format_html(
             "<p>{} — {} : {} %</p>{}",
             item.target._meta.verbose_name.capitalize(),
@@ -53,17 +84,64 @@ class UpdatesFeed(Feed):
         )
 
     def item_link(self, item):
+        if isinstance(item, IndicatorValue):
+            return commitment_url(item.indicator)
         return f"{item.target.get_public_url()}#point-{item.pk}"
 
+    def item_extra_kwargs(self, item):
+        if isinstance(item, IndicatorValue):
+            # A value replaced for the same year is news again: an entry of its own.
+            stamp = item.recorded_at.strftime("%Y%m%d%H%M%S%f")
+            return {"id_suffix": f"-indicateur-{item.indicator_id}-{item.year}-{stamp}"}
+        return {}
+
+    def get_feed(self, obj, request):
+        """An entry's id is its absolute link (Django's default, kept for the progress
+        updates); an indicator value's link is its commitment's, so its id adds the value."""
+        feed = super().get_feed(obj, request)
+        for entry in feed.items:
+            suffix = entry.pop("id_suffix", None)
+            if suffix:
+                entry["unique_id"] = entry["link"] + suffix
+        return feed
+
     def item_pubdate(self, item):
-        return timezone.make_aware(datetime.datetime.combine(item.date, datetime.time()))
+        if isinstance(item, IndicatorValue):
+            return item.recorded_at
+        return _update_published(item)
 
     def item_updateddate(self, item):
+        if isinstance(item, IndicatorValue):
+            return item.recorded_at
         return max(self.item_pubdate(item), item.created_at)
 
     def item_categories(self, item):
+        if isinstance(item, IndicatorValue):
+            indicator = item.indicator
+            thematic = indicator.commitment.section.thematic
+            return [indicator.territory.name, str(thematic), "Indicateur"]
         section = item.target.section
         return [section.protocol.territory.name, str(section.thematic)]
+
+
+def indicator_value_description(value):
+    indicator = value.indicator
+    unit = indicator.definition.unit
+    facts = [f"Valeur {value.year} : {figure(value.value, unit)}"]
+    if indicator.baseline_value is not None:
+        facts.append(f"référence : {baseline_text(indicator)}")
+    if target_text(indicator):
+        facts.append(f"cible : {target_text(indicator)}")
+    source = format_html("<p>Source : {}</p>", value.source) if value.source else ""
+    return format_html(
+        "<p>Indicateur « {}{} » de l'engagement « {} ».</p><p>{}.</p>{}{}",
+        indicator.definition.name,
+        f" ({indicator.scope})" if indicator.scope else "",
+        indicator.commitment,
+        " ; ".join(facts),
+        source,
+        mark_safe(linebreaks(value.comment, autoescape=True)) if value.comment else "",  # noqa: S308 - escaped
+    )
 
 
 class TerritoryUpdatesFeed(UpdatesFeed):
@@ -74,13 +152,19 @@ class TerritoryUpdatesFeed(UpdatesFeed):
         return f"Avancement des engagements PERER — {territory.name}"
 
     def subtitle(self, territory):
-        return f"Les derniers points d'avancement du protocole PERER de {territory.name}."
+        return (
+            f"Les derniers points d'avancement et les nouvelles valeurs des indicateurs du "
+            f"protocole PERER de {territory.name}."
+        )
 
     def link(self, territory):
         return reverse("territory_dashboard", kwargs={"slug": territory.slug})
 
     def items(self, territory):
-        return recent_updates(territory, limit=FEED_LENGTH)
+        return latest_news(
+            recent_updates(territory, limit=FEED_LENGTH),
+            recent_indicator_values(territory, limit=FEED_LENGTH),
+        )
 
 
 # --- Editions of the protocols and changes to their text -----------------------------------

@@ -1,10 +1,15 @@
 """Whole-page cache for anonymous visitors, invalidated by the data itself.
 
 The key holds the content version read from the database (the latest `Protocol.last_changed_at`,
-which every change in any protocol, territory or reference list bumps — see signals.py — and
-the number of protocols), so an edit made on any app server invalidates the pages of all of
-them, whether the cache is local memory or a shared Redis. Visitors with a session (staff,
-city leads, anyone with a pending message) always get a freshly rendered page.
+which every change in any protocol, territory or reference list bumps:
+services/content_changes.record_change, and the number of protocols), so an edit made on any
+app server invalidates the pages of all of them, whether the cache is local memory or a shared
+Redis. Visitors with a session (staff, city leads, anyone with a pending message) always get a
+freshly rendered page.
+
+Underneath, the protocol page's sections are cached for every visitor under keys of their own
+(rendering/protocol_fragments.py): a page rendered here, or for a visitor with a session, joins
+the same fragments, each valid on its own whatever this cache holds.
 """
 
 import hashlib

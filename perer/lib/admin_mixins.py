@@ -1,6 +1,8 @@
 """Small ModelAdmin mixins shared by the commitments and territories admins, and the admin's
 answer to bad input (`protect_model_admins`: a message, a redirect or a 404, never a 500)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -12,8 +14,20 @@ from django.utils.html import format_html
 
 from perer.lib.text import fold_accents
 
+# What the mixins below are mixed into, for the type checker (at run time they stay plain
+# classes in front of Django's in the MRO).
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin
+    from django.contrib.admin.widgets import AutocompleteMixin
 
-class AccentInsensitiveSearchMixin:
+    _ModelAdminBase = admin.ModelAdmin[Any]
+    _AdminOptionsBase = BaseModelAdmin[Any]
+    _AutocompleteBase = AutocompleteMixin
+else:
+    _ModelAdminBase = _AdminOptionsBase = _AutocompleteBase = object
+
+
+class AccentInsensitiveSearchMixin(_ModelAdminBase):
     """« evry » finds « Évry » and « Évry » finds « evry ».
 
     PostgreSQL compares unaccent(column) with the unaccented terms (the unaccent extension is
@@ -66,7 +80,7 @@ def _target_field(db_field):
     return remote.model._meta.get_field(name) if name else remote.model._meta.pk
 
 
-class _CheckedSelectionMixin:
+class _CheckedSelectionMixin(_AutocompleteBase):
     """An autocomplete widget re-displaying a refused form looks its selection up: a value that
     is not a key ("abc", a number past 64 bits) is left out instead of crashing the query."""
 
@@ -89,6 +103,7 @@ class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     compare a number past 64 bits)."""
 
     def _check_values(self, value):
+        assert self.queryset is not None  # the admin's related fields always have one
         model = self.queryset.model
         field = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
         for item in value:
@@ -98,10 +113,11 @@ class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": item},
                 )
-        return super()._check_values(value)
+        # Django's private validation step, which the stubs leave out.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
-class CheckedChoicesMixin:
+class CheckedChoicesMixin(_AdminOptionsBase):
     """For ModelAdmins and inlines: related fields refuse values that cannot be keys."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -120,7 +136,7 @@ class CheckedChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BadInputAdminMixin(CheckedChoicesMixin):
+class BadInputAdminMixin(CheckedChoicesMixin, _ModelAdminBase):
     """ModelAdmin mixin: what Django's admin lets through to the database and answers with a 500
     is answered like an unknown filter or an empty selection.
 

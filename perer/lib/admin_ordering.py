@@ -10,6 +10,8 @@ Queries: the column reads nothing per row (the list costs the same with 3 or 40 
 costs perer/lib/reorder.py's budget.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -19,6 +21,11 @@ from django.utils.html import format_html
 
 from perer.lib import reorder
 from perer.lib.admin_mixins import is_lookup_value
+
+if TYPE_CHECKING:  # what ReorderListMixin is mixed into (a plain class at run time)
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
 
 # The words of the buttons, as posted ("12:monter").
 DIRECTIONS = {"monter": reorder.UP, "descendre": reorder.DOWN}
@@ -37,7 +44,7 @@ def moved_message(item, other, word):
     return f"Ordre modifié : « {item} » passe {where} « {other} ».", messages.SUCCESS
 
 
-class ReorderListMixin:
+class ReorderListMixin(_ModelAdminBase):
     change_list_template = "admin/reorderable_change_list.html"
 
     def move_item(self, item, direction):

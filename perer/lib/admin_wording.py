@@ -10,10 +10,18 @@ its grammatical gender declared here (masculine unless listed).
 
 import json
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.utils import unquote
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import Truncator, capfirst
+
+if TYPE_CHECKING:  # what FrenchTitlesMixin is mixed into (a plain class at run time)
+    from django.contrib.admin import ModelAdmin
+
+    _ModelAdminBase = ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
 
 # Verbose names (singular) of feminine nouns.
 FEMININE = {
@@ -133,7 +141,7 @@ def saved_message(opts, message):
     return mark_safe(text) if isinstance(message, SafeData) else text
 
 
-class FrenchTitlesMixin:
+class FrenchTitlesMixin(_ModelAdminBase):
     """ModelAdmin mixin: the titles of the list, add, change, view, delete and history pages,
     the messages after a save or a deletion and the "add" link of each inline, worded as
     above."""

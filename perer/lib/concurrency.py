@@ -94,6 +94,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        assert cleaned_data is not None  # a ModelForm's clean() returns its cleaned_data
         field = self.fields.get("version")
         if field is None or field.disabled or self.instance.pk is None:
             return cleaned_data
@@ -107,8 +108,10 @@ class VersionedModelForm(forms.ModelForm):
             check_version(self.instance, loaded_version)
         except VersionConflict as conflict:
             current = conflict.current_version
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = "" if current is None else str(current)
+            # A QueryDict (a dict in some tests): both copy, where the stubs say Mapping.
+            data = self.data.copy()  # type: ignore[attr-defined]
+            data[self.add_prefix("version")] = "" if current is None else str(current)
+            self.data = data
             raise ValidationError(
                 conflict_message(self.instance, loaded_version, current), code="conflict"
             ) from None

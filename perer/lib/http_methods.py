@@ -57,7 +57,8 @@ def allow_methods(*methods):
                 return not_allowed(request, served)
             return view(request, *args, **kwargs)
 
-        wrapper.allowed_methods = served
+        # Read back by served_methods() below (a function attribute, unknown to the types).
+        wrapper.allowed_methods = served  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

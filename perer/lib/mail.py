@@ -31,7 +31,7 @@ def absolute_url(path):
 
 def render_email(name, context):
     """(subject, text, html) of the email `name` rendered with `context`."""
-    subject = render_to_string(f"emails/{name}_subject.txt", context)
+    subject: str = render_to_string(f"emails/{name}_subject.txt", context)
     subject = " ".join(subject.split())  # one line: a newline would break the header
     text = render_to_string(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)

@@ -2,7 +2,8 @@
 
 Agglomeration staff log in at /compte/connexion/ and invite a Grigny lead; the invitation's
 email (run by the job queue) holds the link; the lead opens it, chooses a password (a weak one
-first), logs in and reaches the tracking space (/suivi/), then their account page. axe-core
+first), is logged in at once in the tracking space (/suivi/, the header naming them), then their
+account page, and logs out from the header. axe-core
 (WCAG 2.1 A and AA) reports no violation on any of these pages, with and without errors, and
 none scrolls sideways at 375 px. (The same flows through the test client:
 tests/territories/test_accounts.py.)
@@ -99,12 +100,11 @@ def test_staff_invite_a_lead_who_chooses_a_password_and_reports(
         lead_page.locator("#id_new_password1").fill(NEW_PASSWORD)
         lead_page.locator("#id_new_password2").fill(NEW_PASSWORD)
         lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
-        lead_page.wait_for_url(f"{url}/compte/connexion/")
-        assert "Votre mot de passe est enregistré" in lead_page.content()
-        lead_page.get_by_label("Identifiant").fill("lea.martin@ville-grigny.fr")
-        lead_page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-        lead_page.get_by_role("button", name="Se connecter").click()
+        # Logged in at once, in the tracking space; the header says who.
         lead_page.wait_for_url(f"{url}/suivi/")
+        assert "Votre mot de passe est enregistré" in lead_page.content()
+        assert lead_page.locator(".account-bar__who").inner_text().endswith("Léa Martin")
+        check(lead_page)
 
         lead_page.goto(f"{url}/compte/")
         assert lead_page.title().startswith("Mon compte")
@@ -116,6 +116,15 @@ def test_staff_invite_a_lead_who_chooses_a_password_and_reports(
         assert not lead_page.get_by_label("Rappels des campagnes de suivi").is_checked()
         lead_page.goto(f"{url}/compte/mot-de-passe/")
         check(lead_page)
+        # « Se déconnecter » in the header, by keyboard.
+        lead_page.set_viewport_size({"width": 375, "height": 700})
+        header = lead_page.locator(".site-header").bounding_box()
+        assert header["height"] < 220, header
+        logout = lead_page.locator(".account-bar__logout")
+        logout.focus()
+        lead_page.keyboard.press("Enter")
+        lead_page.wait_for_url(f"{url}/")
+        assert lead_page.locator(".account-bar").count() == 0
     finally:
         lead.close()
     assert errors == []

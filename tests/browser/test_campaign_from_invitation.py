@@ -89,9 +89,7 @@ def test_invited_lead_reports_for_the_campaign_and_staff_close_it(
     lead_page.locator("#id_new_password1").fill(LEAD_PASSWORD)
     lead_page.locator("#id_new_password2").fill(LEAD_PASSWORD)
     lead_page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    lead_page.wait_for_url(f"{url}/compte/connexion/")
-    log_in(lead_page, url, "lea.martin@ville-grigny.fr", LEAD_PASSWORD)
-    lead_page.wait_for_url(f"{url}/suivi/")
+    lead_page.wait_for_url(f"{url}/suivi/")  # logged in at once
 
     # The lead sees the campaign and what is left, and answers from the campaign's page.
     banner = lead_page.locator(".round-open", has_text="Revue de projet 2026")
@@ -100,14 +98,12 @@ def test_invited_lead_reports_for_the_campaign_and_staff_close_it(
     banner.get_by_role("link", name="Voir l'avancement de la campagne").click()
     lead_page.wait_for_url(url + campaign_.get_absolute_url())
     no_violation(lead_page)
-    lead_page.locator(".round-missing a").first.click()
-    lead_page.wait_for_url(re.compile(r"/suivi/engagements/"))
-    no_violation(lead_page)
-    lead_page.select_option("#id_status", "en_cours")
-    lead_page.fill("#id_progress", "30")
-    lead_page.fill("#id_comment", ANSWER)
-    lead_page.get_by_role("button", name="Enregistrer ce point").click()
-    lead_page.wait_for_url(re.compile(r"/suivi/campagnes/"))
+    # The lead answers on the campaign's answer sheet (views/answer_sheet.py), in place.
+    row = lead_page.locator("[data-sheet-row][data-missing]").first
+    row.locator("select[name=status]").select_option("en_cours")
+    row.locator("input[name=progress]").fill("30")
+    row.locator("textarea[name=comment]").fill(ANSWER)
+    row.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(lead_page.locator(".round-summary")).to_contain_text(
         f"{total - 1} engagements sur {total}"
     )

@@ -1,13 +1,12 @@
 """Campaigns in a real headless Chromium (the `browser` fixture: tests/conftest.py):
 axe-core (WCAG 2.1 A and AA) on every campaign page at 1280 and 375 px, where no page may scroll
-sideways — the list, an open campaign as staff and as a lead, a closed campaign, the open campaign
-on /suivi/, the dashboard with the last closed campaign, the admin's confirmation — and staff
-closing a campaign by keyboard from its page.
+sideways — the list, an open campaign as staff and as a lead, a closed campaign, a territory's
+missing list, the open campaign on /suivi/, the dashboard with the last closed campaign, the
+admin's confirmation —, staff closing a campaign by keyboard from its page, opening a territory's
+folded missing list by keyboard (loaded in place) and reminding late leads by keyboard.
 
 Needs Debian's chromium and `npm ci` (axe-core); both are installed by `make test`.
 """
-
-from re import compile as re_compile
 
 import pytest
 from django.contrib.auth.models import Group
@@ -83,6 +82,9 @@ def test_every_campaign_page_passes_axe_at_1280_and_375_px(live_server, campaign
         "the list": "/suivi/campagnes/",
         "an open campaign": campaigns["open"].get_absolute_url(),
         "a closed campaign": campaigns["closed"].get_absolute_url(),
+        "a territory's missing list": reverse(
+            "campaign_missing", args=[campaigns["open"].pk, "grigny"]
+        ),
         "the lead space with the open campaign": "/suivi/",
         "the admin's confirmation": reverse(
             "admin:commitments_campaign_close", args=[campaigns["open"].pk]
@@ -154,13 +156,12 @@ def test_a_campaign_from_opening_to_its_closed_report(live_server, campaigns, br
     expect(banner).to_contain_text(f"{left} engagements sur {total} restent à renseigner")
     banner.get_by_role("link", name="Voir l'avancement de la campagne").click()
     page.wait_for_url(url + campaign_.get_absolute_url())
-    page.locator(".round-missing a").first.click()
-    page.wait_for_url(re_compile(r"/suivi/engagements/"))
-    page.select_option("#id_status", "en_cours")
-    page.fill("#id_progress", "30")
-    page.fill("#id_comment", "Réponse « campagne » & suite")
-    page.get_by_role("button", name="Enregistrer ce point").click()
-    page.wait_for_url(re_compile(r"/suivi/campagnes/"))
+    # The lead answers on the campaign's answer sheet (views/answer_sheet.py), in place.
+    row = page.locator("[data-sheet-row][data-missing]").first
+    row.locator("select[name=status]").select_option("en_cours")
+    row.locator("input[name=progress]").fill("30")
+    row.locator("textarea[name=comment]").fill("Réponse « campagne » & suite")
+    row.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator(".round-summary")).to_contain_text(f"{left - 1} engagements sur {total}")
     assert page.evaluate("window.__violations") == []
     page.context.close()
@@ -177,3 +178,31 @@ def test_a_campaign_from_opening_to_its_closed_report(live_server, campaigns, br
     assert squeeze("Réponse « campagne » & suite") in text
     assert squeeze(f"{total - left + 1} engagements renseignés sur {total}") in text
     page.context.close()
+
+
+def test_staff_open_a_territory_and_remind_by_keyboard(live_server, campaigns, browser):
+    from django_tasks_db.models import DBTaskResult
+    from playwright.sync_api import expect
+
+    url = live_server.url
+    for width in (WIDE, NARROW):
+        page = new_page(browser, width)
+        log_in(page, url, "agent-agglo", next_path=campaigns["open"].get_absolute_url())
+        summary = page.locator("details.round-missing-territory summary", has_text="Grigny")
+        summary.focus()
+        page.keyboard.press("Enter")
+        details = page.locator("details.round-missing-territory", has_text="Grigny")
+        expect(details.locator(".round-missing li").first).to_be_visible()
+        assert details.locator("a", has_text="restant à renseigner").count() == 1
+        violations = axe_violations(page, tags=WCAG)
+        assert violations == [], f"Grigny unfolded at {width} px: {violations}"
+        page.context.close()
+    page = new_page(browser, WIDE, for_axe=False)
+    log_in(page, url, "agent-agglo", next_path=campaigns["open"].get_absolute_url())
+    page.get_by_role("button", name="Relancer les retardataires").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("Relance en cours d'envoi")
+    assert page.evaluate("window.__violations") == []  # the site's CSP held (the script too)
+    page.context.close()
+    queued = DBTaskResult.objects.filter(task_path__endswith="remind_late_leads_job")
+    assert queued.count() == 1  # the reminder's job, for the workers

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
 from commitments import permissions
-from commitments.models import Action, Indicator, IndicatorValue
+from commitments.models import Action, Indicator, IndicatorValue, ProgressUpdate
 from territories.models import Territory
 from territories.roles import CITY_LEAD_GROUP
 from tests import factories
@@ -219,3 +219,31 @@ def test_territory_of_indicators(indicators):
     assert permissions.territory_id_of(indicator) == grigny().pk
     assert permissions.territory_id_of(value) == grigny().pk
     assert permissions.territory_id_of(IndicatorValue()) is None
+
+
+# --- Who did what (progress updates' authors, change history) ---------------------------------
+
+
+@pytest.mark.parametrize(("kind", "expected"), TRACKED_PLACES)
+def test_who_sees_the_activity_of_each_territory(kind, expected, trees):
+    user = user_for(kind)
+    updates = {
+        factories.ProgressUpdateFactory(action=tree["action"]).pk: where
+        for where, tree in trees.items()
+    }
+    visible = permissions.updates_visible_to(user, ProgressUpdate.objects.filter(pk__in=updates))
+    assert {updates[update.pk] for update in visible} == expected
+    seen = {
+        where
+        for where, tree in trees.items()
+        if all(
+            permissions.can_see_activity(user, tree[level])
+            for level in ("protocol", "section", "so", "oo", "action")
+        )
+    }
+    assert seen == (expected if kind not in ("anonymous", "partner") else set())
+
+
+@pytest.mark.parametrize("kind", USERS)
+def test_the_reference_lists_activity_is_open_to_whoever_views_them(kind):
+    assert permissions.can_see_activity(user_for(kind), factories.PartnerFactory()) is True

@@ -29,6 +29,7 @@ from commitments.models import (
     ProgressUpdate,
     Protocol,
     StrategicObjective,
+    ThematicSection,
 )
 from commitments.services.spreadsheet import ActionTrackingResource
 from territories.models import Territory
@@ -57,13 +58,16 @@ def days_ago(days):
 
 @contextlib.contextmanager
 def recorded_once(*changed, untouched=()):
-    """The block moves `last_changed_at` of the `changed` protocols (not of the `untouched`)
-    and queues one PDF refresh for when its transaction commits."""
+    """The block moves `last_changed_at` of the `changed` protocols and of their thematic
+    sections (at least the section of what was written: one per protocol in these trees), not
+    of the `untouched`, and queues one PDF refresh for when its transaction commits."""
     connection.run_on_commit.clear()  # the setup's, as if committed already
     # Jobs left by earlier tests that committed (the transactional ones) are not this block's.
     DBTaskResult.objects.filter(task_path="commitments.tasks.refresh_pdfs").delete()
     every = [*changed, *untouched]
     Protocol.objects.filter(pk__in=[p.pk for p in every]).update(last_changed_at=LONG_AGO)
+    sections = ThematicSection.objects.filter(protocol__in=[p.pk for p in every])
+    sections.update(last_changed_at=LONG_AGO)
     yield
     waiting = list(connection.run_on_commit)
     assert len(waiting) == 1, waiting
@@ -74,6 +78,11 @@ def recorded_once(*changed, untouched=()):
     stamps = dict(Protocol.objects.values_list("pk", "last_changed_at"))
     assert all(stamps[p.pk] > LONG_AGO for p in changed), stamps
     assert all(stamps[p.pk] == LONG_AGO for p in untouched), stamps
+    of_sections = {}
+    for protocol_id, stamp in sections.values_list("protocol", "last_changed_at"):
+        of_sections.setdefault(protocol_id, set()).add(stamp > LONG_AGO)
+    assert all(True in of_sections[p.pk] for p in changed), of_sections
+    assert all(of_sections[p.pk] == {False} for p in untouched), of_sections
 
 
 def state(commitment):
@@ -186,6 +195,9 @@ def test_the_spreadsheet_import(territory, agglo):
         assert not result.has_errors() and not result.has_validation_errors()
     action = Action.objects.get(pk=pk)
     assert (action.status, action.progress, action.end_year) == (Status.IN_PROGRESS, 45, 2027)
+    # Only the action's section: the protocol page renders the others from their cache.
+    moved = ThematicSection.objects.filter(protocol=protocol, last_changed_at__gt=LONG_AGO)
+    assert list(moved) == [action.operational_objective.strategic_objective.section]
 
 
 def test_the_restore_of_deleted_elements_with_their_updates(here, agglo, agglo_client):

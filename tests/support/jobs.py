@@ -4,7 +4,7 @@
   (claim, then `Worker.run_task`, which records the outcome and sends the signals the retries
   hang on), until no job is ready. Tests that need an email sent call it after the request.
 - `manage()` / `in_database()`: a real `manage.py` / Python process against the database URL
-  of `worker_database_url` (tests/perer/test_jobs.py), for the tests of real worker processes.
+  of `worker_database_url` (tests/perer/lib/test_jobs.py), for the tests of real worker processes.
 - Tasks for those tests, importable by a worker process (module level, JSON arguments); each
   run appends a line to a file, so that a test counts the runs of every process.
 """

@@ -21,7 +21,7 @@ from territories.models import AccountPreferences, Territory, TerritoryMembershi
 from territories.roles import CITY_LEAD_GROUP
 from tests.support.admin import client_for, corbeil, grigny, make_user
 from tests.support.jobs import run_jobs
-from tests.support.two_factor import PASSWORD, enrol
+from tests.support.two_factor import PASSWORD, app_code, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +139,11 @@ class TestPasswordReset:
         assert "Choisir un nouveau mot de passe" in text(form_page)
         set_url = form_page.redirect_chain[-1][0]
         done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        assert (done.status_code, done["Location"]) == (302, "/compte/mot-de-passe-oublie/termine/")
-        assert "Mot de passe enregistré" in text(client.get(done["Location"]))
+        # Logged in at once, in the tracking space.
+        assert (done.status_code, done["Location"]) == (302, "/suivi/")
+        assert client.session["_auth_user_id"] == str(lead.pk)
+        landed = text(client.get("/suivi/"))
+        assert "Votre mot de passe est enregistré." in landed
 
         assert log_in(Client(), lead.username).status_code == 400  # the old one is gone
         assert log_in(Client(), lead.username, NEW_PASSWORD).status_code == 302
@@ -258,6 +261,34 @@ class TestAccountPage:
             True,
             True,
         )
+
+    @pytest.mark.parametrize(
+        ("role", "digest"), [("agglomeration", True), ("grigny_lead", False), ("superuser", True)]
+    )
+    def test_the_weekly_digest_is_pre_ticked_for_the_agglomeration_only(self, role, digest):
+        """The digest is meant for (and only sent to) agglomeration staff: a city lead who
+        never chose finds it unticked, reminders ticked; nothing is written by looking."""
+        user = make_user(role)
+        preferences = accounts.preferences_of(user)
+        assert (preferences.pk, preferences.reminders, preferences.weekly_digest) == (
+            None,
+            True,
+            digest,
+        )
+        page = client_for(user).get("/compte/")
+        digest_box = re.search(r'<input[^>]*name="weekly_digest"[^>]*>', text(page)).group()
+        reminders_box = re.search(r'<input[^>]*name="reminders"[^>]*>', text(page)).group()
+        assert ("checked" in digest_box) is digest
+        assert "checked" in reminders_box
+        assert not AccountPreferences.objects.filter(user=user).exists()
+
+    def test_a_choice_made_is_kept_whatever_the_role(self):
+        lead = make_user("grigny_lead")
+        accounts.save_preferences(lead, reminders=True, weekly_digest=True)
+        assert accounts.preferences_of(lead).weekly_digest is True
+        agent = make_user("agglomeration")
+        accounts.save_preferences(agent, reminders=True, weekly_digest=False)
+        assert accounts.preferences_of(agent).weekly_digest is False
 
     def test_password_change(self):
         lead = make_user("grigny_lead")
@@ -413,11 +444,14 @@ class TestInvitations:
         assert weak.status_code == 400
         assert "Le mot de passe n'a pas été enregistré" in text(weak)
         done = lead.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        assert (done.status_code, done["Location"]) == (302, LOGIN)
-        assert "Votre mot de passe est enregistré" in text(lead.get(LOGIN))
-        logged_in = log_in(lead, "lea.martin@ville-grigny.fr", NEW_PASSWORD)
-        assert logged_in["Location"] == "/suivi/"
-        assert lead.get("/suivi/").status_code == 200
+        # Logged in at once (no second login with an empty username), in the tracking space.
+        assert (done.status_code, done["Location"]) == (302, "/suivi/")
+        landed = lead.get("/suivi/")
+        assert landed.status_code == 200
+        assert "bienvenue dans l&#x27;espace de suivi" in text(landed)
+        assert 'class="account-bar__who"' in text(landed) and "Léa Martin" in text(landed)
+        lead.post("/compte/deconnexion/")
+        assert log_in(lead, "lea.martin@ville-grigny.fr", NEW_PASSWORD)["Location"] == "/suivi/"
         # The link served once.
         assert "Ce lien n'est plus valable" in text(Client().get(link_in(message), follow=True))
         assert "Aucune" in text(staff.get(INVITE))
@@ -548,3 +582,96 @@ def test_the_admins_password_change_counts_wrong_passwords_too(settings):
     assert (done.status_code, done["Location"]) == (302, "/admin/password_change/done/")
     other.refresh_from_db()
     assert other.check_password(NEW_PASSWORD)
+
+
+def reset_link_for(user):
+    """The path of a reset link for `user`, as the email gives it (followed to the form)."""
+    client = Client()
+    client.post(RESET, {"email": user.email})
+    run_jobs()
+    page = client.get(link_in(mail.outbox[-1]), follow=True)
+    return client, page.redirect_chain[-1][0]
+
+
+class TestLoggedInAfterChoosingAPassword:
+    """After a reset link (as after an invitation, tested above), the user is logged in and
+    lands on /suivi/; an enrolled user still gives their code first, then goes on there."""
+
+    def test_an_enrolled_user_gives_the_code_before_the_tracking_space(self):
+        lead = make_user("grigny_lead")
+        device, _ = enrol(lead)
+        client, set_url = reset_link_for(lead)
+        done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        assert done["Location"] == "/suivi/"
+        gate = client.get("/suivi/")
+        assert gate.status_code == 302
+        assert gate["Location"] == "/compte/connexion/code/?next=%2Fsuivi%2F"
+        assert client.get("/compte/").status_code == 302  # nothing else either
+        code = client.post(gate["Location"], {"code": app_code(device)})
+        assert (code.status_code, code["Location"]) == (302, "/suivi/")
+        assert client.get("/suivi/").status_code == 200
+
+    def test_staff_who_must_enrol_are_sent_to_the_enrolment_first(self, settings):
+        settings.OTP_REQUIRED_FOR_AGGLOMERATION = True
+        agent = make_user("agglomeration")
+        client, set_url = reset_link_for(agent)
+        client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+        gate = client.get("/suivi/")
+        assert gate["Location"].startswith("/compte/double-authentification/")
+
+    def test_a_wrong_second_password_logs_nobody_in(self):
+        lead = make_user("grigny_lead")
+        client, set_url = reset_link_for(lead)
+        response = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": "autre"})
+        assert response.status_code == 400
+        assert "_auth_user_id" not in client.session
+
+
+class TestHeader:
+    """The header says who is logged in, links to « Mon espace » and logs out by POST."""
+
+    def test_anonymous_visitors_see_no_account_bar_and_get_no_session(self, client):
+        response = client.get("/glossaire/")
+        assert 'class="account-bar"' not in text(response)
+        assert "Cookie" not in response.get("Vary", "")
+        assert "csrftoken" not in response.cookies
+
+    def test_a_logged_in_user_sees_their_name_their_space_and_logout(self):
+        lead = make_user("grigny_lead")
+        lead.first_name, lead.last_name = "Léa", "Martin"
+        lead.save()
+        client = client_for(lead)
+        page = text(client.get("/glossaire/"))
+        bar = re.search(r'<div class="account-bar">.*?</ul>', page, re.S).group()
+        assert "Léa Martin" in bar
+        assert '<a href="/suivi/">Mon espace</a>' in bar
+        assert '<form method="post" action="/compte/deconnexion/">' in bar
+        assert 'name="csrfmiddlewaretoken"' in bar
+        assert "Se déconnecter</button>" in bar
+
+    def test_a_user_without_a_name_is_shown_by_login(self):
+        lead = make_user("grigny_lead", username="sans-nom")
+        lead.first_name = lead.last_name = ""
+        lead.save()
+        page = text(client_for(lead).get("/suivi/"))
+        assert re.search(r'class="account-bar__who">.*sans-nom</p>', page)
+        assert '<a href="/suivi/" aria-current="page">Mon espace</a>' in page
+
+    def test_the_logout_form_works_with_csrf_checks(self):
+        lead = make_user("grigny_lead")
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(lead)
+        page = text(client.get("/glossaire/"))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        assert client.post("/compte/deconnexion/").status_code == 403  # no token: refused
+        response = client.post("/compte/deconnexion/", {"csrfmiddlewaretoken": token})
+        assert (response.status_code, response["Location"]) == (302, "/")
+        assert "_auth_user_id" not in client.session
+        assert 'class="account-bar"' not in text(client.get("/glossaire/"))
+
+    def test_names_are_escaped(self):
+        lead = make_user("grigny_lead")
+        lead.first_name = "<b>Léa</b>"
+        lead.save()
+        page = text(client_for(lead).get("/glossaire/"))
+        assert "<b>Léa</b>" not in page and "&lt;b&gt;Léa&lt;/b&gt;" in page

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from commitments.services.seed import SeedError, seed
+from commitments.tasks import queue_stale_protocol_pdfs
 
 
 class Command(BaseCommand):
@@ -45,3 +46,7 @@ class Command(BaseCommand):
             )
         for note in report.skipped_indicators:
             self.stdout.write(f"Non chargé — {note}", self.style.WARNING)
+        # No visitor waits for a first PDF: the stale ones are queued for the workers.
+        stale = queue_stale_protocol_pdfs()
+        if stale:
+            self.stdout.write(f"PDF mis en file (file « pdf ») : {len(stale)}.")

@@ -1,5 +1,6 @@
 """`python manage.py send_reminders [--date AAAA-MM-JJ]`: the daily tick. Queues the emails due
-today — campaigns' openings and reminders, the weekly digest — each exactly once
+today — campaigns' openings and reminders, the weekly digest, the one reminder to activate an
+invitation — each exactly once
 (commitments/services/notifications.py). Idempotent: a second run the same day, or two runs at
 once, send nothing more. The emails leave through the job queue (a `db_worker`)."""
 
@@ -21,8 +22,8 @@ def _date(value):
 class Command(BaseCommand):
     help = (
         "Met en file les courriels du jour (ouvertures et rappels des campagnes de suivi, "
-        "récapitulatif hebdomadaire), chacun une seule fois : relancer la commande le même "
-        "jour n'envoie rien de plus."
+        "récapitulatif hebdomadaire, rappel des invitations non activées), chacun une seule "
+        "fois : relancer la commande le même jour n'envoie rien de plus."
     )
 
     def add_arguments(self, parser):

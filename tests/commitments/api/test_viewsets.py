@@ -61,6 +61,7 @@ class TestIndex:
             "partenaires",
             "glossaire",
             "axes",
+            "indicateurs",
         }
 
     def test_docs_are_served_by_the_app_without_cdn(self, client):

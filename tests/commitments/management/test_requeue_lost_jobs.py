@@ -1,6 +1,6 @@
 """`python manage.py requeue_lost_jobs` (perer/lib/jobs.py `requeue_lost_jobs`): jobs a dead
 worker left running go back to their queue, or fail once out of attempts; recent ones are left
-to their worker. (With a real worker killed mid-job: tests/perer/test_jobs.py.)"""
+to their worker. (With a real worker killed mid-job: tests/perer/lib/test_jobs.py.)"""
 
 from io import StringIO
 

@@ -4,12 +4,8 @@ against the Table Schema."""
 import csv
 import io
 import json
-import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 
 from commitments.enums import Status
 from commitments.models import Action, OperationalObjective, StrategicObjective
@@ -17,57 +13,17 @@ from commitments.rendering import flat_export as exports
 from commitments.selectors import numbering
 from territories.models import Territory
 from tests import factories
+from tests.support import tableschema
 from tests.support.exports import download, read_csv
 from tests.support.progress import report_today
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = json.loads(
-    (Path(settings.BASE_DIR) / "docs" / "tableschema-engagements.json").read_text(encoding="utf-8")
-)
+SCHEMA = tableschema.load_schema("engagements")
 
 
 def validate(rows, header):
-    """A hand check of the Table Schema: names and order, required, types, enums, patterns,
-    bounds, uniqueness, URIs. Returns the list of problems (empty when valid)."""
-    fields = SCHEMA["fields"]
-    problems = []
-    if header != [field["name"] for field in fields]:
-        problems.append(f"header {header}")
-    missing = set(SCHEMA.get("missingValues", [""]))
-    seen = {field["name"]: set() for field in fields}
-    for number, row in enumerate(rows, start=2):
-        for field in fields:
-            name, rules = field["name"], field.get("constraints", {})
-            value = row[name]
-            if value in missing:
-                if rules.get("required"):
-                    problems.append(f"line {number}: {name} is required")
-                continue
-            if field["type"] == "integer":
-                if not re.fullmatch(r"-?[0-9]+", value):
-                    problems.append(f"line {number}: {name}={value!r} is not an integer")
-                    continue
-                number_value = int(value)
-                if "minimum" in rules and number_value < rules["minimum"]:
-                    problems.append(f"line {number}: {name} below minimum")
-                if "maximum" in rules and number_value > rules["maximum"]:
-                    problems.append(f"line {number}: {name} above maximum")
-            if field["type"] == "year" and not re.fullmatch(r"[0-9]{4}", value):
-                problems.append(f"line {number}: {name}={value!r} is not a year")
-            if "enum" in rules and value not in rules["enum"]:
-                problems.append(f"line {number}: {name}={value!r} not in enum")
-            if "pattern" in rules and not re.fullmatch(rules["pattern"], value):
-                problems.append(f"line {number}: {name}={value!r} does not match pattern")
-            if field.get("format") == "uri":
-                parsed = urlparse(value)
-                if not (parsed.scheme in ("http", "https") and parsed.netloc):
-                    problems.append(f"line {number}: {name}={value!r} is not a URI")
-            if rules.get("unique"):
-                if value in seen[name]:
-                    problems.append(f"line {number}: {name}={value!r} is not unique")
-                seen[name].add(value)
-    return problems
+    return tableschema.validate(SCHEMA, rows, header)
 
 
 def all_commitments_count():

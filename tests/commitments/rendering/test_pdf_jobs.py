@@ -6,7 +6,10 @@ real worker process renders and stores the new version, read back.
 Small protocols built with factories: each render takes a fraction of a second.
 """
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +25,7 @@ from commitments.rendering.pdf import ProtocolPdf, french_date
 from commitments.services.campaign_lifecycle import close_campaign
 from commitments.services.content_changes import record_change
 from commitments.services.elements import save_element
+from territories.models import Territory
 from tests.factories import ActionFactory
 from tests.support.admin import client_for, make_user
 from tests.support.campaigns import new_campaign, report_in_period, town
@@ -327,3 +331,92 @@ def test_a_real_worker_renders_the_new_version_after_an_edit(worker_database_url
         "result = list(DBTaskResult.objects.values_list('status', flat=True))",
     )
     assert jobs == ["SUCCESSFUL"]
+
+
+# --- No visitor waits for a first PDF: seeding and deployments queue them ---------------------
+
+
+def seeded_pdf_urls():
+    """Every protocol PDF the site links (the seven territories' and the combined one,
+    without and with tracking): 16 addresses."""
+    urls = [reverse("all_protocols_pdf")]
+    urls += [territory_pdf_url(t) for t in Territory.objects.in_display_order()]
+    return urls + [f"{url}?suivi=1" for url in urls]
+
+
+def no_render_in_the_request(monkeypatch):
+    def refuse(self):
+        raise AssertionError(f"rendered in the request: {self.store_key}")
+
+    monkeypatch.setattr(ProtocolPdf, "render", refuse)
+
+
+def test_after_seeding_and_a_worker_pass_every_pdf_is_served_from_the_store(client, monkeypatch):
+    """The session's database was seeded and its PDF jobs dropped (tests/conftest.py): as a
+    fresh `make run` before its worker ran. seed_protocols (again: nothing to load) queues
+    the sixteen PDFs; one worker pass renders them; every download is then the stored,
+    current render, and queues nothing."""
+    assert not RenderedPdf.objects.exists()
+    out = io.StringIO()
+    call_command("seed_protocols", stdout=out)
+    assert "PDF mis en file (file « pdf ») : 16." in out.getvalue()
+    (job,) = waiting_jobs()
+    assert len(job.args_kwargs["kwargs"]["keys"]) == 16
+    call_command("seed_protocols", stdout=io.StringIO())  # again: the same job, not a second
+    assert waiting_jobs().count() == 1
+    run_jobs()
+    assert RenderedPdf.objects.filter(key__startswith="protocole:").count() == 16
+
+    no_render_in_the_request(monkeypatch)
+    before = pdf_jobs().count()
+    names = set()
+    for url in seeded_pdf_urls():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response).startswith(b"%PDF-"), url
+        assert "version-du" not in response["Content-Disposition"], url  # the current one
+        names.add(response["Content-Disposition"])
+    assert len(names) == 16  # sixteen distinct file names
+    assert pdf_jobs().count() == before  # nothing stale: nothing queued
+    assert tasks.stale_protocol_pdfs() == []
+
+
+def test_queue_pdf_renders_queues_what_a_new_layout_made_stale(action, monkeypatch):
+    territory = action.territory
+    out = io.StringIO()
+    call_command("queue_pdf_renders", stdout=out)
+    (job,) = waiting_jobs()
+    keys = job.args_kwargs["kwargs"]["keys"]
+    assert f"protocole:{territory.slug}:suivi=0" in keys
+    assert f"protocole:{territory.slug}:suivi=1" in keys
+    assert "protocole:protocoles:suivi=1" in keys
+    assert f"PDF mis en file (file « pdf ») : {len(keys)}." in out.getvalue()
+    run_jobs()
+    out = io.StringIO()
+    call_command("queue_pdf_renders", stdout=out)
+    assert "Tous les PDF des protocoles sont à jour." in out.getvalue()
+    assert not waiting_jobs().exists()
+
+    # A deployment changes the layout (templates, fonts, WeasyPrint): every render is stale.
+    monkeypatch.setattr("commitments.rendering.pdf.layout_version", lambda: "nouvelle-mise-en-page")
+    call_command("queue_pdf_renders", stdout=io.StringIO())
+    (job,) = waiting_jobs()
+    assert sorted(job.args_kwargs["kwargs"]["keys"]) == sorted(keys)
+
+
+def test_the_two_variants_have_distinct_file_names(action, client):
+    territory = action.territory
+    pdf = ProtocolPdf.for_territory(territory)
+    tracked = ProtocolPdf.for_territory(territory, suivi=True)
+    assert pdf.filename == f"perer-{territory.slug}.pdf"
+    assert tracked.filename == f"perer-{territory.slug}-avec-suivi.pdf"
+    moment = timezone.now()
+    day = timezone.localdate(moment).isoformat()
+    assert tracked.dated_filename(moment) == (
+        f"perer-{territory.slug}-avec-suivi-version-du-{day}.pdf"
+    )
+    assert ProtocolPdf.for_all(suivi=True).filename == "perer-protocoles-avec-suivi.pdf"
+    response = client.get(territory_pdf_url(territory, suivi=1, telecharger=1))
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="perer-{territory.slug}-avec-suivi.pdf"'
+    )

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from commitments.enums import NotificationKind, Status
@@ -88,6 +89,9 @@ def build_portal():
     staff.save()
     lead = lead_of(grigny, "cheffe.grigny")
     lead.first_name, lead.last_name, lead.email = "Zoé", "N’Diaye", "zoe@grigny.example.org"
+    # An account in use (it has logged in): restored without its password, it still counts as
+    # activated, so the restored tick would write to it if the notifications were not restored.
+    lead.last_login = timezone.now()
     lead.save()
     quiet = lead_of(corbeil, "chef.corbeil")
     save_preferences(quiet, reminders=False, weekly_digest=False)
@@ -150,7 +154,9 @@ class TestRestoreIntoAnEmptyDatabase:
     def test_same_bytes_and_nothing_sent_twice(self, seeded, clock, tmp_path):
         lead = build_portal()
         sent = sorted((m.to[0], m.subject) for m in mail.outbox)
-        assert len(sent) == 2  # the opening and the 7-day reminder, to Grigny's lead only
+        # The closing of the past campaign, the opening and the 7-day reminder of the open one, to
+        # Grigny's lead only.
+        assert len(sent) == 3
         assert {to for to, _ in sent} == {"zoe@grigny.example.org"}
         figures = list(
             CampaignFigure.objects.order_by("pk").values_list(
@@ -163,7 +169,7 @@ class TestRestoreIntoAnEmptyDatabase:
         assert data["version"] == 2
         assert counts["commitments.campaign"] == 2
         assert counts["commitments.campaignfigure"] == len(figures) > 0
-        assert counts["commitments.notification"] == 2
+        assert counts["commitments.notification"] == 3
         assert counts["commitments.edition"] == 8
         assert counts["commitments.indicatorvalue"] > 0
         assert counts["territories.territorymembership"] == 2
@@ -231,7 +237,7 @@ class TestRestoreIntoAnEmptyDatabase:
         call_command("import_protocols", str(path), stdout=io.StringIO())
         restored = User.objects.get(username="cheffe.grigny")
         assert restored.pk != lead.pk
-        assert Notification.objects.filter(user=restored).count() == 2
+        assert Notification.objects.filter(user=restored).count() == 3  # closing, opening, reminder
         assert all(
             key.endswith(f":user={restored.pk}")
             for key in Notification.objects.values_list("key", flat=True)

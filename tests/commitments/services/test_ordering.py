@@ -150,8 +150,8 @@ class TestMove:
         rows = [factories.ActionFactory(operational_objective=oo, position=p) for p in range(count)]
         # Two savepoints (the move, and the move with its change recorded), one read of the
         # siblings, two saves (each: the update, the history row and its partners and axes),
-        # the change recorded (one UPDATE), the refresh.
-        with django_assert_max_num_queries(15):
+        # the change recorded (two UPDATEs: the section's stamp, the protocol's), the refresh.
+        with django_assert_max_num_queries(16):
             move(rows[1], DOWN)
 
     @pytest.mark.postgres_only(reason="the deferred unique constraint exists on PostgreSQL only")

@@ -9,8 +9,9 @@ from tests.support.progress import report_days_ago
 
 pytestmark = pytest.mark.django_db
 
-# The commitment with its tree, partners, axes, updates, (actions), glossary, editions.
-DETAIL_QUERIES = 7
+# The commitment with its tree, partners, axes, updates, (actions), glossary, editions, its
+# indicators and their values.
+DETAIL_QUERIES = 9
 
 
 class TestCommitmentDetail:

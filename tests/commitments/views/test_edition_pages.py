@@ -3,6 +3,7 @@ the protocol page, the edition's PDF (ETag forever, 304), the feeds; bad paramet
 permission matrix; constant queries."""
 
 import datetime
+import re
 from html import unescape
 
 import pytest
@@ -151,7 +152,62 @@ def test_bad_parameters_get_a_clear_french_message(client, edited, query, status
 
 def test_defaults_compare_the_edition_in_force_with_the_current_text(client, edited):
     response = client.get(url("edition_changes", edited["slug"]))
-    assert response.status_code == 200 and "4 changements" in html_of(response)
+    html = unescape(html_of(response))
+    assert response.status_code == 200 and "4 changements" in html
+    assert "Cette page montre les modifications non encore publiées" in squeeze_tags(html)
+    assert "(édition 1, « Texte adopté »)" in html
+    assert '<option value="1" selected>' in html
+    assert '<option value="courant" selected>' in html
+
+
+def squeeze_tags(html):
+    """The text of `html` without its tags (what a reader reads)."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def test_defaults_show_the_last_published_change_when_the_text_is_the_edition(client, edited):
+    """Right after publishing edition 2, the page without parameters shows 1 → 2 (the change
+    the public wants), not « Aucune différence »; the next edit shows the unpublished ones."""
+    slug = edited["slug"]
+    publish(edited["protocol"], "Avenant n° 1", "Del 2024 0001", datetime.date(2024, 3, 14))
+    response = client.get(url("edition_changes", slug))
+    html = unescape(html_of(response))
+    assert response.status_code == 200
+    assert "4 changements" in html and "Aucune différence" not in html
+    assert "Cette page montre la dernière modification publiée" in squeeze_tags(html)
+    assert "(édition 2, « Avenant n° 1 ») comparée à la précédente" in html
+    assert '<option value="1" selected>' in html and '<option value="2" selected>' in html
+    assert 'value="courant" selected' not in html
+    # The same as the explicit comparison of the two editions.
+    explicit = unescape(html_of(client.get(changes_url(slug, "de=1&a=2"))))
+    assert re.findall(r'id="(\w+-\w+-\d+)"', html) == re.findall(r'id="(\w+-\w+-\d+)"', explicit)
+
+    # An edit after the publication (the cached page follows): the unpublished change.
+    a3 = edited["a3"]
+    a3.text = "Réécrite après l'avenant."
+    save_element(a3)
+    html = unescape(html_of(client.get(url("edition_changes", slug))))
+    assert "1 changement" in html and "modifications non encore publiées" in squeeze_tags(html)
+    assert "(édition 2, « Avenant n° 1 »)" in html
+
+
+def test_defaults_with_one_edition_and_no_edit_say_so(client, tree):
+    publish(tree["protocol"])
+    response = client.get(url("edition_changes", tree["protocol"].territory.slug))
+    html = unescape(html_of(response))
+    assert response.status_code == 200
+    assert "Aucune différence" in html
+    assert "aucune modification n'a été publiée ni faite depuis" in html
+
+
+@pytest.mark.parametrize("query", ["de=&a=", "de=1", "a=courant"])
+def test_any_parameter_keeps_the_explicit_comparison(client, edited, query):
+    publish(edited["protocol"], "Avenant n° 1", "Del 2024 0001", datetime.date(2024, 3, 14))
+    html = unescape(html_of(client.get(changes_url(edited["slug"], query))))
+    if query == "de=&a=":  # empty parameters: the defaults
+        assert "dernière modification publiée" in squeeze_tags(html)
+    else:
+        assert "Cette page montre" not in html
 
 
 def test_unknown_territory_edition_or_a_protocol_without_edition(client, edited):
@@ -259,7 +315,14 @@ def _grow(protocol, thematic, n):
 
 @pytest.mark.parametrize(
     "path",
-    ["edition_list", "edition_detail", "changes_current", "changes_editions", "territory_detail"],
+    [
+        "edition_list",
+        "edition_detail",
+        "changes_current",
+        "changes_editions",
+        "changes_default",
+        "territory_detail",
+    ],
 )
 def test_queries_are_constant_with_the_protocol_size(client, tree, path):
     protocol, slug = tree["protocol"], tree["protocol"].territory.slug
@@ -272,6 +335,7 @@ def test_queries_are_constant_with_the_protocol_size(client, tree, path):
         "edition_detail": url("edition_detail", slug, number=2),
         "changes_current": changes_url(slug, "de=1&a=courant"),
         "changes_editions": changes_url(slug, "de=1&a=2"),
+        "changes_default": url("edition_changes", slug),  # the last published change (1 → 2)
         "territory_detail": url("territory_detail", slug),
     }
     small = _count(client, pages[path])

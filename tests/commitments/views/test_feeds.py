@@ -1,15 +1,21 @@
-"""The Atom feeds of the latest progress updates (views/feeds.py)."""
+"""The Atom feeds of the latest progress updates and indicators' values (views/feeds.py)."""
 
 import datetime
 import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.enums import Status
+from commitments.services.indicator_writes import record_indicator_value
 from tests.factories import (
     ActionFactory,
+    IndicatorFactory,
+    IndicatorValueFactory,
     OperationalObjectiveFactory,
     ProgressUpdateFactory,
     ProtocolFactory,
@@ -108,18 +114,93 @@ class TestUpdatesFeed:
     def test_constant_queries(self, client, territory_updates, django_assert_max_num_queries):
         territory, _ = territory_updates
         url = reverse("territory_updates_feed", kwargs={"slug": territory.slug})
-        with django_assert_max_num_queries(2):
+        # The territory, its updates, its indicators' values.
+        with django_assert_max_num_queries(3):
             client.get(url)
         for _ in range(10):
-            ProgressUpdateFactory(
-                action=ActionFactory(
-                    operational_objective__strategic_objective__section__protocol=territory.protocols.get()
-                )
+            action = ActionFactory(
+                operational_objective__strategic_objective__section__protocol=territory.protocols.get()
             )
+            ProgressUpdateFactory(action=action)
+            IndicatorValueFactory(indicator=IndicatorFactory(action=action), year=2020)
+        with django_assert_max_num_queries(3):
+            root = atom(client.get(url))
+        assert len(root.findall(ATOM + "entry")) == 23
         with django_assert_max_num_queries(2):
-            atom(client.get(url))
-        with django_assert_max_num_queries(1):
             atom(client.get(reverse("updates_feed")))
+
+
+class TestIndicatorValues:
+    """New indicators' values are entries of the same feeds, among the progress updates."""
+
+    @pytest.fixture
+    def value(self, territory_updates):
+        territory, updates = territory_updates
+        indicator = IndicatorFactory(
+            action=updates[0].target,
+            definition__name="Taux de réussite",
+            scope="Grande Borne",
+            baseline_value=Decimal("20"),
+            baseline_year=2016,
+            target_value=Decimal("50"),
+        )
+        return IndicatorValueFactory(
+            indicator=indicator,
+            year=2021,
+            value=Decimal("35"),
+            source="Éducation nationale",
+            comment="<b>gras</b> & co\nDeuxième ligne",
+        )
+
+    def entries(self, client, url):
+        root = atom(client.get(url))
+        return root.findall(ATOM + "entry")
+
+    def test_value_entry_in_both_feeds_first(self, client, territory_updates, value):
+        territory, _ = territory_updates
+        action = value.indicator.action
+        for url in (
+            reverse("updates_feed"),
+            reverse("territory_updates_feed", kwargs={"slug": territory.slug}),
+        ):
+            # Recorded now: before the updates dated days ago.
+            entry = self.entries(client, url)[0]
+            assert entry.find(ATOM + "title").text == (
+                f"{territory.name} — Taux de réussite (Grande Borne) : 35\u00a0% en 2021"
+            )
+            link = entry.find(ATOM + "link").get("href")
+            assert link == f"http://testserver/territoires/{territory.slug}/#action-{action.pk}"
+            assert entry.find(ATOM + "id").text.startswith(
+                f"{link}-indicateur-{value.indicator_id}-2021-"
+            )
+            terms = [c.get("term") for c in entry.findall(ATOM + "category")]
+            assert terms[0] == territory.name and terms[-1] == "Indicateur"
+            summary = entry.find(ATOM + "summary").text
+            assert "Valeur 2021 : 35\u00a0% ; référence : 20\u00a0% (2016) ; cible : 50\u00a0%" in (
+                summary
+            )
+            assert "Source : Éducation nationale" in summary
+            assert "&lt;b&gt;gras&lt;/b&gt; &amp; co<br>Deuxième ligne" in summary
+            assert "<b>" not in summary
+
+    def test_other_territories_values_stay_out(self, client, territory_updates, value):
+        territory, _ = territory_updates
+        other = IndicatorValueFactory(year=2020)
+        url = reverse("territory_updates_feed", kwargs={"slug": territory.slug})
+        ids = [e.find(ATOM + "id").text for e in self.entries(client, url)]
+        assert not any(f"-indicateur-{other.indicator_id}-" in i for i in ids)
+        assert any(f"-indicateur-{value.indicator_id}-" in i for i in ids)
+
+    def test_a_replaced_value_is_a_new_entry(self, client, territory_updates, value):
+        territory, _ = territory_updates
+        url = reverse("territory_updates_feed", kwargs={"slug": territory.slug})
+        before = self.entries(client, url)[0].find(ATOM + "id").text
+        with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5), tick=False):
+            record_indicator_value(value.indicator, year=2021, value=Decimal("38"))
+            entries = self.entries(client, url)
+        assert entries[0].find(ATOM + "id").text != before
+        assert entries[0].find(ATOM + "title").text.endswith(": 38\u00a0% en 2021")
+        assert sum("Taux de réussite" in e.find(ATOM + "title").text for e in entries) == 1
 
 
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")

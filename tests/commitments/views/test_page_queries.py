@@ -3,11 +3,13 @@ at most 10 (issue #15), page cache version included: each page is counted with a
 then again after the data grew (the count may not grow)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.enums import Status
 from commitments.models import Thematic
+from commitments.services.content_changes import record_change
 from tests.factories import (
     ActionFactory,
     AxisFactory,
@@ -27,7 +29,9 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = {
     "home": 8,
     "territory_list": 8,
-    "territory": 10,  # views/protocol_page.py: protocol, tree (6), edition in force, glossary
+    # views/protocol_page.py: protocol, tree (6), edition in force, glossary, page cache version;
+    # with the section fragments cached, no tree nor edition (4).
+    "territory": 10,
     "thematic": 10,
     "thematic_list": 6,
     "search": 10,  # views/search_page.py: facets (4), page with its count, levels (3), glossary
@@ -97,6 +101,26 @@ def test_territory_page(client, tree, django_assert_max_num_queries):
         "territory",
         django_assert_max_num_queries,
     )
+
+
+def test_territory_page_cold_and_warm_at_two_sizes(client, tree, django_assert_max_num_queries):
+    """Cold (every cache empty, after a deploy): the tree loaded, every section rendered; warm
+    (the page cache bypassed by a new ignored parameter, the section fragments cached:
+    rendering/protocol_fragments.py): no tree loaded — protocol, sections, glossary and the
+    page cache's version. Both constant when the protocol grows."""
+    url = tree.territory.get_absolute_url()
+    cache.clear()
+    cold = count_queries(client, f"{url}?_n=1")
+    warm = count_queries(client, f"{url}?_n=2")
+    assert warm <= 4 < cold <= MAX_QUERIES["territory"]
+    tree.grow(sections=3, objectives=3, operationals=3, actions=4)
+    record_change(tree.protocol)
+    cache.clear()
+    with django_assert_max_num_queries(cold):
+        client.get(f"{url}?_n=3")
+    with django_assert_max_num_queries(warm):
+        client.get(f"{url}?_n=4")
+    print(f"territory: cold {cold}, warm {warm} queries")
 
 
 def test_seeded_protocol_pages_stay_within_bound(client, django_assert_max_num_queries):

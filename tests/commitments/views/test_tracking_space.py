@@ -79,6 +79,8 @@ def form_data(response, action=None):
     for form in parse(response).iter("form"):
         if form.get("method", "get").lower() != "post":
             continue
+        if form.get("action") == "/compte/deconnexion/":  # the header's « Se déconnecter »
+            continue
         data = {}
         for element in form.iter():
             name = element.get("name")
