@@ -48,7 +48,7 @@ from territories.forms import (
     PreferencesForm,
     QueuedPasswordResetForm,
 )
-from territories.roles import is_agglomeration, is_city_lead, led_territories
+from territories.roles import city_lead_territories, is_agglomeration, is_city_lead
 
 logger = logging.getLogger("perer.security")
 

@@ -369,8 +369,8 @@ def _frozen_groups(campaign_, territory_ids):
 def _live_answers(campaign_, territory_ids):
     """[(territory id, author name, count, last date)] of the reported commitments grouped by
     the author of their latest update: two grouped queries and one for the authors."""
-    grouped = Counter()
-    last = {}
+    grouped: Counter[tuple[int, Any]] = Counter()
+    last: dict[tuple[int, Any], Any] = {}
     for queryset in leaves():
         model = queryset.model
         latest = _latest(model)
@@ -444,7 +444,7 @@ class CampaignSummary:
 
     @property
     def by_thematic(self):
-        figures = {}
+        figures: dict[int, Completion] = {}
         for _, thematic_id, status, reported, count in self.groups:
             figures.setdefault(thematic_id, Completion()).add_count(status, reported, count)
         ordered = sorted((self.thematics[pk] for pk in figures), key=lambda t: (t.position, t.name))
@@ -453,7 +453,7 @@ class CampaignSummary:
     @property
     def answers(self):
         territories = {territory.pk: territory for territory in self.territories}
-        grouped = {}
+        grouped: dict[tuple[int, str], Any] = {}
         for territory_id, name, count, last_date in self.answer_groups:
             key = (territory_id, name or "Auteur inconnu")
             answer = grouped.get(key)

@@ -11,6 +11,7 @@ the whole sheet while the list shows the filtered rows.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
@@ -94,7 +95,7 @@ class SectionGroup:
 def grouped(rows):
     """[SectionGroup] → [ObjectiveGroup] → rows (each row: (commitment, anything)), in the
     order given."""
-    sections = []
+    sections: list[Any] = []
     for row in rows:
         node = row[0]
         objective = node if isinstance(node, OperationalObjective) else node.operational_objective
@@ -133,7 +134,7 @@ def matches(node, *, missing_only=False, thematic=None, status=None):
 def thematics_of(nodes):
     """The thematics of the sheet's commitments, in their order (the thematic filter's
     choices)."""
-    seen = {}
+    seen: dict[int, Any] = {}
     for node in nodes:
         seen.setdefault(node.section.thematic_id, node.section.thematic)
     return sorted(seen.values(), key=lambda t: (t.position, t.name))

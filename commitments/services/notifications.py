@@ -189,7 +189,7 @@ def _notify_leads(campaign_, kinds, today, summary, key_of=None):
     """Queue the emails `kinds` of `campaign_` to its leads, once each (a reminder only to the
     leads who still have something to report). `key_of(kind, user)` the notification's key."""
     key_of = key_of or (lambda kind, user: f"{kind}:round={campaign_.pk}:user={user.pk}")
-    leads = campaign_leads(campaign_)
+    leads = campaign_city_leads(campaign_)
     if not leads:
         return summary
     by_territory, territories = _lead_figures(campaign_, leads)
@@ -303,7 +303,7 @@ def announce_closing(campaign_):
     their territories and the link to each territory's report (called by close_campaign, in
     its transaction, after the figures are frozen)."""
     summary = Summary()
-    leads = campaign_leads(campaign_)
+    leads = campaign_city_leads(campaign_)
     if not leads:
         return summary
     by_territory, territories = _lead_figures(campaign_, leads)

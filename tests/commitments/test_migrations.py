@@ -293,16 +293,16 @@ def test_migrating_from_0003_carries_over_the_statuses():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_0013_keeps_each_pilot_under_its_new_name():
+def test_migration_0015_keeps_each_pilot_under_its_new_name():
     """lead → pilot (issue #22): the pilots of actions, objectives and their history are kept."""
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     so = factories.StrategicObjectiveFactory()
     partner = factories.PartnerFactory()
     try:
-        executor.migrate([("commitments", "0012_campaigns")])
-        apps = executor.loader.project_state(("commitments", "0012_campaigns")).apps
-        # renames.sh: keep (the field's name before 0013)
+        executor.migrate([("commitments", "0014_section_changed_at")])
+        apps = executor.loader.project_state(("commitments", "0014_section_changed_at")).apps
+        # renames.sh: keep (the field's name before 0015)
         objective = apps.get_model("commitments", "OperationalObjective").objects.create(
             strategic_objective_id=so.pk, text="Objectif", lead_id=partner.pk
         )

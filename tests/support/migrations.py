@@ -1,5 +1,5 @@
 """The models of a past migration, as a data migration's function receives them, on today's
-tables: the fields renamed since (e.g. the pilot, migration 0013) under their new names, so
+tables: the fields renamed since (e.g. the pilot, migration 0015) under their new names, so
 that a test can call the function in the test's database without migrating back."""
 
 from django.db import connection, migrations

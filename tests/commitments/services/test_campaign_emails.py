@@ -13,7 +13,7 @@ from commitments.enums import NotificationKind
 from commitments.models import Notification
 from commitments.services import notifications
 from commitments.services.campaign_lifecycle import update_campaign
-from territories.accounts import invite_lead
+from territories.accounts import invite_city_lead
 from tests.support.admin import make_user
 from tests.support.campaigns import days_ago, lead_of, new_campaign, town
 from tests.support.jobs import (
@@ -71,7 +71,7 @@ def test_an_upcoming_campaign_waits_for_its_opening_then_a_change_opens_it(world
 
 
 def test_an_account_never_activated_gets_no_campaign_email(world):
-    invited = invite_lead(
+    invited = invite_city_lead(
         email="invitee@example.org",
         first_name="Inès",
         last_name="Vitée",
@@ -91,7 +91,7 @@ def test_an_account_never_activated_gets_no_campaign_email(world):
 
 
 def test_one_reminder_to_activate_an_invitation(world):
-    invited = invite_lead(
+    invited = invite_city_lead(
         email="invitee@example.org",
         first_name="Inès",
         last_name="Vitée",

@@ -20,7 +20,7 @@ def pilot_field():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0012_campaigns"),
+        ("commitments", "0014_section_changed_at"),
     ]
 
     operations = [
