@@ -40,21 +40,31 @@ PAGE_FLAGS = {"tracking": True, "links": True, "numbered": False, "print": False
 TIMEOUT = 24 * 3600
 
 
-def _code_version():
-    sources = [*template_files(SECTION_TEMPLATE), Path(__file__), Path(rollups.__file__)]
+def _code_version(template, modules):
+    sources = [*template_files(template), *(Path(module) for module in modules)]
     return files_digest(sources, packages=("django",))
 
 
 @memoize
-def _deployed_code_version():
-    return _code_version()
+def _deployed_code_version(template, modules):
+    return _code_version(template, modules)
+
+
+def render_code_version(template, *modules):
+    """The digest of the code that shapes a cached render of `template`: the templates it
+    loads, the tag modules they load with their project imports, the files `modules` (the
+    Python that computes what it shows) and Django's version. Computed once per process, except
+    with DEBUG, where the development server reloads edited templates without restarting. Also
+    the dashboards' (rendering/dashboard_bodies.py)."""
+    modules = tuple(str(module) for module in modules)
+    if settings.DEBUG:
+        return _code_version(template, modules)
+    return _deployed_code_version(template, modules)
 
 
 def code_version():
-    """The digest of the code that shapes a fragment (see the module docstring): computed once
-    per process, except with DEBUG, where the development server reloads edited templates
-    without restarting."""
-    return _code_version() if settings.DEBUG else _deployed_code_version()
+    """The code version of a section's fragment (see the module docstring)."""
+    return render_code_version(SECTION_TEMPLATE, __file__, rollups.__file__)
 
 
 def _marks_digest(marks):

@@ -636,13 +636,26 @@ class ClosedCampaignFigures:
         ]
 
 
-def last_closed_campaign(territory=None):
-    """The figures of the latest closed campaign (of `territory` if given), or None: two queries.
-    The live figures to compare with are the dashboard's own, over `territory_ids`."""
+def _closed_campaigns(territory):
+    """The closed campaigns (of `territory` if given), the latest first."""
     campaigns = Campaign.objects.closed()
     if territory is not None:
         campaigns = campaigns.concerning([territory.pk])
-    campaign_ = campaigns.order_by("-closed_at", "-pk").first()
+    return campaigns.order_by("-closed_at", "-pk")
+
+
+def last_closed_campaign_stamp(territory=None):
+    """What identifies the latest closed campaign (of `territory` if given) as the dashboards
+    show it — (pk, closing time, title) — or None: one query. The dashboards' cached bodies are
+    keyed by it (rendering/dashboard_bodies.py): closing a campaign does not change the
+    protocols' content version."""
+    return _closed_campaigns(territory).values_list("pk", "closed_at", "title").first()
+
+
+def last_closed_campaign(territory=None):
+    """The figures of the latest closed campaign (of `territory` if given), or None: two queries.
+    The live figures to compare with are the dashboard's own, over `territory_ids`."""
+    campaign_ = _closed_campaigns(territory).first()
     if campaign_ is None:
         return None
     figures = CampaignFigure.objects.filter(campaign=campaign_)

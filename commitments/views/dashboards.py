@@ -1,34 +1,38 @@
 """/tableau-de-bord/ and /tableau-de-bord/<slug>/: the tracking dashboards, whole
-agglomeration or one territory (figures from selectors/dashboard_data.py; page cache version
-included: 9 queries for the agglomeration, 10 for a territory, two more on the first view after
-an edit (the thematics and territories, then cached), one more when a campaign is
-closed; charts drawn by rendering/charts.py)."""
+agglomeration or one territory (figures from selectors/dashboard_data.py; charts drawn by
+rendering/charts.py). The body of each, the same for every visitor, is cached under the content
+version, today's date, the last closed campaign and the code version
+(rendering/dashboard_bodies.py): a warm dashboard costs the content version (unless the page
+cache read it), the territory, the last closed campaign's stamp and one cache read — three
+queries, whoever the visitor; a cold one adds build_dashboard's (9 to 12)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.rendering import charts
+from commitments.rendering import charts, dashboard_bodies
+from commitments.selectors.campaign_completion import last_closed_campaign_stamp
 from commitments.selectors.dashboard_data import (
     build_dashboard,
     level_lists,
     protocol_groups,
     reference_groups,
 )
+from commitments.views.page_cache import content_version
 from perer.lib.versioned_cache import cached_under
 from territories.models import Territory
 
 REFERENCE_TIMEOUT = 24 * 3600
 
 
-def _reference(request):
-    """The thematics and territories, cached under the content version the page cache read
-    (views/page_cache.py), which every change of them changes; loaded when there is none."""
-    version = getattr(request, "content_version", None)
+def _reference(version):
+    """The thematics and territories, cached under the content version, which every change of
+    them changes."""
     return cached_under(version, "dashboard-reference", reference_groups, REFERENCE_TIMEOUT)
 
 
 def _dashboard_context(dashboard, prefix):
+    """The context of dashboards/_body.html."""
     return {
         "dashboard": dashboard,
         "status_svg": charts.status_chart_svg(
@@ -57,26 +61,51 @@ def _dashboard_context(dashboard, prefix):
         ),
         "stale_lists": level_lists(dashboard.stale, dashboard.overall.stale, dashboard.list_limit),
         "show_territory": dashboard.territory is None,
-        "today": timezone.localdate(),
     }
 
 
-def dashboard(request):
-    context = _dashboard_context(build_dashboard(reference=_reference(request)), "agglo")
-    context["breadcrumbs"] = [("Accueil", reverse("home")), ("Tableau de bord", None)]
+def _version(request):
+    """The content version the page cache read (views/page_cache.py), or read here for a
+    visitor it does not serve (one query)."""
+    return getattr(request, "content_version", None) or content_version()
+
+
+def _page(request, territory, build, breadcrumbs):
+    """The dashboard page: its body from the cache (rendering/dashboard_bodies.py) or from
+    `build(version, today)` (a Dashboard), in the page's frame."""
+    version = _version(request)
+    today = timezone.localdate()
+    key = dashboard_bodies.body_key(
+        territory, version, today, last_closed_campaign_stamp(territory)
+    )
+    body = dashboard_bodies.cached_body(
+        key,
+        lambda: _dashboard_context(build(version, today), territory.slug if territory else "agglo"),
+    )
+    context = {"territory": territory, "body": body, "breadcrumbs": breadcrumbs}
     return render(request, "dashboards/dashboard.html", context)
 
 
+def dashboard(request):
+    def build(version, today):
+        return build_dashboard(today=today, reference=_reference(version))
+
+    breadcrumbs = [("Accueil", reverse("home")), ("Tableau de bord", None)]
+    return _page(request, None, build, breadcrumbs)
+
+
 def territory_dashboard(request, slug):
-    # The territory's protocols with the territory in one query; the territory alone only
-    # when it has no protocol.
-    protocols = list(protocol_groups().filter(territory__slug=slug))
-    territory = protocols[0].territory if protocols else get_object_or_404(Territory, slug=slug)
-    dashboard = build_dashboard(territory, protocols=protocols, reference=_reference(request))
-    context = _dashboard_context(dashboard, territory.slug)
-    context["breadcrumbs"] = [
+    territory = get_object_or_404(Territory, slug=slug)
+
+    def build(version, today):
+        protocols = list(protocol_groups(territory))
+        return build_dashboard(
+            territory, today=today, protocols=protocols, reference=_reference(version)
+        )
+
+    breadcrumbs = [
         ("Accueil", reverse("home")),
         ("Tableau de bord", reverse("dashboard")),
         (territory.name, None),
     ]
-    return render(request, "dashboards/dashboard.html", context)
+    return _page(request, territory, build, breadcrumbs)
