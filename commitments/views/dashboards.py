@@ -2,9 +2,11 @@
 agglomeration or one territory (figures from selectors/dashboard_data.py; charts drawn by
 rendering/charts.py). The body of each, the same for every visitor, is cached under the content
 version, today's date, the last closed campaign and the code version
-(rendering/dashboard_bodies.py): a warm dashboard costs the content version (unless the page
-cache read it), the territory, the last closed campaign's stamp and one cache read — three
-queries, whoever the visitor; a cold one adds build_dashboard's (9 to 12)."""
+(rendering/dashboard_bodies.py): a warm dashboard costs the content version (read by the page
+cache, or here for a visitor it leaves out), the last closed campaign's stamp and one cache
+read — 2 queries, 3 with a territory's own; the first view after an edit or on a new day adds
+build_dashboard's, with the thematics and territories (10: tests/commitments/views/
+test_page_queries.py)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
