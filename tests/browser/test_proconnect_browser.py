@@ -94,9 +94,9 @@ def test_an_invited_lead_signs_in_with_proconnect_and_out(
     assert "Votre compte est relié à votre identité ProConnect" in page.content()
 
     # Logout: ProConnect's logout page, then the home page; both sessions are over.
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("banner").get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/session/end**")
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter").click()  # the provider's page
     page.wait_for_url(f"{url}/")
     page.goto(f"{url}/suivi/")
     page.wait_for_url(f"{url}/compte/connexion/?next=/suivi/")

@@ -30,6 +30,7 @@ SAMPLES = {
     "app_label": "commitments",
     "content_type_id": "1",
     "url": "inconnu/",
+    "commitment_pk": "1",
 }
 # A group without a name (django-simple-history's admin pattern) takes this value.
 UNNAMED = "1"
