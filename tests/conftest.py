@@ -125,6 +125,10 @@ DATE_SENSITIVE = (
     "tests/commitments/services/test_indicator_writes.py",
     "tests/commitments/services/test_indicator_seed.py",
     "tests/commitments/admin/test_indicator_admin.py",
+    "tests/commitments/services/test_campaign_emails.py",
+    "tests/commitments/services/test_backup_portal.py",
+    "tests/commitments/rendering/test_protocol_fragments.py",
+    "tests/commitments/rendering/test_indicator_chart.py",
 )
 
 
