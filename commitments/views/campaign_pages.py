@@ -123,7 +123,6 @@ def campaign_list(request):
         "campaigns/campaign_list.html",
         {
             "items": items,
-            "staff": False,  # staff get _staff_page
             "breadcrumbs": _crumbs(("Campagnes de suivi", None)),
         },
     )
@@ -172,7 +171,6 @@ def campaign_detail(request, pk):
             "is_open": state == CampaignState.OPEN,
             "report": report,
             "overall": report.overall,
-            "staff": False,  # staff get _staff_page
             "single_territory": len(report.territories) == 1,
             "days_left": campaign_.days_left(),
             "breadcrumbs": _crumbs(
